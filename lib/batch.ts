@@ -1,0 +1,316 @@
+/**
+ * The one batch type that flows from every source to every sink: an Arrow `RecordBatch` whose columns are
+ * built zero-copy from typed arrays. Column kinds:
+ *
+ * | kind      | Arrow type                | values                                  |
+ * |-----------|---------------------------|-----------------------------------------|
+ * | float64   | Float64                   | `Float64Array`                          |
+ * | int32     | Int32                     | `Int32Array`                            |
+ * | int64     | Int64                     | `BigInt64Array`                         |
+ * | timestamp | Timestamp(MILLISECOND)    | `BigInt64Array` of epoch milliseconds   |
+ * | string    | Dictionary<Utf8, Int32>   | `Int32Array` indices + string dictionary |
+ * | bool      | Bool                      | bit-packed `Uint8Array`                 |
+ *
+ * Nulls use Arrow's validity bitmap (LSB first, 1 = valid).
+ */
+import {
+  Bool,
+  type Data,
+  type DataType,
+  Dictionary,
+  Field,
+  Float64,
+  Int32,
+  Int64,
+  makeData,
+  RecordBatch,
+  Schema,
+  Struct,
+  TimestampMillisecond,
+  Type,
+  Utf8,
+  vectorFromArray,
+} from "apache-arrow";
+
+export type ColumnKind = "float64" | "int32" | "int64" | "timestamp" | "string" | "bool";
+export const COLUMN_KINDS: readonly ColumnKind[] = ["float64", "int32", "int64", "timestamp", "string", "bool"];
+
+/** A column ready to become part of a batch. */
+export interface Column {
+  name: string;
+  data: Data;
+}
+
+/** The column kind of an Arrow type; throws a TypeError for types outcore does not produce. */
+export function kindOf(type: DataType): ColumnKind {
+  switch (type.typeId) {
+    case Type.Float:
+      return "float64";
+    case Type.Int:
+      return (type as Int32 | Int64).bitWidth === 64 ? "int64" : "int32";
+    case Type.Timestamp:
+      return "timestamp";
+    case Type.Dictionary:
+    case Type.Utf8:
+      return "string";
+    case Type.Bool:
+      return "bool";
+  }
+  throw new TypeError(`unsupported Arrow type ${type}`);
+}
+
+/** A fresh Arrow type for a column kind (strings get a new dictionary type each call). */
+export function arrowType(kind: ColumnKind): DataType {
+  switch (kind) {
+    case "float64":
+      return new Float64();
+    case "int32":
+      return new Int32();
+    case "int64":
+      return new Int64();
+    case "timestamp":
+      return new TimestampMillisecond();
+    case "string":
+      return new Dictionary(new Utf8(), new Int32());
+    case "bool":
+      return new Bool();
+  }
+}
+
+/** A validity bitmap for `length` rows, all valid. */
+export function allValid(length: number): Uint8Array {
+  return new Uint8Array((length + 7) >> 3).fill(0xff);
+}
+
+/** Marks row `i` null in a validity bitmap. */
+export function setNull(bitmap: Uint8Array, i: number): void {
+  bitmap[i >> 3] &= ~(1 << (i & 7));
+}
+
+/** Whether row `i` is valid (not null) in a bitmap; a missing bitmap means every row is valid. */
+export function isValid(bitmap: Uint8Array | null | undefined, i: number): boolean {
+  return !bitmap || bitmap.length === 0 || (bitmap[i >> 3] & (1 << (i & 7))) !== 0;
+}
+
+function nullProps(length: number, nullBitmap?: Uint8Array, nullCount?: number) {
+  if (!nullBitmap) return { nullCount: 0 };
+  return { nullBitmap, nullCount: nullCount ?? countNulls(nullBitmap, length) };
+}
+
+function countNulls(bitmap: Uint8Array, length: number): number {
+  let nulls = 0;
+  for (let i = 0; i < length; i++) if ((bitmap[i >> 3] & (1 << (i & 7))) === 0) nulls++;
+  return nulls;
+}
+
+/** Float64 column data over `values` (no copy). */
+export function float64Data(values: Float64Array, nullBitmap?: Uint8Array, nullCount?: number): Data {
+  const { length } = values;
+  return makeData({ type: new Float64(), length, data: values, ...nullProps(length, nullBitmap, nullCount) });
+}
+
+/** Int32 column data over `values` (no copy). */
+export function int32Data(values: Int32Array, nullBitmap?: Uint8Array, nullCount?: number): Data {
+  const { length } = values;
+  return makeData({ type: new Int32(), length, data: values, ...nullProps(length, nullBitmap, nullCount) });
+}
+
+/** Int64 column data over `values` (no copy). */
+export function int64Data(values: BigInt64Array, nullBitmap?: Uint8Array, nullCount?: number): Data {
+  const { length } = values;
+  return makeData({ type: new Int64(), length, data: values, ...nullProps(length, nullBitmap, nullCount) });
+}
+
+/** Timestamp(ms) column data over epoch-millisecond `values` (no copy). */
+export function timestampData(values: BigInt64Array, nullBitmap?: Uint8Array, nullCount?: number): Data {
+  const { length } = values;
+  return makeData({
+    type: new TimestampMillisecond(),
+    length,
+    data: values,
+    ...nullProps(length, nullBitmap, nullCount),
+  });
+}
+
+/** Bool column data over a bit-packed `bits` array of `length` rows (no copy). */
+export function boolData(bits: Uint8Array, length: number, nullBitmap?: Uint8Array, nullCount?: number): Data {
+  return makeData({ type: new Bool(), length, data: bits, ...nullProps(length, nullBitmap, nullCount) });
+}
+
+/** Dictionary<Utf8> column data: `indices` into `dictionary` (indices not copied). */
+export function dictionaryData(
+  indices: Int32Array,
+  dictionary: readonly string[],
+  nullBitmap?: Uint8Array,
+  nullCount?: number,
+): Data {
+  const { length } = indices;
+  const type = new Dictionary(new Utf8(), new Int32());
+  return makeData({
+    type,
+    length,
+    data: indices,
+    dictionary: vectorFromArray(dictionary as string[], new Utf8()),
+    ...nullProps(length, nullBitmap, nullCount),
+  });
+}
+
+/** A RecordBatch from columns of equal length (no copy of column buffers). */
+export function makeBatch(columns: readonly Column[]): RecordBatch {
+  const fields = columns.map(({ name, data }) => new Field(name, data.type, true));
+  const length = columns.length ? columns[0].data.length : 0;
+  for (const { name, data } of columns) {
+    if (data.length !== length) {
+      throw new RangeError(`column "${name}" has ${data.length} rows, expected ${length}`);
+    }
+  }
+  const struct = makeData({
+    type: new Struct(fields),
+    length,
+    nullCount: 0,
+    children: columns.map((c) => c.data),
+  });
+  return new RecordBatch(new Schema(fields), struct);
+}
+
+/** The names of a batch's (or schema's) columns. */
+export function columnNames(source: RecordBatch | Schema): string[] {
+  const schema = source instanceof Schema ? source : source.schema;
+  return schema.fields.map((f) => f.name);
+}
+
+/** The single Data chunk behind a column of a batch; throws a RangeError naming the available columns. */
+export function columnData(batch: RecordBatch, name: string): Data {
+  const vector = batch.getChild(name);
+  if (!vector) {
+    throw new RangeError(`no column "${name}" (available: ${columnNames(batch).join(", ")})`);
+  }
+  if (vector.data.length !== 1) throw new RangeError(`column "${name}" has ${vector.data.length} chunks`);
+  return vector.data[0];
+}
+
+/** The column's kind in this batch. */
+export function columnKind(batch: RecordBatch, name: string): ColumnKind {
+  return kindOf(columnData(batch, name).type);
+}
+
+/**
+ * The values of a fixed-width column as a typed array view of exactly `batch.numRows` entries (no copy):
+ * Float64Array, Int32Array, BigInt64Array (int64, timestamp), or Int32Array dictionary indices (string).
+ */
+export function columnValues(batch: RecordBatch, name: string): Float64Array | Int32Array | BigInt64Array {
+  const data = columnData(batch, name);
+  if (data.typeId === Type.Bool) throw new TypeError(`column "${name}" is bool, not fixed-width numeric`);
+  return data.values as Float64Array | Int32Array | BigInt64Array;
+}
+
+/** The validity bitmap of a column, or null when it has no nulls. Bit `i` is row `offset + i`. */
+export function columnValidity(batch: RecordBatch, name: string): { bitmap: Uint8Array; offset: number } | null {
+  const data = columnData(batch, name);
+  if (!data.nullCount || !data.nullBitmap || data.nullBitmap.length === 0) return null;
+  return { bitmap: data.nullBitmap, offset: data.offset };
+}
+
+/** The dictionary strings of a string column (small: one entry per distinct value in the batch). */
+export function columnDictionary(batch: RecordBatch, name: string): string[] {
+  const data = columnData(batch, name);
+  if (!data.dictionary) throw new TypeError(`column "${name}" is not a dictionary-encoded string column`);
+  return data.dictionary.toArray() as string[];
+}
+
+/**
+ * A column's values as float64, for numeric computation: zero-copy for float64 columns, one converting
+ * pass (O(rows)) for int32/int64/timestamp. Null rows hold NaN. Throws a TypeError for strings and bools.
+ */
+export function float64Values(batch: RecordBatch, name: string): Float64Array {
+  const data = columnData(batch, name);
+  const kind = kindOf(data.type);
+  if (kind === "string" || kind === "bool") {
+    throw new TypeError(`column "${name}" is ${kind}, not numeric`);
+  }
+  const values = data.values as Float64Array | Int32Array | BigInt64Array;
+  let out: Float64Array;
+  if (values instanceof Float64Array) {
+    if (!data.nullCount) return values;
+    out = values.slice();
+  } else if (values instanceof Int32Array) {
+    out = Float64Array.from(values);
+  } else {
+    out = new Float64Array(values.length);
+    for (let i = 0; i < values.length; i++) out[i] = Number(values[i]);
+  }
+  const validity = columnValidity(batch, name);
+  if (validity) {
+    const { bitmap, offset } = validity;
+    for (let i = 0; i < out.length; i++) {
+      const j = i + offset;
+      if ((bitmap[j >> 3] & (1 << (j & 7))) === 0) out[i] = NaN;
+    }
+  }
+  return out;
+}
+
+/**
+ * A new batch holding the rows at `rows` (ascending or not) of `batch`, copied. O(selected rows) memory;
+ * dictionaries are shared, not copied.
+ */
+export function selectRows(batch: RecordBatch, rows: Int32Array | Uint32Array): RecordBatch {
+  const n = rows.length;
+  const columns: Column[] = batch.schema.fields.map(({ name }) => {
+    const data = columnData(batch, name);
+    const kind = kindOf(data.type);
+    let nulls: Uint8Array | undefined;
+    let nullCount = 0;
+    if (data.nullCount) {
+      const bitmap = data.nullBitmap!;
+      const offset = data.offset;
+      nulls = allValid(n);
+      for (let i = 0; i < n; i++) {
+        const j = rows[i] + offset;
+        if ((bitmap[j >> 3] & (1 << (j & 7))) === 0) {
+          setNull(nulls, i);
+          nullCount++;
+        }
+      }
+    }
+    if (kind === "bool") {
+      const vector = batch.getChild(name)!;
+      const bits = new Uint8Array((n + 7) >> 3);
+      for (let i = 0; i < n; i++) if (vector.get(rows[i])) bits[i >> 3] |= 1 << (i & 7);
+      return { name, data: boolData(bits, n, nulls, nullCount) };
+    }
+    const values = data.values as Float64Array | Int32Array | BigInt64Array;
+    // deno-lint-ignore no-explicit-any
+    const out = new (values.constructor as any)(n) as typeof values;
+    for (let i = 0; i < n; i++) out[i] = values[rows[i]];
+    switch (kind) {
+      case "float64":
+        return { name, data: float64Data(out as Float64Array, nulls, nullCount) };
+      case "int32":
+        return { name, data: int32Data(out as Int32Array, nulls, nullCount) };
+      case "int64":
+        return { name, data: int64Data(out as BigInt64Array, nulls, nullCount) };
+      case "timestamp":
+        return { name, data: timestampData(out as BigInt64Array, nulls, nullCount) };
+      default: {
+        const type = data.type as Dictionary<Utf8, Int32>;
+        return {
+          name,
+          data: makeData({
+            type,
+            length: n,
+            data: out as Int32Array,
+            dictionary: data.dictionary!,
+            ...nullProps(n, nulls, nullCount),
+          }),
+        };
+      }
+    }
+  });
+  return makeBatch(columns);
+}
+
+/** A column of `rows` copies of one string, as Dictionary<Utf8> (used for Hive partition columns). */
+export function constantStringData(value: string, rows: number): Data {
+  return dictionaryData(new Int32Array(rows), [value]);
+}

@@ -1,0 +1,174 @@
+/**
+ * The file-system edge: everything in `lib/` that touches `Deno.*` files goes through here, so the rest
+ * works on streams, byte sources and batches (and runs unchanged in workers and under narrow permissions).
+ */
+import type { AsyncBuffer } from "hyparquet";
+
+/** Bytes per read when streaming a file: far fewer calls than `FsFile.readable`'s 64 KiB chunks. */
+export const READ_CHUNK_BYTES = 4 << 20;
+
+/** Names the path in errors from the file system: `cannot open "x.csv": No such file or directory`. */
+export function fileError(path: string, action: string, err: unknown): Error {
+  if (err instanceof Deno.errors.NotFound) return new Deno.errors.NotFound(`cannot ${action} "${path}": no such file or directory`);
+  if (err instanceof Deno.errors.PermissionDenied || err instanceof Deno.errors.NotCapable) {
+    return new Deno.errors.PermissionDenied(`cannot ${action} "${path}": permission denied`);
+  }
+  if (err instanceof Deno.errors.IsADirectory) return new Deno.errors.IsADirectory(`cannot ${action} "${path}": is a directory`);
+  if (err instanceof Error) return new Error(`cannot ${action} "${path}": ${err.message}`, { cause: err });
+  return new Error(`cannot ${action} "${path}": ${String(err)}`);
+}
+
+/** Opens a regular file for reading, with a clear error for a missing path or a directory. */
+export async function openFile(path: string): Promise<Deno.FsFile> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (err) {
+    throw fileError(path, "open", err);
+  }
+  if (info.isDirectory) throw fileError(path, "read", new Deno.errors.IsADirectory(path));
+  try {
+    return await Deno.open(path, { read: true });
+  } catch (err) {
+    throw fileError(path, "open", err);
+  }
+}
+
+/**
+ * A readable byte stream over a file, or a byte range of it, in `chunkBytes` reads (default 4 MiB).
+ * Memory: one chunk in flight. The file is closed when the stream ends or is cancelled.
+ */
+export async function fileByteStream(
+  path: string,
+  options: { start?: number; end?: number; chunkBytes?: number } = {},
+): Promise<ReadableStream<Uint8Array>> {
+  const { start = 0, end = Infinity, chunkBytes = READ_CHUNK_BYTES } = options;
+  const file = await openFile(path);
+  if (start > 0) await file.seek(start, Deno.SeekMode.Start);
+  let remaining = end - start;
+  let closed = false;
+  const close = () => {
+    if (!closed) {
+      closed = true;
+      file.close();
+    }
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (remaining <= 0) {
+        close();
+        controller.close();
+        return;
+      }
+      const buffer = new Uint8Array(Math.min(chunkBytes, remaining));
+      let filled = 0;
+      try {
+        // Fill the whole chunk: a short read would only mean more, smaller chunks downstream.
+        while (filled < buffer.length) {
+          const n = await file.read(buffer.subarray(filled));
+          if (n === null) break;
+          filled += n;
+        }
+      } catch (err) {
+        close();
+        throw fileError(path, "read", err);
+      }
+      remaining -= filled;
+      if (filled === 0) {
+        close();
+        controller.close();
+        return;
+      }
+      controller.enqueue(buffer.subarray(0, filled));
+      if (filled < buffer.length) remaining = 0;
+    },
+    cancel: close,
+  });
+}
+
+/**
+ * hyparquet's byte-source interface over a local file: `slice` reads exactly the requested range.
+ * Reads on the one handle are serialised (seek + read must not interleave). Call `close` when done.
+ */
+export async function fileByteSource(path: string): Promise<AsyncBuffer & { close(): void }> {
+  const file = await openFile(path);
+  const { size } = await file.stat();
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    byteLength: size,
+    slice(start: number, end = size): Promise<ArrayBuffer> {
+      const result = queue.then(async () => {
+        const buffer = new Uint8Array(Math.max(0, end - start));
+        await file.seek(start, Deno.SeekMode.Start);
+        let filled = 0;
+        while (filled < buffer.length) {
+          const n = await file.read(buffer.subarray(filled));
+          if (n === null) throw new RangeError(`"${path}" ended at byte ${start + filled}, expected ${end}`);
+          filled += n;
+        }
+        return buffer.buffer as ArrayBuffer;
+      });
+      queue = result.catch(() => {});
+      return result;
+    },
+    close() {
+      try {
+        file.close();
+      } catch { /* already closed */ }
+    },
+  };
+}
+
+/** Whether a path exists (file or folder). */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw fileError(path, "stat", err);
+  }
+}
+
+/** Whether a path is a folder (false when it does not exist). */
+export async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw fileError(path, "stat", err);
+  }
+}
+
+/** Every file below `dir` whose name ends with `suffix`, sorted by path (folders named `.x`/`_x` skipped). */
+export async function listFiles(dir: string, suffix: string): Promise<string[]> {
+  const out: string[] = [];
+  async function walk(folder: string) {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = await Array.fromAsync(Deno.readDir(folder));
+    } catch (err) {
+      throw fileError(folder, "list", err);
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith(".") || entry.name.startsWith("_")) continue;
+      const path = `${folder}/${entry.name}`;
+      if (entry.isDirectory) await walk(path);
+      else if (entry.isFile && entry.name.endsWith(suffix)) out.push(path);
+    }
+  }
+  await walk(dir.replace(/\/+$/, ""));
+  return out.sort();
+}
+
+/** The folder part of a path ("." when there is none). */
+export function dirname(path: string): string {
+  const i = path.replace(/\/+$/, "").lastIndexOf("/");
+  return i < 0 ? "." : i === 0 ? "/" : path.slice(0, i);
+}
+
+/** The last part of a path. */
+export function basename(path: string): string {
+  const trimmed = path.replace(/\/+$/, "");
+  return trimmed.slice(trimmed.lastIndexOf("/") + 1);
+}

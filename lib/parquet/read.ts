@@ -1,0 +1,268 @@
+/**
+ * Parquet → Arrow batches, one row group at a time (a whole-file hyparquet read would fetch every row group at
+ * once). Memory: one row group of the projected columns. Reads what pyarrow/pandas, DuckDB and Spark write:
+ * nullable and dictionary-encoded columns, INT64, timestamps, and every codec hyparquet-compressors knows.
+ */
+import type { RecordBatch, Schema } from "apache-arrow";
+import { Field, Schema as ArrowSchema } from "apache-arrow";
+import { type AsyncBuffer, type FileMetaData, parquetMetadataAsync, parquetRead, parquetSchema } from "hyparquet";
+import type { SchemaTree } from "hyparquet";
+import { compressors } from "hyparquet-compressors";
+import {
+  allValid,
+  arrowType,
+  boolData,
+  type Column,
+  type ColumnKind,
+  dictionaryData,
+  float64Data,
+  int32Data,
+  int64Data,
+  makeBatch,
+  setNull,
+  timestampData,
+} from "../batch.ts";
+import { DataError, UsageError } from "../errors.ts";
+import { setInt64 } from "../csv/_values.ts";
+import { kindOfElement } from "./schema.ts";
+
+/** Timestamps arrive as bigint milliseconds, never as `Date` objects (cheaper, and exact). */
+const parsers = {
+  timestampFromMilliseconds: (ms: bigint) => ms,
+  timestampFromMicroseconds: (us: bigint) => us / 1000n,
+  timestampFromNanoseconds: (ns: bigint) => ns / 1_000_000n,
+  dateFromDays: (days: number) => BigInt(days) * 86_400_000n,
+};
+
+export interface ParquetBatchOptions {
+  /** Columns to read, in output order (projection pushdown: other columns' bytes are never fetched). */
+  columns?: readonly string[];
+  /** Rows per batch; a row group is sliced (zero-copy) into batches of this size. Default: whole row groups. */
+  batchSize?: number;
+  /** Row groups to read (indices), default all. */
+  rowGroups?: readonly number[];
+}
+
+/** A top-level Parquet column as outcore sees it. */
+export interface ParquetColumn {
+  name: string;
+  kind: ColumnKind;
+  nullable: boolean;
+  /** Nested (group or repeated) columns are read as JSON text. */
+  nested: boolean;
+}
+
+/** A Parquet file opened for reading: metadata is parsed, no data page has been read. */
+export class ParquetReader {
+  readonly file: string;
+  readonly source: AsyncBuffer;
+  readonly metadata: FileMetaData;
+  readonly columns: ParquetColumn[];
+  readonly schema: Schema;
+
+  private constructor(file: string, source: AsyncBuffer, metadata: FileMetaData) {
+    this.file = file;
+    this.source = source;
+    this.metadata = metadata;
+    this.columns = parquetSchema(metadata).children.map(describeColumn);
+    this.schema = new ArrowSchema(this.columns.map((c) => new Field(c.name, arrowType(c.kind), c.nullable)));
+  }
+
+  /** Reads the footer; a DataError names the file when it is not Parquet or is truncated. */
+  static async open(source: AsyncBuffer, options: { file?: string } = {}): Promise<ParquetReader> {
+    const { file = "input" } = options;
+    if (source.byteLength < 12) {
+      throw new DataError({ file }, `not a Parquet file (${source.byteLength} bytes, too short for a footer)`);
+    }
+    let metadata: FileMetaData;
+    try {
+      metadata = await parquetMetadataAsync(source);
+    } catch (err) {
+      const detail = err instanceof Error ? err.message : String(err);
+      throw new DataError({ file }, `not a readable Parquet file (${detail.replace(/^parquet /, "")})`);
+    }
+    return new ParquetReader(file, source, metadata);
+  }
+
+  get rowCount(): number {
+    return Number(this.metadata.num_rows);
+  }
+
+  get rowGroupCount(): number {
+    return this.metadata.row_groups.length;
+  }
+
+  /** The first row of each row group and its row count. */
+  rowGroupRanges(): { start: number; rows: number }[] {
+    let start = 0;
+    return this.metadata.row_groups.map((group) => {
+      const rows = Number(group.num_rows);
+      const range = { start, rows };
+      start += rows;
+      return range;
+    });
+  }
+
+  /** Throws a UsageError naming the available columns when a requested column is missing. */
+  checkColumns(columns: readonly string[]): void {
+    const names = this.columns.map((c) => c.name);
+    for (const name of columns) {
+      if (!names.includes(name)) throw new UsageError(`${this.file}: no column "${name}" (available: ${names.join(", ")})`);
+    }
+  }
+
+  /** Yields the file's rows as batches, one row group read at a time. */
+  async *batches(options: ParquetBatchOptions = {}): AsyncGenerator<RecordBatch> {
+    const { batchSize = Infinity } = options;
+    const columns = options.columns ? [...options.columns] : this.columns.map((c) => c.name);
+    this.checkColumns(columns);
+    const ranges = this.rowGroupRanges();
+    const groups = options.rowGroups ?? ranges.map((_, i) => i);
+    for (const g of groups) {
+      const batch = await this.readRowGroup(g, columns);
+      if (batch.numRows <= batchSize) {
+        yield batch;
+        continue;
+      }
+      for (let start = 0; start < batch.numRows; start += batchSize) yield batch.slice(start, start + batchSize);
+    }
+  }
+
+  /** Reads one row group's projected columns into a batch. Memory: that row group's columns. */
+  async readRowGroup(index: number, columns: readonly string[]): Promise<RecordBatch> {
+    const { start, rows } = this.rowGroupRanges()[index];
+    const chunks = new Map<string, { rowStart: number; data: ArrayLike<unknown> }[]>();
+    try {
+      await parquetRead({
+        file: this.source,
+        metadata: this.metadata,
+        columns: [...columns],
+        rowStart: start,
+        rowEnd: start + rows,
+        compressors,
+        parsers,
+        onChunk: ({ columnName, columnData, rowStart }) => {
+          let list = chunks.get(columnName);
+          if (!list) chunks.set(columnName, list = []);
+          list.push({ rowStart, data: columnData as ArrayLike<unknown> });
+        },
+      });
+    } catch (err) {
+      const detail = err instanceof Error ? err.message : String(err);
+      throw new DataError({ file: this.file, rowGroup: index }, `cannot read (${detail.replace(/^parquet /, "")})`);
+    }
+    const out: Column[] = columns.map((name) => {
+      const column = this.columns.find((c) => c.name === name)!;
+      const values = assemble(chunks.get(name) ?? [], start, rows);
+      if (values.length !== rows) {
+        throw new DataError(
+          { file: this.file, rowGroup: index, column: name },
+          `expected ${rows} values, decoded ${values.length}`,
+        );
+      }
+      return { name, data: toArrowData(column, values) };
+    });
+    return makeBatch(out);
+  }
+}
+
+function describeColumn(tree: SchemaTree): ParquetColumn {
+  const { element } = tree;
+  const nested = tree.children.length > 0 || element.repetition_type === "REPEATED";
+  const kind = nested ? "string" : kindOfElement(element) ?? "string";
+  return { name: element.name, kind, nullable: nested || element.repetition_type !== "REQUIRED", nested };
+}
+
+/** Joins the decoded pieces of one column into exactly the rows [start, start + rows). */
+function assemble(pieces: { rowStart: number; data: ArrayLike<unknown> }[], start: number, rows: number) {
+  if (pieces.length === 1 && pieces[0].rowStart === start && pieces[0].data.length === rows) return pieces[0].data;
+  pieces.sort((a, b) => a.rowStart - b.rowStart);
+  const out: unknown[] = [];
+  for (const { rowStart, data } of pieces) {
+    const from = Math.max(0, start - rowStart);
+    const to = Math.min(data.length, start + rows - rowStart);
+    for (let i = from; i < to; i++) out.push(data[i]);
+  }
+  return out;
+}
+
+/** Converts hyparquet's decoded values (typed arrays, or arrays with nulls) into Arrow column data. */
+function toArrowData(column: ParquetColumn, values: ArrayLike<unknown>) {
+  const rows = values.length;
+  let nulls: Uint8Array | undefined;
+  let nullCount = 0;
+  const markNull = (i: number) => {
+    nulls ??= allValid(rows);
+    setNull(nulls, i);
+    nullCount++;
+  };
+  switch (column.kind) {
+    case "float64": {
+      if (values instanceof Float64Array) return float64Data(values);
+      const out = new Float64Array(rows);
+      for (let i = 0; i < rows; i++) {
+        const v = values[i];
+        if (v === null || v === undefined) markNull(i);
+        else out[i] = Number(v);
+      }
+      return float64Data(out, nulls, nullCount);
+    }
+    case "int32": {
+      if (values instanceof Int32Array) return int32Data(values);
+      const out = new Int32Array(rows);
+      for (let i = 0; i < rows; i++) {
+        const v = values[i];
+        if (v === null || v === undefined) markNull(i);
+        else out[i] = v as number;
+      }
+      return int32Data(out, nulls, nullCount);
+    }
+    case "int64":
+    case "timestamp": {
+      let out: BigInt64Array;
+      if (values instanceof BigInt64Array) out = values;
+      else {
+        out = new BigInt64Array(rows);
+        const words = new Int32Array(out.buffer);
+        for (let i = 0; i < rows; i++) {
+          const v = values[i];
+          if (v === null || v === undefined) markNull(i);
+          else if (typeof v === "bigint") out[i] = v;
+          else if (v instanceof Date) setInt64(words, i, v.getTime());
+          else setInt64(words, i, Number(v));
+        }
+      }
+      return column.kind === "int64" ? int64Data(out, nulls, nullCount) : timestampData(out, nulls, nullCount);
+    }
+    case "bool": {
+      const bits = new Uint8Array((rows + 7) >> 3);
+      for (let i = 0; i < rows; i++) {
+        const v = values[i];
+        if (v === null || v === undefined) markNull(i);
+        else if (v) bits[i >> 3] |= 1 << (i & 7);
+      }
+      return boolData(bits, rows, nulls, nullCount);
+    }
+    default: {
+      const indices = new Int32Array(rows);
+      const dictionary = new Map<string, number>();
+      for (let i = 0; i < rows; i++) {
+        const v = values[i];
+        if (v === null || v === undefined) {
+          markNull(i);
+          continue;
+        }
+        const s = typeof v === "string" ? v : stringify(v);
+        let index = dictionary.get(s);
+        if (index === undefined) dictionary.set(s, index = dictionary.size);
+        indices[i] = index;
+      }
+      return dictionaryData(indices, [...dictionary.keys()], nulls, nullCount);
+    }
+  }
+}
+
+function stringify(value: unknown): string {
+  if (value instanceof Uint8Array) return Array.from(value, (b) => b.toString(16).padStart(2, "0")).join("");
+  return JSON.stringify(value, (_, v) => typeof v === "bigint" ? Number(v) : v);
+}
