@@ -5,7 +5,7 @@
  * read back as the same double.
  */
 import type { RecordBatch, Schema } from "apache-arrow";
-import { type ColumnKind, columnData, kindOf } from "../batch.ts";
+import { columnData, type ColumnKind, kindOf } from "../batch.ts";
 import { civilFromDays, getInt64 } from "./_values.ts";
 
 const encoder = new TextEncoder();
@@ -24,10 +24,7 @@ export class CsvEncoder {
   readonly names: string[];
   readonly kinds: ColumnKind[];
   readonly delimiter: string;
-  #buf = new Uint8Array(1 << 20);
-  #pos = 0;
-  #lastDay = NaN;
-  #dayBytes = new Uint8Array(10);
+  #days: DayCache = { day: NaN, bytes: new Uint8Array(0) };
 
   constructor(schema: Schema, options: { delimiter?: string } = {}) {
     this.delimiter = options.delimiter ?? ",";
@@ -40,174 +37,195 @@ export class CsvEncoder {
     return encoder.encode(this.names.map((n) => quoteField(n, this.delimiter)).join(this.delimiter) + "\n");
   }
 
-  /** The batch's rows as CSV lines (a fresh array the caller owns). */
+  /** The batch's rows as CSV lines (a view of a fresh buffer the caller owns). */
   encode(batch: RecordBatch): Uint8Array {
     const rows = batch.numRows;
     const delimiter = this.delimiter.charCodeAt(0);
     const columns = this.names.map((name, c) => {
       const data = columnData(batch, name);
       const kind = this.kinds[c];
-      const nulls = data.nullCount ? data.nullBitmap : null;
-      const dictionary = kind === "string"
-        ? (data.dictionary!.toArray() as string[]).map((s) => encoder.encode(quoteField(s ?? "", this.delimiter)))
-        : null;
       const values = data.values;
       return {
-        kind,
+        code: KIND_CODES.indexOf(kind),
         values,
-        words: values instanceof BigInt64Array ? new Int32Array(values.buffer, values.byteOffset, values.length * 2) : null,
-        nulls,
+        words: values instanceof BigInt64Array
+          ? new Int32Array(values.buffer, values.byteOffset, values.length * 2)
+          : null,
+        nulls: data.nullCount ? data.nullBitmap : null,
         offset: data.offset,
-        dictionary,
+        dictionary: kind === "string"
+          ? (data.dictionary!.toArray() as string[]).map((s) =>
+            encoder.encode(quoteField(s ?? "", this.delimiter))
+          )
+          : null,
         vector: batch.getChild(name)!,
       };
     });
-    this.#pos = 0;
-    this.#ensure(rows * 24 * Math.max(1, columns.length));
+    const width = columns.length;
+    const days = this.#days;
+    // Room for a row of numbers: 25 bytes per field is more than any int, timestamp or short float needs.
+    const rowRoom = 25 * width + 1;
+    let buf: Uint8Array = new Uint8Array(Math.max(1024, rows * (8 * width + 1)));
+    let pos = 0;
     for (let r = 0; r < rows; r++) {
-      this.#ensure(32 * columns.length + 2);
-      for (let c = 0; c < columns.length; c++) {
-        if (c > 0) this.#buf[this.#pos++] = delimiter;
+      if (pos + rowRoom > buf.length) buf = grow(buf, pos, rowRoom);
+      for (let c = 0; c < width; c++) {
+        if (c > 0) buf[pos++] = delimiter;
         const col = columns[c];
         if (col.nulls) {
           const j = r + col.offset;
           if ((col.nulls[j >> 3] & (1 << (j & 7))) === 0) continue;
         }
-        switch (col.kind) {
-          case "float64":
-            this.#float((col.values as Float64Array)[r]);
+        switch (col.code) {
+          case FLOAT64:
+            pos = writeFloat(buf, pos, (col.values as Float64Array)[r]);
             break;
-          case "int32":
-            this.#integer((col.values as Int32Array)[r]);
+          case INT32:
+            pos = writeInteger(buf, pos, (col.values as Int32Array)[r]);
             break;
-          case "int64":
-            this.#ascii(String((col.values as BigInt64Array)[r]));
+          case TIMESTAMP:
+            pos = writeTimestamp(buf, pos, getInt64(col.words!, r), days);
             break;
-          case "timestamp":
-            this.#timestamp(getInt64(col.words!, r));
-            break;
-          case "string": {
+          case STRING: {
             const bytes = col.dictionary![(col.values as Int32Array)[r]];
-            this.#ensure(bytes.length + 32 * columns.length);
-            this.#buf.set(bytes, this.#pos);
-            this.#pos += bytes.length;
+            const n = bytes.length;
+            if (pos + n + rowRoom > buf.length) buf = grow(buf, pos, n + rowRoom);
+            if (n > 32) buf.set(bytes, pos);
+            else for (let i = 0; i < n; i++) buf[pos + i] = bytes[i]; // a call to set() costs more than short copies
+            pos += n;
             break;
           }
-          case "bool":
-            this.#ascii(col.vector.get(r) ? "true" : "false");
-            break;
-        }
-      }
-      this.#buf[this.#pos++] = 10;
-    }
-    return this.#buf.slice(0, this.#pos);
-  }
-
-  #ensure(extra: number): void {
-    if (this.#pos + extra <= this.#buf.length) return;
-    let size = this.#buf.length * 2;
-    while (size < this.#pos + extra) size *= 2;
-    const grown = new Uint8Array(size);
-    grown.set(this.#buf.subarray(0, this.#pos));
-    this.#buf = grown;
-  }
-
-  #ascii(s: string): void {
-    this.#ensure(s.length);
-    for (let i = 0; i < s.length; i++) this.#buf[this.#pos++] = s.charCodeAt(i);
-  }
-
-  #integer(n: number): void {
-    const buf = this.#buf;
-    if (n < 0) {
-      buf[this.#pos++] = 45;
-      n = -n;
-    }
-    if (n < 10) {
-      buf[this.#pos++] = 48 + n;
-      return;
-    }
-    let digits = 1;
-    for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
-    let p = this.#pos + digits;
-    this.#pos = p;
-    while (n >= 10) {
-      const q = Math.floor(n / 10);
-      buf[--p] = 48 + (n - q * 10);
-      n = q;
-    }
-    buf[--p] = 48 + n;
-  }
-
-  #float(v: number): void {
-    if (v === Math.trunc(v) && Math.abs(v) < 1e15) {
-      if (Object.is(v, -0)) {
-        this.#ascii("-0");
-        return;
-      }
-      this.#integer(v);
-      return;
-    }
-    // The fewest decimals k (≤ 6) with round(v·10^k)/10^k === v: that decimal reads back as exactly v.
-    if (Math.abs(v) < 1e9) {
-      for (let k = 1; k <= 6; k++) {
-        const scaled = Math.round(v * POW10[k]);
-        if (scaled / POW10[k] === v) {
-          const negative = scaled < 0;
-          const digits = negative ? -scaled : scaled;
-          const whole = Math.floor(digits / POW10[k]);
-          let fraction = digits - whole * POW10[k];
-          if (negative) this.#buf[this.#pos++] = 45;
-          this.#integer(whole);
-          this.#buf[this.#pos++] = 46;
-          let p = this.#pos + k;
-          this.#pos = p;
-          for (let d = 0; d < k; d++) {
-            const q = Math.floor(fraction / 10);
-            this.#buf[--p] = 48 + (fraction - q * 10);
-            fraction = q;
+          default: {
+            const text = col.code === INT64
+              ? String((col.values as BigInt64Array)[r])
+              : col.vector.get(r)
+              ? "true"
+              : "false";
+            if (pos + text.length + rowRoom > buf.length) buf = grow(buf, pos, text.length + rowRoom);
+            pos = writeAscii(buf, pos, text);
           }
-          return;
         }
       }
+      buf[pos++] = 10;
     }
-    this.#ascii(String(v));
+    return buf.subarray(0, pos);
   }
+}
 
-  #timestamp(ms: number): void {
-    const days = Math.floor(ms / 86_400_000);
-    let rest = ms - days * 86_400_000;
-    const buf = this.#buf;
-    if (days !== this.#lastDay) {
-      const [year, month, day] = civilFromDays(days);
-      this.#lastDay = days;
-      const s = `${String(year).padStart(4, "0")}-${month < 10 ? "0" : ""}${month}-${day < 10 ? "0" : ""}${day}`;
-      this.#dayBytes = encoder.encode(s);
-    }
-    buf.set(this.#dayBytes, this.#pos);
-    this.#pos += this.#dayBytes.length;
-    const hour = Math.floor(rest / 3_600_000);
-    rest -= hour * 3_600_000;
-    const minute = Math.floor(rest / 60_000);
-    rest -= minute * 60_000;
-    const second = Math.floor(rest / 1000);
-    const millis = rest - second * 1000;
-    let p = this.#pos;
-    buf[p++] = 32;
-    buf[p++] = 48 + Math.floor(hour / 10);
-    buf[p++] = 48 + (hour % 10);
-    buf[p++] = 58;
-    buf[p++] = 48 + Math.floor(minute / 10);
-    buf[p++] = 48 + (minute % 10);
-    buf[p++] = 58;
-    buf[p++] = 48 + Math.floor(second / 10);
-    buf[p++] = 48 + (second % 10);
-    if (millis) {
-      buf[p++] = 46;
-      buf[p++] = 48 + Math.floor(millis / 100);
-      buf[p++] = 48 + (Math.floor(millis / 10) % 10);
-      buf[p++] = 48 + (millis % 10);
-    }
-    this.#pos = p;
+/** Day cache for timestamps: consecutive rows usually share a date. */
+interface DayCache {
+  day: number;
+  bytes: Uint8Array;
+}
+
+/** Writes `YYYY-MM-DD HH:MM:SS[.fff]` for epoch milliseconds; returns the new position. */
+function writeTimestamp(buf: Uint8Array, pos: number, ms: number, cache: DayCache): number {
+  const days = Math.floor(ms / 86_400_000);
+  let rest = ms - days * 86_400_000;
+  if (days !== cache.day) {
+    const [year, month, day] = civilFromDays(days);
+    cache.day = days;
+    const s = `${String(year).padStart(4, "0")}-${month < 10 ? "0" : ""}${month}-${
+      day < 10 ? "0" : ""
+    }${day}`;
+    cache.bytes = encoder.encode(s);
   }
+  const dayBytes = cache.bytes;
+  let p = pos;
+  for (let i = 0; i < dayBytes.length; i++) buf[p++] = dayBytes[i];
+  const hour = Math.floor(rest / 3_600_000);
+  rest -= hour * 3_600_000;
+  const minute = Math.floor(rest / 60_000);
+  rest -= minute * 60_000;
+  const second = Math.floor(rest / 1000);
+  const millis = rest - second * 1000;
+  buf[p++] = 32;
+  buf[p++] = 48 + Math.floor(hour / 10);
+  buf[p++] = 48 + (hour % 10);
+  buf[p++] = 58;
+  buf[p++] = 48 + Math.floor(minute / 10);
+  buf[p++] = 48 + (minute % 10);
+  buf[p++] = 58;
+  buf[p++] = 48 + Math.floor(second / 10);
+  buf[p++] = 48 + (second % 10);
+  if (millis) {
+    buf[p++] = 46;
+    buf[p++] = 48 + Math.floor(millis / 100);
+    buf[p++] = 48 + (Math.floor(millis / 10) % 10);
+    buf[p++] = 48 + (millis % 10);
+  }
+  return p;
+}
+
+const KIND_CODES: ColumnKind[] = ["float64", "int32", "int64", "timestamp", "string", "bool"];
+const FLOAT64 = 0;
+const INT32 = 1;
+const INT64 = 2;
+const TIMESTAMP = 3;
+const STRING = 4;
+
+/** A buffer at least `extra` bytes longer than `pos`, holding `buf[0, pos)`. */
+function grow(buf: Uint8Array, pos: number, extra: number): Uint8Array {
+  let size = buf.length * 2;
+  while (size < pos + extra) size *= 2;
+  const grown = new Uint8Array(size);
+  grown.set(buf.subarray(0, pos));
+  return grown;
+}
+
+function writeAscii(buf: Uint8Array, pos: number, s: string): number {
+  for (let i = 0; i < s.length; i++) buf[pos++] = s.charCodeAt(i);
+  return pos;
+}
+
+/** Writes an integer (|n| < 2^53) as decimal digits; returns the new position. */
+function writeInteger(buf: Uint8Array, pos: number, n: number): number {
+  if (n < 0) {
+    buf[pos++] = 45;
+    n = -n;
+  }
+  if (n < 10) {
+    buf[pos] = 48 + n;
+    return pos + 1;
+  }
+  let digits = 1;
+  for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
+  const end = pos + digits;
+  let p = end;
+  while (n >= 10) {
+    const q = Math.floor(n / 10);
+    buf[--p] = 48 + (n - q * 10);
+    n = q;
+  }
+  buf[--p] = 48 + n;
+  return end;
+}
+
+/** Writes a float with the fewest decimals (≤ 6) that read back as the same double, else as `String(v)`. */
+function writeFloat(buf: Uint8Array, pos: number, v: number): number {
+  if (v === Math.trunc(v) && Math.abs(v) < 1e15) {
+    if (Object.is(v, -0)) return writeAscii(buf, pos, "-0");
+    return writeInteger(buf, pos, v);
+  }
+  if (Math.abs(v) < 1e9) {
+    for (let k = 1; k <= 6; k++) {
+      const scaled = Math.round(v * POW10[k]);
+      if (scaled / POW10[k] !== v) continue;
+      const negative = scaled < 0;
+      const digits = negative ? -scaled : scaled;
+      const whole = Math.floor(digits / POW10[k]);
+      let fraction = digits - whole * POW10[k];
+      if (negative) buf[pos++] = 45;
+      pos = writeInteger(buf, pos, whole);
+      buf[pos++] = 46;
+      const end = pos + k;
+      for (let p = end; p > pos;) {
+        const q = Math.floor(fraction / 10);
+        buf[--p] = 48 + (fraction - q * 10);
+        fraction = q;
+      }
+      return end;
+    }
+  }
+  return writeAscii(buf, pos, String(v));
 }
