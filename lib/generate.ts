@@ -153,7 +153,7 @@ export async function salesBlockTask(task: SalesBlockTask): Promise<{ csv: Uint8
   const batch = generateBlock("sales", task.seed, task.block, task.rows);
   if (task.parquetDir !== null) {
     const fileName = `part-${String(task.block).padStart(5, "0")}.parquet`;
-    const writer = new HiveWriter(task.parquetDir, batch.schema, "category", { fileName });
+    const writer = new HiveWriter(task.parquetDir, generatedSchema("sales"), "category", { fileName });
     await writer.write(batch);
     await writer.close();
   }

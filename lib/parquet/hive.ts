@@ -24,6 +24,7 @@ import { ParquetFileWriter, type WriteCodec } from "./write.ts";
 /** One file of a dataset and the partition values its path encodes. */
 export interface DatasetFile {
   path: string;
+  size: number;
   partitions: Record<string, string>;
 }
 
@@ -63,7 +64,8 @@ export class HiveDataset {
   static async open(root: string): Promise<HiveDataset> {
     const paths = await listFiles(root, ".parquet");
     if (paths.length === 0) throw new DataError({ file: root }, "no .parquet files in this folder");
-    const files = paths.map((path) => ({ path, partitions: partitionsOf(root, path) }));
+    const files: DatasetFile[] = [];
+    for (const path of paths) files.push({ path, size: (await Deno.stat(path)).size, partitions: partitionsOf(root, path) });
     const keys = Object.keys(files[0].partitions);
     for (const f of files) {
       const fileKeys = Object.keys(f.partitions);
@@ -98,7 +100,12 @@ export class HiveDataset {
    * columns. Partition columns are rebuilt from the folder names.
    */
   async *batches(
-    options: { columns?: readonly string[]; batchSize?: number; where?: readonly Predicate[] } = {},
+    options: {
+      columns?: readonly string[];
+      batchSize?: number;
+      where?: readonly Predicate[];
+      onFileDone?: (bytes: number) => void;
+    } = {},
   ): AsyncGenerator<RecordBatch> {
     const columns = options.columns ? [...options.columns] : this.schema.fields.map((f) => f.name);
     this.checkColumns(columns);
@@ -115,6 +122,7 @@ export class HiveDataset {
           );
           yield makeBatch(parts);
         }
+        options.onFileDone?.(file.size);
       } finally {
         if (source !== this.first.source) (source as { close?: () => void }).close?.();
       }

@@ -1,0 +1,63 @@
+/** CLI wrapper for `outcore generate warmup|sales`. */
+import { intOption, type ParsedArgs, stringOption } from "../cli/args.ts";
+import { formatBytes, formatCount, formatSeconds, formatTable } from "../cli/format.ts";
+import { Progress } from "../cli/progress.ts";
+import { UsageError } from "../errors.ts";
+import { generateSales, generateWarmup, type GenerateResult } from "../generate.ts";
+
+export const DEFAULTS = {
+  warmupRows: 5_000_000,
+  salesRows: 20_000_000,
+  seed: 42,
+  warmupOut: "data/processed/sales_warmup.parquet",
+  salesCsv: "data/raw/sales_large.csv",
+  salesParquet: "data/processed/sales_partitioned",
+};
+
+export async function run(args: ParsedArgs): Promise<void> {
+  const table = args.positionals[0];
+  if (table !== "warmup" && table !== "sales") {
+    throw new UsageError(`unknown table "${table}": use warmup or sales`, "generate");
+  }
+  const seed = intOption(args, "seed", DEFAULTS.seed, { min: 0, max: 2 ** 32 - 1 });
+  const force = args.values.force === true;
+  let result: GenerateResult;
+  if (table === "warmup") {
+    const rows = intOption(args, "rows", DEFAULTS.warmupRows, { min: 1 });
+    for (const name of ["csv", "parquet", "no-csv", "no-parquet"]) {
+      if (args.values[name] !== undefined) throw new UsageError(`--${name} is for "generate sales"`, "generate");
+    }
+    const out = stringOption(args, "out", DEFAULTS.warmupOut);
+    const progress = new Progress("generate warmup", { rows });
+    try {
+      result = await generateWarmup({ rows, seed, out, force, onProgress: (r) => progress.update(r) });
+    } finally {
+      progress.done();
+    }
+  } else {
+    const rows = intOption(args, "rows", DEFAULTS.salesRows, { min: 1 });
+    if (args.values.out !== undefined) throw new UsageError(`--out is for "generate warmup"; use --csv and --parquet`, "generate");
+    const csv = args.values["no-csv"] ? null : stringOption(args, "csv", DEFAULTS.salesCsv);
+    const parquet = args.values["no-parquet"] ? null : stringOption(args, "parquet", DEFAULTS.salesParquet);
+    if (csv === null && parquet === null) throw new UsageError("nothing to write: both --no-csv and --no-parquet", "generate");
+    const workers = intOption(args, "workers", navigator.hardwareConcurrency || 1, { min: 1, max: 64 });
+    const progress = new Progress("generate sales", { rows });
+    try {
+      result = await generateSales({ rows, seed, csv, parquet, workers, force, onProgress: (r, b) => progress.update(r, b) });
+    } finally {
+      progress.done();
+    }
+  }
+  if (args.values.json) {
+    console.log(JSON.stringify({ table, ...result }, null, 2));
+    return;
+  }
+  const rate = result.rows / result.seconds;
+  console.log(
+    `generated ${table}: ${formatCount(result.rows)} rows (seed ${seed}) in ${formatSeconds(result.seconds)} — ${formatCount(rate)} rows/s`,
+  );
+  console.log(formatTable(
+    ["output", "format", "size", "files"],
+    result.outputs.map((o) => [o.path, o.format, formatBytes(o.bytes), o.files]),
+  ));
+}

@@ -1,0 +1,23 @@
+/** CLI wrapper for `outcore head PATH`. */
+import { intOption, listOption, type ParsedArgs } from "../cli/args.ts";
+import { formatTable } from "../cli/format.ts";
+import { headColumns, headRows } from "../head.ts";
+import { openSource } from "../io/source.ts";
+import { sourceOptions } from "./_source.ts";
+
+export async function run(args: ParsedArgs): Promise<void> {
+  const n = intOption(args, "n", 10, { min: 0 });
+  const columns = listOption(args, "columns");
+  const source = await openSource(args.positionals[0], sourceOptions(args));
+  try {
+    const names = headColumns(source, columns);
+    const rows = await headRows(source, n, columns);
+    if (args.values.json) {
+      console.log(JSON.stringify(rows, null, 2));
+      return;
+    }
+    console.log(formatTable(names, rows.map((r) => names.map((c) => r[c]))));
+  } finally {
+    source.close();
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * One way to read any input: a CSV file, a Parquet file, or a folder of Parquet files (Hive-partitioned or
+ * not). The format is taken from the path (a folder is a dataset) and the file's first bytes (`PAR1`).
+ */
+import type { RecordBatch, Schema } from "apache-arrow";
+import type { ColumnKind } from "../batch.ts";
+import { CsvReader } from "../csv/read.ts";
+import { HiveDataset } from "../parquet/hive.ts";
+import { ParquetReader } from "../parquet/read.ts";
+import type { Predicate } from "../predicate.ts";
+import { fileByteSource, fileByteStream, fileError, openFile } from "./file.ts";
+
+export type Format = "csv" | "parquet" | "dataset";
+
+export interface SourceOptions {
+  /** CSV: column kinds that override inference. */
+  types?: Readonly<Record<string, ColumnKind>>;
+  /** CSV: field separator. */
+  delimiter?: string;
+  /** CSV: "error" (default) or "skip" bad rows. */
+  onBadRows?: "error" | "skip";
+}
+
+export interface ReadOptions {
+  /** Columns to read, in order (default all). */
+  columns?: readonly string[];
+  /** Rows per batch (CSV default 500,000; Parquet default: whole row groups). */
+  batchSize?: number;
+  /** Datasets: predicates on partition columns prune whole folders. */
+  where?: readonly Predicate[];
+}
+
+/** An opened input: its schema is known; `batches()` streams its rows. */
+export interface Source {
+  readonly path: string;
+  readonly format: Format;
+  readonly schema: Schema;
+  /** File size in bytes (sum of files for a dataset). */
+  readonly byteLength: number;
+  /** Row count when the format records it (Parquet footers); undefined for CSV. */
+  readonly rowCount: number | undefined;
+  /** Bytes read so far by the current `batches()` (for progress). */
+  bytesRead(): number;
+  /** Bad rows skipped so far (CSV with `onBadRows: "skip"`), and the first few. */
+  badRows(): { count: number; examples: { line: number; reason: string }[] };
+  batches(options?: ReadOptions): AsyncGenerator<RecordBatch>;
+  close(): void;
+}
+
+/** Detects a path's format: a folder is a dataset, `PAR1` magic or a .parquet name is Parquet, else CSV. */
+export async function detectFormat(path: string): Promise<Format> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (err) {
+    throw fileError(path, "open", err);
+  }
+  if (info.isDirectory) return "dataset";
+  if (/\.(parquet|pq)$/i.test(path)) return "parquet";
+  const file = await openFile(path);
+  try {
+    const head = new Uint8Array(4);
+    const n = await file.read(head);
+    return n === 4 && new TextDecoder().decode(head) === "PAR1" ? "parquet" : "csv";
+  } finally {
+    file.close();
+  }
+}
+
+/** Opens a CSV file, Parquet file or dataset folder for reading. */
+export async function openSource(path: string, options: SourceOptions = {}): Promise<Source> {
+  const format = await detectFormat(path);
+  if (format === "parquet") return await openParquetSource(path);
+  if (format === "dataset") return await openDatasetSource(path);
+  return await openCsvSource(path, options);
+}
+
+async function openParquetSource(path: string): Promise<Source> {
+  const bytes = await fileByteSource(path);
+  let reader: ParquetReader;
+  try {
+    reader = await ParquetReader.open(bytes, { file: path });
+  } catch (err) {
+    bytes.close();
+    throw err;
+  }
+  let read = 0;
+  return {
+    path,
+    format: "parquet",
+    schema: reader.schema,
+    byteLength: bytes.byteLength,
+    rowCount: reader.rowCount,
+    bytesRead: () => read,
+    badRows: () => ({ count: 0, examples: [] }),
+    async *batches(options: ReadOptions = {}) {
+      let rows = 0;
+      for await (const batch of reader.batches(options)) {
+        rows += batch.numRows;
+        read = Math.round(bytes.byteLength * rows / Math.max(1, reader.rowCount));
+        yield batch;
+      }
+    },
+    close: () => bytes.close(),
+  };
+}
+
+async function openDatasetSource(path: string): Promise<Source> {
+  const dataset = await HiveDataset.open(path);
+  const byteLength = dataset.files.reduce((sum, f) => sum + f.size, 0);
+  let read = 0;
+  return {
+    path,
+    format: "dataset",
+    schema: dataset.schema,
+    byteLength,
+    rowCount: undefined,
+    bytesRead: () => read,
+    badRows: () => ({ count: 0, examples: [] }),
+    async *batches(options: ReadOptions = {}) {
+      read = 0;
+      yield* dataset.batches({ ...options, onFileDone: (size) => read += size });
+    },
+    close: () => dataset.close(),
+  };
+}
+
+async function openCsvSource(path: string, options: SourceOptions): Promise<Source> {
+  const { size } = await Deno.stat(path);
+  // Read the header and infer kinds once, so every later `batches()` call sees the same schema.
+  const probe = await CsvReader.open(await fileByteStream(path), { ...options, file: path });
+  await probe.cancel();
+  const types: Record<string, ColumnKind> = {};
+  probe.header.forEach((name, i) => types[name] = probe.kinds[i]);
+  let current: CsvReader | null = null;
+  return {
+    path,
+    format: "csv",
+    schema: probe.schema,
+    byteLength: size,
+    rowCount: undefined,
+    bytesRead: () => current?.bytesRead ?? 0,
+    badRows: () => ({ count: current?.badRowCount ?? 0, examples: current?.badRows ?? [] }),
+    async *batches(readOptions: ReadOptions = {}) {
+      current = await CsvReader.open(await fileByteStream(path), {
+        ...options,
+        types,
+        file: path,
+        columns: readOptions.columns,
+        chunkRows: readOptions.batchSize,
+      });
+      yield* current.batches();
+    },
+    close: () => {
+      current?.cancel();
+    },
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * outcore — out-of-core, streaming and parallel processing of CSV and Parquet files larger than RAM.
+ * Entry point: the command table lives in lib/cli/commands.ts; this file dispatches and owns the one
+ * top-level error handler (usage errors → exit 2, everything else → one line and exit 1).
+ */
+import config from "./deno.json" with { type: "json" };
+import { formatHelp, parseCommandArgs } from "./lib/cli/args.ts";
+import { COMMANDS } from "./lib/cli/commands.ts";
+import { UsageError } from "./lib/errors.ts";
+import { removePendingOutputs } from "./lib/io/atomic.ts";
+
+export const VERSION = config.version;
+
+function toolHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    `outcore ${VERSION} — process CSV and Parquet data larger than RAM, in bounded memory`,
+    "",
+    "Usage: outcore <command> [options] [paths]",
+    "",
+    "Commands:",
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    "",
+    "Options: -h, --help (also after a command), -V, --version, --debug (stack traces)",
+    "Run 'outcore <command> --help' for a command's options and examples.",
+  ].join("\n");
+}
+
+/** Runs the CLI with `argv`; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes("--debug");
+  try {
+    const [name, ...rest] = argv;
+    if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+      const topic = name === "help" ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+      console.log(topic ? formatHelp(topic) : toolHelp());
+      return 0;
+    }
+    if (name === "--version" || name === "-V") {
+      console.log(`outcore ${VERSION} (deno ${Deno.version.deno})`);
+      return 0;
+    }
+    const spec = COMMANDS.find((c) => c.name === name);
+    if (!spec) throw new UsageError(name.startsWith("-") ? `unknown option "${name}"` : `unknown command "${name}"`);
+    const args = parseCommandArgs(spec, rest);
+    if (args.values.help) {
+      console.log(formatHelp(spec));
+      return 0;
+    }
+    const module = await spec.load();
+    return (await module.run(args)) ?? 0;
+  } catch (err) {
+    removePendingOutputs();
+    return report(err, debug);
+  }
+}
+
+function report(err: unknown, debug: boolean): number {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof UsageError) {
+    const spec = COMMANDS.find((c) => c.name === err.command);
+    console.error(`outcore: error: ${message}`);
+    console.error(spec ? `Usage: outcore ${spec.name} ${spec.usage}\nRun 'outcore ${spec.name} --help' for more.` : "Run 'outcore --help' for the commands.");
+    return 2;
+  }
+  console.error(`outcore: error: ${message.split("\n")[0]}`);
+  if (debug && err instanceof Error && err.stack) console.error(err.stack);
+  return 1;
+}
+
+if (import.meta.main) {
+  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+    Deno.addSignalListener(signal, () => {
+      removePendingOutputs();
+      Deno.exit(code);
+    });
+  }
+  Deno.exit(await main(Deno.args));
+}
