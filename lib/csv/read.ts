@@ -26,6 +26,7 @@ import {
 import { DataError, UsageError } from "../errors.ts";
 import { parseFloat64, parseInt32, parseInt64, parseTimestamp, setInt64 } from "./_values.ts";
 import { inferKind } from "./infer.ts";
+import { Utf8Guard } from "./_utf8.ts";
 
 export interface CsvReadOptions {
   /** Name used in error messages (usually the path). */
@@ -165,37 +166,39 @@ export class CsvReader {
       throw new UsageError(`invalid delimiter ${JSON.stringify(delimiter)}: use one character other than a quote or newline`);
     }
     let bytesRead = 0;
+    const guard = new Utf8Guard();
     const counted = stream.pipeThrough(
       new TransformStream<Uint8Array, Uint8Array>({
         transform(chunk, controller) {
           bytesRead += chunk.length;
+          guard.countBytes(chunk);
           controller.enqueue(chunk);
         },
       }),
     );
-    const reader = counted.pipeThrough(new TextDecoderStream("utf-8", { fatal: true })).getReader();
-    const pull = async (): Promise<string | null> => {
-      try {
-        const { value, done } = await reader.read();
-        return done ? null : value;
-      } catch (err) {
-        if (err instanceof TypeError) {
-          throw new DataError({ file }, `not valid UTF-8 text near byte ${bytesRead}`);
-        }
-        throw err;
-      }
+    const reader = counted.pipeThrough(new TextDecoderStream("utf-8")).getReader();
+    /** The next decoded chunk; `invalidAt` is the index of an invalid UTF-8 sequence in it, or -1. */
+    const pull = async (): Promise<{ chunk: string; invalidAt: number } | null> => {
+      const { value, done } = await reader.read();
+      return done ? null : { chunk: value, invalidAt: guard.checkText(value) };
+    };
+    const invalid = (text: string, index: number, line: number) => {
+      let lines = line;
+      for (let i = text.indexOf("\n"); i !== -1 && i < index; i = text.indexOf("\n", i + 1)) lines++;
+      return new DataError({ file, line: lines }, "not valid UTF-8 text");
     };
 
     // Buffer enough text for the header and the inference sample (at least one chunk, up to ~16 MiB).
     let text = "";
     let final = false;
     while (text.length < 16 << 20) {
-      const chunk = await pull();
-      if (chunk === null) {
+      const next = await pull();
+      if (next === null) {
         final = true;
         break;
       }
-      text += chunk;
+      if (next.invalidAt >= 0) throw invalid(text + next.chunk, text.length + next.invalidAt, firstLine);
+      text += next.chunk;
       if (countLines(text, inferRows + 2)) break;
     }
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -211,9 +214,9 @@ export class CsvReader {
         if (text.charCodeAt(pos) === LF) line++;
         pos++;
       }
+      if (pos >= text.length) throw new DataError({ file }, "empty file: no header line");
       const record = splitRecord(text, pos, final, delimiter);
       if (record === null || record === "unterminated") {
-        if (pos >= text.length) throw new DataError({ file }, "empty file: no header line");
         throw new DataError({ file, line }, "the header line has an unterminated quote");
       }
       header = record.fields.map((name, i) => name.trim() || `column_${i + 1}`);
@@ -254,7 +257,15 @@ export class CsvReader {
     csv.#text = text;
     csv.#pos = pos;
     csv.#final = final;
-    csv.#pull = pull;
+    csv.#pull = async () => {
+      const next = await pull();
+      if (next === null) return null;
+      if (next.invalidAt >= 0) {
+        const rest = csv.#text.slice(csv.#pos);
+        throw invalid(rest + next.chunk, rest.length + next.invalidAt, csv.#line);
+      }
+      return next.chunk;
+    };
     csv.#bytesRead = () => bytesRead;
     return csv;
   }

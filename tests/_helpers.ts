@@ -1,0 +1,50 @@
+/** Shared test helpers: temporary folders under .test-tmp, byte streams split at chosen points, CLI capture. */
+import { main } from "../main.ts";
+
+const ROOT = ".test-tmp";
+
+/** A fresh folder under .test-tmp (the only place tests may write). */
+export async function tempDir(prefix = "t"): Promise<string> {
+  await Deno.mkdir(ROOT, { recursive: true });
+  return await Deno.makeTempDir({ dir: ROOT, prefix });
+}
+
+/** A byte stream of `text` emitted in pieces cut at the given byte offsets. */
+export function streamOf(text: string | Uint8Array, cuts: number[] = []): ReadableStream<Uint8Array> {
+  const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;
+  const points = [0, ...cuts.filter((c) => c > 0 && c < bytes.length).sort((a, b) => a - b), bytes.length];
+  let i = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (i >= points.length - 1) {
+        controller.close();
+        return;
+      }
+      controller.enqueue(bytes.slice(points[i], points[i + 1]));
+      i++;
+    },
+  });
+}
+
+/** Runs the CLI in-process; returns its exit code and what it printed. */
+export async function runCli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const { log, error } = console;
+  console.log = (...args: unknown[]) => out.push(args.map(String).join(" "));
+  console.error = (...args: unknown[]) => err.push(args.map(String).join(" "));
+  try {
+    const code = await main(argv);
+    return { code, stdout: out.join("\n"), stderr: err.join("\n") };
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+}
+
+/** All batches of an async iterable, as row objects via Arrow's `toJSON`. */
+export async function collectRows(batches: AsyncIterable<{ toArray(): { toJSON(): Record<string, unknown> }[] }>) {
+  const rows: Record<string, unknown>[] = [];
+  for await (const batch of batches) for (const row of batch.toArray()) rows.push(row.toJSON());
+  return rows;
+}

@@ -1,0 +1,187 @@
+import assert from "node:assert/strict";
+import Papa from "papaparse";
+import { columnValues } from "../lib/batch.ts";
+import { CsvReader, splitRecord } from "../lib/csv/read.ts";
+import { DataError, UsageError } from "../lib/errors.ts";
+import { collectRows, streamOf } from "./_helpers.ts";
+
+async function readAll(text: string | Uint8Array, options = {}, cuts: number[] = []) {
+  const reader = await CsvReader.open(streamOf(text, cuts), { file: "t.csv", ...options });
+  return { reader, rows: await collectRows(reader.batches()) };
+}
+
+Deno.test("CsvReader infers int32, float64, timestamp and string columns", async () => {
+  const { reader, rows } = await readAll("a,b,c,d\n1,2.5,2020-01-01 00:00:01,x\n-3,4,2021-06-30T12:00:00,y\n");
+  assert.deepEqual(reader.kinds, ["int32", "float64", "timestamp", "string"]);
+  assert.deepEqual(rows, [
+    { a: 1, b: 2.5, c: Date.UTC(2020, 0, 1, 0, 0, 1), d: "x" },
+    { a: -3, b: 4, c: Date.UTC(2021, 5, 30, 12), d: "y" },
+  ]);
+});
+
+Deno.test("CsvReader follows RFC 4180: quoted delimiters, doubled quotes, newlines in quotes", async () => {
+  const text = 'id,text\n1,"a,b"\n2,"say ""hi"""\n3,"two\nlines"\n4,plain\n';
+  const { rows } = await readAll(text);
+  assert.deepEqual(rows.map((r) => r.text), ["a,b", 'say "hi"', "two\nlines", "plain"]);
+});
+
+Deno.test("CsvReader handles CRLF, a UTF-8 BOM, blank lines and a last line without newline", async () => {
+  const text = "\ufeffx,y\r\n1,a\r\n\r\n2,b\r\n\n3,c";
+  const { reader, rows } = await readAll(text);
+  assert.deepEqual(reader.header, ["x", "y"]);
+  assert.deepEqual(rows, [{ x: 1, y: "a" }, { x: 2, y: "b" }, { x: 3, y: "c" }]);
+});
+
+Deno.test("CsvReader reads empty fields as nulls", async () => {
+  const { rows } = await readAll("a,b,c\n1,,x\n,2.5,\n");
+  assert.deepEqual(rows, [{ a: 1, b: null, c: "x" }, { a: null, b: 2.5, c: null }]);
+});
+
+Deno.test("CsvReader parses only projected columns, in the requested order", async () => {
+  const { reader, rows } = await readAll("a,b,c\n1,notanumber,3\n4,??,6\n", { columns: ["c", "a"], types: { b: "float64" } });
+  assert.deepEqual(reader.schema.fields.map((f) => f.name), ["c", "a"]);
+  assert.deepEqual(rows, [{ c: 3, a: 1 }, { c: 6, a: 4 }]);
+});
+
+Deno.test("CsvReader splits output into batches of chunkRows rows", async () => {
+  const lines = Array.from({ length: 25 }, (_, i) => `${i},${i / 2}`);
+  const reader = await CsvReader.open(streamOf("i,h\n" + lines.join("\n")), { chunkRows: 10 });
+  const sizes: number[] = [];
+  let sum = 0;
+  for await (const batch of reader.batches()) {
+    sizes.push(batch.numRows);
+    for (const v of columnValues(batch, "i") as Int32Array) sum += v;
+  }
+  assert.deepEqual(sizes, [10, 10, 5]);
+  assert.equal(sum, 300);
+});
+
+const BOUNDARY_TEXT = 'n,s\r\n1,"quo""ted, with\r\nnewline"\r\n2,héllo wörld €\r\n3,"end"\r\n4,\r\n5,last';
+const BOUNDARY_EXPECTED = [
+  { n: 1, s: 'quo"ted, with\r\nnewline' },
+  { n: 2, s: "héllo wörld €" },
+  { n: 3, s: "end" },
+  { n: 4, s: null },
+  { n: 5, s: "last" },
+];
+
+Deno.test("CsvReader parses the same whatever byte a chunk boundary falls on (fields, quotes, CRLF, UTF-8)", async () => {
+  const bytes = new TextEncoder().encode(BOUNDARY_TEXT);
+  const options = { inferRows: 0, types: { n: "int32", s: "string" } as const, chunkRows: 2 };
+  for (let cut = 1; cut < bytes.length; cut++) {
+    const { rows } = await readAll(bytes, options, [cut]);
+    assert.deepEqual(rows, BOUNDARY_EXPECTED, `cut at byte ${cut}`);
+  }
+  // Every byte its own chunk, including empty pieces between.
+  const every = Array.from({ length: bytes.length }, (_, i) => i);
+  assert.deepEqual((await readAll(bytes, options, every)).rows, BOUNDARY_EXPECTED);
+});
+
+Deno.test("CsvReader reports a ragged row with file and line", async () => {
+  await assert.rejects(
+    readAll("a,b\n1,2\n3,4,5\n"),
+    (err: unknown) => err instanceof DataError && err.message === "t.csv line 3: expected 2 fields, found 3",
+  );
+});
+
+Deno.test("CsvReader reports a value that does not parse with line and column", async () => {
+  const text = "a,price\n" + Array.from({ length: 30 }, (_, i) => `${i},${i}.5`).join("\n") + "\n31,12,5x\n";
+  await assert.rejects(readAll(text, { inferRows: 5 }), (err: unknown) => {
+    assert.ok(err instanceof DataError);
+    assert.match(err.message, /^t\.csv line 32: expected 2 fields, found 3$/);
+    return true;
+  });
+  await assert.rejects(readAll("a,price\n1,2.5\n2,abc\n", { inferRows: 1 }), (err: unknown) => {
+    assert.ok(err instanceof DataError);
+    assert.equal(err.location.line, 3);
+    assert.equal(err.location.column, "price");
+    assert.match(err.message, /"abc" is not a number/);
+    return true;
+  });
+});
+
+Deno.test("CsvReader skips and counts bad rows with onBadRows skip", async () => {
+  const text = "a,b\n1,2\n3,4,5\n6,x\n7,8\n";
+  const { reader, rows } = await readAll(text, { onBadRows: "skip", types: { a: "int32", b: "int32" } });
+  assert.deepEqual(rows, [{ a: 1, b: 2 }, { a: 7, b: 8 }]);
+  assert.equal(reader.badRowCount, 2);
+  assert.deepEqual(reader.badRows.map((b) => b.line), [3, 4]);
+});
+
+Deno.test("CsvReader rejects an unterminated quote, an empty file, duplicate names and unknown columns", async () => {
+  await assert.rejects(readAll('a,b\n1,"open\n2,3\n'), /t\.csv line 2: unterminated quoted field/);
+  await assert.rejects(readAll(""), /t\.csv: empty file: no header line/);
+  await assert.rejects(readAll("a,a\n1,2\n"), /duplicate column name "a"/);
+  await assert.rejects(readAll("a,b\n1,2\n", { columns: ["zz"] }), (err: unknown) => err instanceof UsageError && /available: a, b/.test(err.message));
+});
+
+Deno.test("CsvReader rejects invalid UTF-8 with the file name", async () => {
+  const bytes = new Uint8Array([...new TextEncoder().encode("a,b\n1,"), 0xff, 0xfe, 10]);
+  await assert.rejects(readAll(bytes), /^DataError: t\.csv line 2: not valid UTF-8 text$/);
+  // Found in a later chunk too, with its line.
+  const later = new Uint8Array([...new TextEncoder().encode("a,b\n1,x\n2,y\n3,"), 0xc3, 0x28, 10]);
+  await assert.rejects(readAll(later, { inferRows: 0, types: { a: "int32", b: "string" } }, [6, 10]), /line 4: not valid UTF-8/);
+});
+
+Deno.test("CsvReader keeps a literal U+FFFD character, even split across chunks", async () => {
+  const bytes = new TextEncoder().encode("a,b\n1,x\ufffdy\n2,\ufffd\n");
+  for (let cut = 1; cut < bytes.length; cut++) {
+    const { rows } = await readAll(bytes, { inferRows: 0, types: { a: "int32", b: "string" } }, [cut]);
+    assert.deepEqual(rows, [{ a: 1, b: "x\ufffdy" }, { a: 2, b: "\ufffd" }], `cut at ${cut}`);
+  }
+});
+
+Deno.test("CsvReader reads a header-only file as zero rows", async () => {
+  const { reader, rows } = await readAll("a,b\n");
+  assert.deepEqual(reader.header, ["a", "b"]);
+  assert.deepEqual(rows, []);
+});
+
+Deno.test("CsvReader accepts another delimiter", async () => {
+  const { rows } = await readAll("a;b\n1;x,y\n", { delimiter: ";" });
+  assert.deepEqual(rows, [{ a: 1, b: "x,y" }]);
+});
+
+Deno.test("splitRecord asks for more text when a record is cut", () => {
+  assert.equal(splitRecord('1,"ab', 0, false), null);
+  assert.equal(splitRecord('1,"ab"', 0, false), null); // the next byte might be a doubled quote
+  assert.equal(splitRecord('1,"ab', 0, true), "unterminated");
+  assert.deepEqual(splitRecord('1,"a""b"\n2', 0, false), { fields: ["1", 'a"b'], next: 9, lines: 1, error: undefined });
+});
+
+/** A small deterministic PRNG for the randomized test. */
+function rng(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+Deno.test("CsvReader reads randomized CSV exactly as papaparse does", async () => {
+  const random = rng(7);
+  const alphabet = ["a", "b", " ", ",", '"', "\n", "\r\n", "é", "€", "😀", "1", "."];
+  const field = () => {
+    const n = Math.floor(random() * 6);
+    let s = "";
+    for (let i = 0; i < n; i++) s += alphabet[Math.floor(random() * alphabet.length)];
+    const needsQuotes = /[",\r\n]/.test(s) || random() < 0.2;
+    return needsQuotes ? `"${s.replaceAll('"', '""')}"` : s;
+  };
+  for (let trial = 0; trial < 60; trial++) {
+    const columns = 2 + Math.floor(random() * 4);
+    const lines = [Array.from({ length: columns }, (_, i) => `c${i}`).join(",")];
+    const rowCount = Math.floor(random() * 30);
+    for (let r = 0; r < rowCount; r++) lines.push(Array.from({ length: columns }, field).join(","));
+    const newline = random() < 0.5 ? "\n" : "\r\n";
+    const text = lines.join(newline) + (random() < 0.5 ? newline : "");
+    const expected = Papa.parse<string[]>(text, { header: false, skipEmptyLines: true, newline });
+    const bytes = new TextEncoder().encode(text);
+    const cuts = Array.from({ length: 3 }, () => Math.floor(random() * bytes.length));
+    const types = Object.fromEntries(lines[0].split(",").map((c) => [c, "string" as const]));
+    const { rows } = await readAll(bytes, { types, inferRows: 0 }, cuts);
+    const got = rows.map((r) => Object.values(r).map((v) => v ?? ""));
+    assert.deepEqual(got, expected.data.slice(1), `trial ${trial}: ${JSON.stringify(text)}`);
+  }
+});
