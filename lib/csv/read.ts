@@ -351,8 +351,7 @@ export class CsvReader {
   }
 
   /** Stores one field's text into its slot at the current row; false (with #error set) when it does not parse. */
-  #store(slot: Slot, text: string, start: number, end: number): boolean {
-    const row = this.#row;
+  #store(slot: Slot, text: string, start: number, end: number, row: number): boolean {
     if (start === end) {
       if (slot.nulls === null) slot.nulls = allValid(this.#chunkRows);
       slot.nulls[row >> 3] &= ~(1 << (row & 7));
@@ -433,16 +432,19 @@ export class CsvReader {
     const chunkRows = this.#chunkRows;
     const length = text.length;
     let pos = this.#pos;
+    // Row and line live in locals in the hot loop and are written back before any call that reads them.
+    let row = this.#row;
+    let line = this.#line;
     let nextDelimiter = -1; // cached next delimiter at or after the scan point; -2: none left in the buffer
     let nextQuote = this.#nextQuote;
     if (nextQuote !== -2 && nextQuote < pos) nextQuote = text.indexOf('"', pos);
     if (nextQuote === -1) nextQuote = -2; // -2: no quote in the rest of the buffer
+    let status = NEED_MORE;
 
     while (pos < length) {
-      if (this.#row === chunkRows) {
-        this.#pos = pos;
-        this.#nextQuote = nextQuote;
-        return BATCH_FULL;
+      if (row === chunkRows) {
+        status = BATCH_FULL;
+        break;
       }
       let lineEnd = text.indexOf("\n", pos);
       if (lineEnd === -1) {
@@ -455,13 +457,17 @@ export class CsvReader {
       }
       if (nextQuote !== -2 && nextQuote < lineEnd) {
         // Full RFC 4180 path for a record with a quote in it.
-        const status = this.#parseQuoted(pos);
-        if (status === NEED_MORE) break;
-        if (status === FAIL) {
-          this.#pos = pos;
-          return FAIL;
+        this.#row = row;
+        this.#line = line;
+        const quoted = this.#parseQuoted(pos);
+        if (quoted === NEED_MORE) break;
+        if (quoted === FAIL) {
+          status = FAIL;
+          break;
         }
         pos = this.#pos;
+        row = this.#row;
+        line = this.#line;
         continue;
       }
       // Fast path: no quote before the line end.
@@ -469,7 +475,7 @@ export class CsvReader {
       if (end > pos && text.charCodeAt(end - 1) === CR) end--;
       if (end === pos) { // blank line
         pos = lineEnd + 1;
-        this.#line++;
+        line++;
         continue;
       }
       let field = 0;
@@ -483,7 +489,7 @@ export class CsvReader {
         const stop = nextDelimiter === -2 || nextDelimiter > end ? end : nextDelimiter;
         if (field < fieldCount) {
           const slot = fieldSlot[field];
-          if (slot >= 0 && !this.#store(slots[slot], text, start, stop)) {
+          if (slot >= 0 && !this.#store(slots[slot], text, start, stop, row)) {
             ok = false;
             break;
           }
@@ -497,18 +503,23 @@ export class CsvReader {
         this.#error = `expected ${fieldCount} fields, found ${field}`;
         this.#errorColumn = undefined;
       }
-      if (!ok && !this.#badRecord()) {
-        this.#pos = pos;
-        return FAIL;
+      if (ok) row++;
+      else {
+        this.#line = line;
+        if (!this.#badRecord()) {
+          status = FAIL;
+          break;
+        }
       }
-      if (ok) this.#row++;
       pos = lineEnd + 1;
-      this.#line++;
+      line++;
     }
+    if (status === NEED_MORE && row === chunkRows) status = BATCH_FULL;
     this.#pos = Math.min(pos, length);
+    this.#row = row;
+    this.#line = line;
     this.#nextQuote = nextQuote;
-    if (this.#row === chunkRows) return BATCH_FULL;
-    return NEED_MORE;
+    return status;
   }
 
   /** Parses one record that contains a quote, starting at `pos`; sets #pos past it on success. */
@@ -537,7 +548,7 @@ export class CsvReader {
     } else {
       for (let f = 0; f < fields.length; f++) {
         const slot = this.#fieldSlot[f];
-        if (slot >= 0 && !this.#store(this.#slots[slot], fields[f], 0, fields[f].length)) {
+        if (slot >= 0 && !this.#store(this.#slots[slot], fields[f], 0, fields[f].length, this.#row)) {
           ok = false;
           break;
         }

@@ -4,8 +4,14 @@
  */
 import type { AsyncBuffer } from "hyparquet";
 
-/** Bytes per read when streaming a file: far fewer calls than `FsFile.readable`'s 64 KiB chunks. */
-export const READ_CHUNK_BYTES = 4 << 20;
+/** Bytes per read when streaming a file: far fewer read calls than `FsFile.readable`'s 64 KiB chunks. */
+export const READ_CHUNK_BYTES = 1 << 20;
+/**
+ * Each read is handed downstream in slices of this size: the strings a decoder makes from them stay under
+ * V8's large-object threshold, so they die young instead of piling up until a full GC (measured: peak RSS
+ * 189 → 139 MiB reading the 20M-row CSV, same speed).
+ */
+export const ENQUEUE_BYTES = 1 << 16;
 
 /** Names the path in errors from the file system: `cannot open "x.csv": No such file or directory`. */
 export function fileError(path: string, action: string, err: unknown): Error {
@@ -35,7 +41,7 @@ export async function openFile(path: string): Promise<Deno.FsFile> {
 }
 
 /**
- * A readable byte stream over a file, or a byte range of it, in `chunkBytes` reads (default 4 MiB).
+ * A readable byte stream over a file, or a byte range of it, in `chunkBytes` reads (default 1 MiB).
  * Memory: one chunk in flight. The file is closed when the stream ends or is cancelled.
  */
 export async function fileByteStream(
@@ -79,7 +85,9 @@ export async function fileByteStream(
         controller.close();
         return;
       }
-      controller.enqueue(buffer.subarray(0, filled));
+      for (let i = 0; i < filled; i += ENQUEUE_BYTES) {
+        controller.enqueue(buffer.subarray(i, Math.min(filled, i + ENQUEUE_BYTES)));
+      }
       if (filled < buffer.length) remaining = 0;
     },
     cancel: close,
