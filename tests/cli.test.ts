@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { runCli, tempDir } from "./_helpers.ts";
+
+Deno.test("outcore --help lists every command and --version prints the version", async () => {
+  const help = await runCli(["--help"]);
+  assert.equal(help.code, 0);
+  for (const name of ["generate", "inspect", "head"]) assert.match(help.stdout, new RegExp(`^  ${name} `, "m"));
+  const version = await runCli(["--version"]);
+  assert.equal(version.code, 0);
+  assert.match(version.stdout, /^outcore \d+\.\d+\.\d+ \(deno /);
+});
+
+Deno.test("every command has --help with its usage", async () => {
+  for (const name of ["generate", "inspect", "head"]) {
+    const { code, stdout } = await runCli([name, "--help"]);
+    assert.equal(code, 0);
+    assert.match(stdout, new RegExp(`Usage: outcore ${name} `));
+  }
+});
+
+Deno.test("usage errors exit 2 with the command's usage on stderr", async () => {
+  const cases: [string[], RegExp][] = [
+    [["frobnicate"], /unknown command "frobnicate"/],
+    [["generate"], /missing argument: warmup\|sales/],
+    [["generate", "warmup", "--bogus"], /option '--bogus'|Unknown option '--bogus'/],
+    [["generate", "lunch"], /unknown table "lunch"/],
+    [["generate", "warmup", "--rows", "lots"], /--rows takes a whole number/],
+    [["head", "x.csv", "-n"], /argument missing|-n/],
+    [["inspect", "a", "b"], /unexpected argument "b"/],
+  ];
+  for (const [argv, pattern] of cases) {
+    const { code, stdout, stderr } = await runCli(argv);
+    assert.equal(code, 2, argv.join(" "));
+    assert.equal(stdout, "");
+    assert.match(stderr, /^outcore: error: /);
+    assert.match(stderr, pattern);
+  }
+});
+
+Deno.test("runtime errors exit 1 with one line naming the file, and a stack only with --debug", async () => {
+  const missing = await runCli(["head", "no/such/file.csv"]);
+  assert.equal(missing.code, 1);
+  assert.equal(missing.stderr, 'outcore: error: cannot open "no/such/file.csv": no such file or directory');
+  const dir = await tempDir();
+  await Deno.writeTextFile(`${dir}/bad.csv`, "a,b\n1,2\n3\n");
+  const bad = await runCli(["head", `${dir}/bad.csv`]);
+  assert.equal(bad.code, 1);
+  assert.equal(bad.stderr, `outcore: error: ${dir}/bad.csv line 3: expected 2 fields, found 1`);
+  const debug = await runCli(["head", `${dir}/bad.csv`, "--debug"]);
+  assert.equal(debug.code, 1);
+  assert.match(debug.stderr, /\n\s+at /);
+});
+
+Deno.test("generate, inspect and head work end to end with --json", async () => {
+  const dir = await tempDir();
+  const gen = await runCli(["generate", "sales", "--rows", "2500", "--csv", `${dir}/s.csv`, "--parquet", `${dir}/ds`, "--json"]);
+  assert.equal(gen.code, 0, gen.stderr);
+  const result = JSON.parse(gen.stdout);
+  assert.equal(result.rows, 2500);
+  const inspect = JSON.parse((await runCli(["inspect", `${dir}/ds`, "--json"])).stdout);
+  assert.equal(inspect.format, "dataset");
+  assert.equal(inspect.rows, 2500);
+  assert.deepEqual(inspect.partitions.category, ["Clothing", "Electronics", "Food", "Home", "Sports"]);
+  const head = await runCli(["head", `${dir}/s.csv`, "-n", "2", "--columns", "date,price", "--json"]);
+  const rows = JSON.parse(head.stdout);
+  assert.deepEqual(Object.keys(rows[0]), ["date", "price"]);
+  assert.equal(rows[0].date, "2020-01-01 00:00:00");
+  assert.equal(rows[1].date, "2020-01-01 00:00:01");
+  const text = await runCli(["head", `${dir}/ds`, "-n", "3"]);
+  assert.equal(text.code, 0);
+  assert.equal(text.stdout.split("\n").length, 5); // header, rule, three rows
+  const again = await runCli(["generate", "sales", "--rows", "10", "--csv", `${dir}/s.csv`, "--no-parquet"]);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /already exists \(use --force to replace it\)/);
+});

@@ -1,0 +1,46 @@
+import assert from "node:assert/strict";
+import { generateWarmup } from "../lib/generate.ts";
+import { inspectPath } from "../lib/inspect.ts";
+import { render } from "../lib/commands/inspect.ts";
+import { tempDir } from "./_helpers.ts";
+
+Deno.test("inspectPath reports schema, row groups and footer statistics of our own file", async () => {
+  const dir = await tempDir();
+  await generateWarmup({ rows: 2500, seed: 3, out: `${dir}/w.parquet` });
+  const report = await inspectPath(`${dir}/w.parquet`);
+  assert.equal(report.format, "parquet");
+  assert.equal(report.rows, 2500);
+  assert.equal(report.row_group_count, 1);
+  assert.deepEqual(report.codecs, ["SNAPPY"]);
+  assert.deepEqual(report.columns.map((c) => [c.name, c.type, c.nullable]), [
+    ["product_id", "Int32", false],
+    ["category", "Dictionary<Int32, Utf8>", false],
+    ["price", "Float64", false],
+    ["quantity", "Int32", false],
+    ["customer_id", "Int32", false],
+  ]);
+  const stats = report.row_groups![0].columns;
+  assert.ok((stats.price.min as number) >= 1 && (stats.price.max as number) <= 1000);
+  assert.equal(stats.quantity.nulls, 0);
+  assert.match(render(report), /row group statistics/);
+});
+
+Deno.test("inspectPath reads DuckDB's footer: INT64, timestamps and null counts", async () => {
+  const report = await inspectPath("fixtures/duckdb_zstd.parquet");
+  assert.deepEqual(report.codecs, ["ZSTD"]);
+  const stats = report.row_groups![0].columns;
+  assert.equal(stats.ts.min, "2020-01-01 00:00:00");
+  assert.equal(stats.ts.max, "2020-01-02 18:20:39");
+  assert.equal(stats.price.nulls, 227);
+  assert.equal(stats.id.max, 2499);
+  assert.match(report.created_by[0], /DuckDB/);
+});
+
+Deno.test("inspectPath describes a CSV file by its header and inferred types", async () => {
+  const dir = await tempDir();
+  await Deno.writeTextFile(`${dir}/x.csv`, "a,b,c\n1,2.5,hello\n");
+  const report = await inspectPath(`${dir}/x.csv`);
+  assert.equal(report.format, "csv");
+  assert.equal(report.rows, null);
+  assert.deepEqual(report.columns.map((c) => c.type), ["Int32", "Float64", "Dictionary<Int32, Utf8>"]);
+});

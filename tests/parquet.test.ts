@@ -1,0 +1,160 @@
+import assert from "node:assert/strict";
+import { Field, Schema } from "apache-arrow";
+import {
+  allValid,
+  arrowType,
+  columnValues,
+  dictionaryData,
+  float64Data,
+  int32Data,
+  int64Data,
+  makeBatch,
+  setNull,
+  timestampData,
+} from "../lib/batch.ts";
+import { DataError, UsageError } from "../lib/errors.ts";
+import { fileByteSource } from "../lib/io/file.ts";
+import { ParquetReader } from "../lib/parquet/read.ts";
+import { ParquetFileWriter } from "../lib/parquet/write.ts";
+import { headRows } from "../lib/head.ts";
+import { openSource } from "../lib/io/source.ts";
+import { collectRows, tempDir } from "./_helpers.ts";
+
+function sampleBatch(start: number, rows: number) {
+  const price = new Float64Array(rows);
+  const qty = new Int32Array(rows);
+  const id = new BigInt64Array(rows);
+  const ts = new BigInt64Array(rows);
+  const cat = new Int32Array(rows);
+  const nulls = allValid(rows);
+  for (let i = 0; i < rows; i++) {
+    const n = start + i;
+    price[i] = Math.round(n * 13.7) / 100;
+    qty[i] = n % 49 + 1;
+    id[i] = BigInt(n) * 1_000_000_007n;
+    ts[i] = BigInt(Date.UTC(2020, 0, 1) + n * 1000);
+    cat[i] = n % 3;
+    if (n % 10 === 7) setNull(nulls, i);
+  }
+  return makeBatch([
+    { name: "price", data: float64Data(price, nulls) },
+    { name: "qty", data: int32Data(qty) },
+    { name: "id", data: int64Data(id) },
+    { name: "ts", data: timestampData(ts) },
+    { name: "cat", data: dictionaryData(cat, ["x", "y", "z"]) },
+  ]);
+}
+
+const SCHEMA = new Schema([
+  new Field("price", arrowType("float64"), true),
+  new Field("qty", arrowType("int32"), false),
+  new Field("id", arrowType("int64"), false),
+  new Field("ts", arrowType("timestamp"), false),
+  new Field("cat", arrowType("string"), false),
+]);
+
+Deno.test("ParquetFileWriter round-trips every column kind, one row group per write", async () => {
+  const dir = await tempDir();
+  const path = `${dir}/rt.parquet`;
+  const writer = await ParquetFileWriter.create(path, SCHEMA);
+  const batches = [sampleBatch(0, 1000), sampleBatch(1000, 500), sampleBatch(1500, 1)];
+  for (const b of batches) await writer.write(b);
+  await writer.close();
+  const source = await fileByteSource(path);
+  const reader = await ParquetReader.open(source, { file: path });
+  assert.equal(reader.rowCount, 1501);
+  assert.deepEqual(reader.rowGroupRanges().map((r) => r.rows), [1000, 500, 1]);
+  assert.deepEqual(reader.columns.map((c) => [c.name, c.kind, c.nullable]), [
+    ["price", "float64", true],
+    ["qty", "int32", false],
+    ["id", "int64", false],
+    ["ts", "timestamp", false],
+    ["cat", "string", false],
+  ]);
+  const expected = (await collectRows((async function* () {
+    yield* batches;
+  })())) as Record<string, unknown>[];
+  assert.deepEqual(await collectRows(reader.batches()), expected);
+  source.close();
+});
+
+Deno.test("ParquetReader slices row groups into batches and projects columns", async () => {
+  const dir = await tempDir();
+  const path = `${dir}/b.parquet`;
+  const writer = await ParquetFileWriter.create(path, SCHEMA);
+  await writer.write(sampleBatch(0, 1000));
+  await writer.write(sampleBatch(1000, 1000));
+  await writer.close();
+  const source = await fileByteSource(path);
+  const reader = await ParquetReader.open(source, { file: path });
+  const sizes: number[] = [];
+  let sum = 0;
+  for await (const batch of reader.batches({ columns: ["qty"], batchSize: 300 })) {
+    assert.deepEqual(batch.schema.fields.map((f) => f.name), ["qty"]);
+    sizes.push(batch.numRows);
+    for (const v of columnValues(batch, "qty") as Int32Array) sum += v;
+  }
+  assert.deepEqual(sizes, [300, 300, 300, 100, 300, 300, 300, 100]);
+  let expected = 0;
+  for (let n = 0; n < 2000; n++) expected += n % 49 + 1;
+  assert.equal(sum, expected);
+  await assert.rejects(async () => {
+    for await (const _ of reader.batches({ columns: ["nope"] }));
+  }, (err: unknown) => err instanceof UsageError && /available: price, qty, id, ts, cat/.test(err.message));
+  source.close();
+});
+
+const expected = JSON.parse(await Deno.readTextFile("fixtures/duckdb.expected.json"));
+
+for (const codec of ["zstd", "snappy", "gzip", "brotli", "lz4", "uncompressed"]) {
+  Deno.test(`ParquetReader reads a DuckDB file (${codec}: nullable, dictionary, INT64, timestamps, booleans)`, async () => {
+    const source = await openSource(`fixtures/duckdb_${codec}.parquet`);
+    assert.equal(source.rowCount, expected.rows);
+    const first = await headRows(source, 5);
+    assert.deepEqual(first, expected.first);
+    let rows = 0, priceCount = 0, priceSum = 0, quantitySum = 0, categoryCount = 0;
+    let last: Record<string, unknown> | undefined;
+    for await (const batch of source.batches()) {
+      rows += batch.numRows;
+      const price = batch.getChild("price")!;
+      const category = batch.getChild("category")!;
+      for (let i = 0; i < batch.numRows; i++) {
+        if (price.isValid(i)) {
+          priceCount++;
+          priceSum += price.get(i);
+        }
+        if (category.isValid(i)) categoryCount++;
+      }
+      for (const q of columnValues(batch, "quantity") as Int32Array) quantitySum += q;
+      last = (await headRows({ ...source, batches: async function* () { yield batch.slice(batch.numRows - 1); } }, 1))[0];
+    }
+    assert.equal(rows, expected.rows);
+    assert.equal(priceCount, Number(expected.totals.price_count));
+    assert.ok(Math.abs(priceSum - expected.totals.price_sum) < 1e-6);
+    assert.equal(quantitySum, Number(expected.totals.quantity_sum));
+    assert.equal(categoryCount, Number(expected.totals.category_count));
+    assert.deepEqual(last, expected.last);
+    source.close();
+  });
+}
+
+Deno.test("ParquetReader reads a Polars file with nulls", async () => {
+  const source = await openSource("fixtures/polars_zstd.parquet");
+  const rows = await headRows(source, 1500);
+  assert.equal(rows.length, 1500);
+  assert.deepEqual(rows[0], { id: 0, name: null, value: null });
+  assert.deepEqual(rows[7], { id: 7, name: "b", value: 1.75 });
+  source.close();
+});
+
+Deno.test("ParquetReader names the file when it is not Parquet or is truncated", async () => {
+  const dir = await tempDir();
+  await Deno.writeTextFile(`${dir}/fake.parquet`, "this is not parquet at all, just text");
+  await assert.rejects(
+    openSource(`${dir}/fake.parquet`),
+    (err: unknown) => err instanceof DataError && err.message.startsWith(`${dir}/fake.parquet: not a readable Parquet file`),
+  );
+  const bytes = await Deno.readFile("fixtures/duckdb_snappy.parquet");
+  await Deno.writeFile(`${dir}/cut.parquet`, bytes.subarray(0, bytes.length - 100));
+  await assert.rejects(openSource(`${dir}/cut.parquet`), /cut\.parquet: not a readable Parquet file/);
+});
