@@ -38,10 +38,10 @@ Deno.test("usage errors exit 2 with the command's usage on stderr", async () => 
 });
 
 Deno.test("runtime errors exit 1 with one line naming the file, and a stack only with --debug", async () => {
-  const missing = await runCli(["head", "no/such/file.csv"]);
-  assert.equal(missing.code, 1);
-  assert.equal(missing.stderr, 'outcore: error: cannot open "no/such/file.csv": no such file or directory');
   const dir = await tempDir();
+  const missing = await runCli(["head", `${dir}/no/such/file.csv`]);
+  assert.equal(missing.code, 1);
+  assert.equal(missing.stderr, `outcore: error: cannot open "${dir}/no/such/file.csv": no such file or directory`);
   await Deno.writeTextFile(`${dir}/bad.csv`, "a,b\n1,2\n3\n");
   const bad = await runCli(["head", `${dir}/bad.csv`]);
   assert.equal(bad.code, 1);

@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import {
+  allValid,
+  columnDictionary,
+  columnValidity,
+  columnValues,
+  dictionaryData,
+  float64Data,
+  float64Values,
+  int32Data,
+  makeBatch,
+  selectRows,
+  setNull,
+  timestampData,
+} from "../lib/batch.ts";
+
+Deno.test("makeBatch builds columns zero-copy from typed arrays", () => {
+  const price = new Float64Array([1.5, 2.5, 3.5]);
+  const batch = makeBatch([
+    { name: "price", data: float64Data(price) },
+    { name: "n", data: int32Data(new Int32Array([1, 2, 3])) },
+    { name: "t", data: timestampData(new BigInt64Array([0n, 1000n, 2000n])) },
+    { name: "c", data: dictionaryData(new Int32Array([1, 0, 1]), ["a", "b"]) },
+  ]);
+  assert.equal(columnValues(batch, "price").buffer, price.buffer);
+  assert.deepEqual(batch.schema.fields.map((f) => String(f.type)), ["Float64", "Int32", "Timestamp<MILLISECOND>", "Dictionary<Int32, Utf8>"]);
+  assert.deepEqual(batch.toArray().map((r) => r.toJSON()), [
+    { price: 1.5, n: 1, t: 0, c: "b" },
+    { price: 2.5, n: 2, t: 1000, c: "a" },
+    { price: 3.5, n: 3, t: 2000, c: "b" },
+  ]);
+  assert.deepEqual(columnDictionary(batch, "c"), ["a", "b"]);
+  assert.throws(() => columnValues(batch, "zz"), /no column "zz" \(available: price, n, t, c\)/);
+  assert.throws(() => makeBatch([{ name: "a", data: int32Data(new Int32Array(2)) }, { name: "b", data: int32Data(new Int32Array(3)) }]), RangeError);
+});
+
+Deno.test("sliced batches give views of exactly their rows, and validity keeps its offset", () => {
+  const nulls = allValid(6);
+  setNull(nulls, 4);
+  const batch = makeBatch([{ name: "x", data: float64Data(new Float64Array([0, 1, 2, 3, 4, 5]), nulls) }]);
+  const slice = batch.slice(2, 5);
+  assert.deepEqual([...columnValues(slice, "x")], [2, 3, 4]);
+  const validity = columnValidity(slice, "x")!;
+  assert.equal(validity.offset, 2);
+  assert.deepEqual([...float64Values(slice, "x")], [2, 3, NaN]);
+});
+
+Deno.test("float64Values converts int and timestamp columns, marking nulls NaN", () => {
+  const nulls = allValid(3);
+  setNull(nulls, 1);
+  const batch = makeBatch([
+    { name: "i", data: int32Data(new Int32Array([5, 6, 7]), nulls) },
+    { name: "t", data: timestampData(new BigInt64Array([1n, 2n, 3n])) },
+  ]);
+  assert.deepEqual([...float64Values(batch, "i")], [5, NaN, 7]);
+  assert.deepEqual([...float64Values(batch, "t")], [1, 2, 3]);
+});
+
+Deno.test("selectRows copies chosen rows with their nulls and shares dictionaries", () => {
+  const nulls = allValid(4);
+  setNull(nulls, 2);
+  const batch = makeBatch([
+    { name: "v", data: int32Data(new Int32Array([10, 20, 30, 40]), nulls) },
+    { name: "c", data: dictionaryData(new Int32Array([0, 1, 0, 1]), ["x", "y"]) },
+  ]);
+  const picked = selectRows(batch, new Int32Array([3, 2, 0]));
+  assert.deepEqual(picked.toArray().map((r) => r.toJSON()), [{ v: 40, c: "y" }, { v: null, c: "x" }, { v: 10, c: "x" }]);
+});

@@ -1,0 +1,49 @@
+import assert from "node:assert/strict";
+import { WorkerPool } from "../lib/pool.ts";
+
+const URL_ECHO = new URL("./_workers/echo.ts", import.meta.url);
+
+Deno.test("WorkerPool runs tasks on workers, moving buffers by transfer", async () => {
+  const pool = new WorkerPool(URL_ECHO, 2);
+  try {
+    const inputs = Array.from({ length: 6 }, (_, k) => Float64Array.from({ length: 1000 }, (_, i) => i + k));
+    const results = await Promise.all(inputs.map((values, k) => {
+      const buffer = values.buffer;
+      return pool.run<ArrayBuffer>(`double ${k}`, { type: "double", buffer }, [buffer]);
+    }));
+    results.forEach((buffer, k) => assert.equal(new Float64Array(buffer)[10], 2 * (10 + k)));
+    for (const values of inputs) assert.equal(values.length, 0, "the sender's buffer is detached after transfer");
+  } finally {
+    pool.close();
+  }
+});
+
+Deno.test("WorkerPool rejects with the task's name when a worker throws, and keeps working", async () => {
+  const pool = new WorkerPool(URL_ECHO, 1);
+  try {
+    await assert.rejects(pool.run("parse part 3", { type: "fail" }), /^Error: task parse part 3 failed: bad input 42$/);
+    const buffer = new Float64Array([1]).buffer;
+    assert.equal(new Float64Array(await pool.run<ArrayBuffer>("after", { type: "double", buffer }, [buffer]))[0], 2);
+  } finally {
+    pool.close();
+  }
+});
+
+Deno.test("WorkerPool rejects a crashed worker's task instead of hanging", async () => {
+  const pool = new WorkerPool(URL_ECHO, 1);
+  try {
+    await assert.rejects(pool.run("crashy", { type: "crash" }), /task crashy failed: worker crashed: .*boom/);
+  } finally {
+    pool.close();
+  }
+});
+
+Deno.test("WorkerPool.close cancels queued tasks and terminates workers", async () => {
+  const pool = new WorkerPool(URL_ECHO, 1);
+  const stuck = pool.run("never", { type: "crash" }).catch((e) => e);
+  const queued = pool.run("queued", { type: "fail" }).catch((e) => e);
+  pool.close();
+  assert.match(String(await queued), /task queued: cancelled/);
+  void stuck;
+  await assert.rejects(pool.run("late", { type: "fail" }), /pool is closed/);
+});

@@ -1,0 +1,20 @@
+import assert from "node:assert/strict";
+import { formatBytes, formatCount, formatSeconds, formatTable } from "../lib/cli/format.ts";
+import { Progress } from "../lib/cli/progress.ts";
+
+Deno.test("Progress lines show rows, bytes, rate and ETA", () => {
+  const p = new Progress("reading", { bytes: 1000 }, false);
+  assert.equal(p.line(500, 250, 2), "reading  [######..................]  25%  500 rows  250 B  125 B/s  ETA 6 s");
+  const q = new Progress("gen", { rows: 100 }, false);
+  assert.equal(q.line(100, 0, 4), "gen  [########################] 100%  100 rows  25 rows/s");
+  p.update(10, 10); // disabled: draws nothing, never throws
+  p.done();
+});
+
+Deno.test("formatters give readable sizes, counts, seconds and aligned tables", () => {
+  assert.equal(formatBytes(1536), "1.50 KiB");
+  assert.equal(formatBytes(959313327), "915 MiB".replace("915", (959313327 / 2 ** 20).toFixed(1)));
+  assert.equal(formatCount(20000000), "20,000,000");
+  assert.equal(formatSeconds(0.0421), "0.042 s");
+  assert.equal(formatTable(["name", "n"], [["a", 1], ["bbb", 22]]), "name   n\n----  --\na      1\nbbb   22");
+});
