@@ -41,7 +41,9 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const spec = COMMANDS.find((c) => c.name === name);
-    if (!spec) throw new UsageError(name.startsWith("-") ? `unknown option "${name}"` : `unknown command "${name}"`);
+    if (!spec) {
+      throw new UsageError(name.startsWith("-") ? `unknown option "${name}"` : `unknown command "${name}"`);
+    }
     const args = parseCommandArgs(spec, rest);
     if (args.values.help) {
       console.log(formatHelp(spec));
@@ -60,7 +62,11 @@ function report(err: unknown, debug: boolean): number {
   if (err instanceof UsageError) {
     const spec = COMMANDS.find((c) => c.name === err.command);
     console.error(`outcore: error: ${message}`);
-    console.error(spec ? `Usage: outcore ${spec.name} ${spec.usage}\nRun 'outcore ${spec.name} --help' for more.` : "Run 'outcore --help' for the commands.");
+    console.error(
+      spec
+        ? `Usage: outcore ${spec.name} ${spec.usage}\nRun 'outcore ${spec.name} --help' for more.`
+        : "Run 'outcore --help' for the commands.",
+    );
     return 2;
   }
   console.error(`outcore: error: ${message.split("\n")[0]}`);

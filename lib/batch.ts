@@ -33,7 +33,14 @@ import {
 } from "apache-arrow";
 
 export type ColumnKind = "float64" | "int32" | "int64" | "timestamp" | "string" | "bool";
-export const COLUMN_KINDS: readonly ColumnKind[] = ["float64", "int32", "int64", "timestamp", "string", "bool"];
+export const COLUMN_KINDS: readonly ColumnKind[] = [
+  "float64",
+  "int32",
+  "int64",
+  "timestamp",
+  "string",
+  "bool",
+];
 
 /** A column ready to become part of a batch. */
 export interface Column {
@@ -133,7 +140,12 @@ export function timestampData(values: BigInt64Array, nullBitmap?: Uint8Array, nu
 }
 
 /** Bool column data over a bit-packed `bits` array of `length` rows (no copy). */
-export function boolData(bits: Uint8Array, length: number, nullBitmap?: Uint8Array, nullCount?: number): Data {
+export function boolData(
+  bits: Uint8Array,
+  length: number,
+  nullBitmap?: Uint8Array,
+  nullCount?: number,
+): Data {
   return makeData({ type: new Bool(), length, data: bits, ...nullProps(length, nullBitmap, nullCount) });
 }
 
@@ -205,7 +217,10 @@ export function columnValues(batch: RecordBatch, name: string): Float64Array | I
 }
 
 /** The validity bitmap of a column, or null when it has no nulls. Bit `i` is row `offset + i`. */
-export function columnValidity(batch: RecordBatch, name: string): { bitmap: Uint8Array; offset: number } | null {
+export function columnValidity(
+  batch: RecordBatch,
+  name: string,
+): { bitmap: Uint8Array; offset: number } | null {
   const data = columnData(batch, name);
   if (!data.nullCount || !data.nullBitmap || data.nullBitmap.length === 0) return null;
   return { bitmap: data.nullBitmap, offset: data.offset };

@@ -6,7 +6,15 @@
  */
 import type { RecordBatch } from "apache-arrow";
 import { Field, Schema } from "apache-arrow";
-import { arrowType, type Column, dictionaryData, float64Data, int32Data, makeBatch, timestampData } from "./batch.ts";
+import {
+  arrowType,
+  type Column,
+  dictionaryData,
+  float64Data,
+  int32Data,
+  makeBatch,
+  timestampData,
+} from "./batch.ts";
 import { setInt64 } from "./csv/_values.ts";
 import { CsvEncoder } from "./csv/write.ts";
 import { AtomicOutput, FileWriter } from "./io/atomic.ts";
@@ -149,7 +157,9 @@ export interface SalesBlockTask {
 }
 
 /** Makes one block: its CSV bytes (no header) and, when asked, its Parquet part files. Used by the worker. */
-export async function salesBlockTask(task: SalesBlockTask): Promise<{ csv: Uint8Array | null; rows: number }> {
+export async function salesBlockTask(
+  task: SalesBlockTask,
+): Promise<{ csv: Uint8Array | null; rows: number }> {
   const batch = generateBlock("sales", task.seed, task.block, task.rows);
   if (task.parquetDir !== null) {
     const fileName = `part-${String(task.block).padStart(5, "0")}.parquet`;
@@ -225,7 +235,9 @@ export async function generateSales(
     pool.close();
   }
   const result: GenerateResult = { rows, seed, seconds: (performance.now() - started) / 1000, outputs: [] };
-  if (csv !== null) result.outputs.push({ path: csv, format: "csv", bytes: (await Deno.stat(csv)).size, files: 1 });
+  if (csv !== null) {
+    result.outputs.push({ path: csv, format: "csv", bytes: (await Deno.stat(csv)).size, files: 1 });
+  }
   if (parquet !== null) {
     let bytes = 0;
     let files = 0;

@@ -25,7 +25,11 @@ function toValue(value: unknown, kind: ColumnKind): Value {
 }
 
 /** The first `n` rows of `source` (projected to `columns`). Memory: the batches read to reach `n` rows. */
-export async function headRows(source: Source, n: number, columns?: readonly string[]): Promise<Record<string, Value>[]> {
+export async function headRows(
+  source: Source,
+  n: number,
+  columns?: readonly string[],
+): Promise<Record<string, Value>[]> {
   const rows: Record<string, Value>[] = [];
   if (n <= 0) return rows;
   const batchSize = Math.max(1024, Math.min(n, 500_000));
@@ -46,4 +50,3 @@ export async function headRows(source: Source, n: number, columns?: readonly str
 export function headColumns(source: Source, columns?: readonly string[]): string[] {
   return columns ? [...columns] : source.schema.fields.map((f) => f.name);
 }
-

@@ -54,7 +54,13 @@ export interface InspectReport {
   row_group_count: number | null;
   codecs: string[];
   created_by: string[];
-  files?: { path: string; rows: number; row_groups: number; bytes: number; partitions: Record<string, string> }[];
+  files?: {
+    path: string;
+    rows: number;
+    row_groups: number;
+    bytes: number;
+    partitions: Record<string, string>;
+  }[];
   partitions?: Record<string, string[]>;
 }
 
@@ -106,7 +112,9 @@ export async function inspectPath(path: string): Promise<InspectReport> {
       codecs: [],
       created_by: [],
       files: [],
-      partitions: Object.fromEntries(dataset.partitionKeys.map((k) => [k, [...new Set(dataset.files.map((f) => f.partitions[k]))].sort()])),
+      partitions: Object.fromEntries(
+        dataset.partitionKeys.map((k) => [k, [...new Set(dataset.files.map((f) => f.partitions[k]))].sort()]),
+      ),
     };
     const codecs = new Set<string>();
     const creators = new Set<string>();
@@ -118,7 +126,9 @@ export async function inspectPath(path: string): Promise<InspectReport> {
         report.rows! += rows;
         report.bytes += source.byteLength;
         report.row_group_count! += metadata.row_groups.length;
-        metadata.row_groups.forEach((g, i) => report.row_groups!.push({ file: file.path, ...rowGroupReport(g, i, metadata) }));
+        metadata.row_groups.forEach((g, i) =>
+          report.row_groups!.push({ file: file.path, ...rowGroupReport(g, i, metadata) })
+        );
         codecsOf(metadata).forEach((c) => codecs.add(c));
         if (metadata.created_by) creators.add(metadata.created_by);
         report.files!.push({
@@ -174,7 +184,9 @@ function columnReports(reader: ParquetReader): ColumnReport[] {
 
 function codecsOf(metadata: FileMetaData): string[] {
   const codecs = new Set<string>();
-  for (const g of metadata.row_groups) for (const c of g.columns) if (c.meta_data) codecs.add(c.meta_data.codec);
+  for (const g of metadata.row_groups) {
+    for (const c of g.columns) if (c.meta_data) codecs.add(c.meta_data.codec);
+  }
   return [...codecs].sort();
 }
 
@@ -207,7 +219,8 @@ function rowGroupReport(group: RowGroup, index: number, metadata: FileMetaData):
 function isTimestampColumn(chunk: ColumnChunk, metadata: FileMetaData): boolean {
   const name = chunk.meta_data?.path_in_schema.at(-1);
   const element = metadata.schema.find((e) => e.name === name);
-  return element?.logical_type?.type === "TIMESTAMP" || element?.converted_type?.startsWith("TIMESTAMP") === true ||
+  return element?.logical_type?.type === "TIMESTAMP" ||
+    element?.converted_type?.startsWith("TIMESTAMP") === true ||
     element?.type === "INT96";
 }
 

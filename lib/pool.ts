@@ -30,7 +30,9 @@ export class WorkerPool {
   #closed = false;
 
   constructor(url: URL, size: number) {
-    if (!Number.isInteger(size) || size < 1) throw new RangeError(`worker count must be a positive integer, got ${size}`);
+    if (!Number.isInteger(size) || size < 1) {
+      throw new RangeError(`worker count must be a positive integer, got ${size}`);
+    }
     this.#url = url;
     this.size = size;
   }
@@ -39,7 +41,14 @@ export class WorkerPool {
   run<T>(label: string, message: Record<string, unknown>, transfer: Transferable[] = []): Promise<T> {
     if (this.#closed) return Promise.reject(new Error(`task ${label}: the worker pool is closed`));
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ id: this.#nextId++, label, message, transfer, resolve: resolve as (v: unknown) => void, reject });
+      this.#queue.push({
+        id: this.#nextId++,
+        label,
+        message,
+        transfer,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+      });
       this.#dispatch();
     });
   }
@@ -99,7 +108,9 @@ export class WorkerPool {
  * or with the error's message.
  */
 export function serveTasks(
-  handler: (message: { type: string; id: number } & Record<string, unknown>) => Promise<{ value: unknown; transfer?: Transferable[] }>,
+  handler: (
+    message: { type: string; id: number } & Record<string, unknown>,
+  ) => Promise<{ value: unknown; transfer?: Transferable[] }>,
 ): void {
   const scope = self as unknown as {
     onmessage: ((e: MessageEvent) => void) | null;

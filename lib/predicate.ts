@@ -18,10 +18,16 @@ const PREDICATE_RE = /^\s*([^\s=!<>]+)\s*(!=|<=|>=|=|<|>)\s*(.*?)\s*$/;
 export function parsePredicate(text: string): Predicate {
   const match = PREDICATE_RE.exec(text);
   if (!match || match[3] === "") {
-    throw new UsageError(`cannot parse --where ${JSON.stringify(text)}: expected "column op value" with op one of = != < <= > >=`);
+    throw new UsageError(
+      `cannot parse --where ${
+        JSON.stringify(text)
+      }: expected "column op value" with op one of = != < <= > >=`,
+    );
   }
   let value = match[3];
-  if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.at(-1) === value[0]) value = value.slice(1, -1);
+  if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.at(-1) === value[0]) {
+    value = value.slice(1, -1);
+  }
   return { column: match[1], op: match[2] as Op, value };
 }
 

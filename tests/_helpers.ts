@@ -43,7 +43,9 @@ export async function runCli(argv: string[]): Promise<{ code: number; stdout: st
 }
 
 /** All batches of an async iterable, as row objects via Arrow's `toJSON`. */
-export async function collectRows(batches: AsyncIterable<{ toArray(): { toJSON(): Record<string, unknown> }[] }>) {
+export async function collectRows(
+  batches: AsyncIterable<{ toArray(): { toJSON(): Record<string, unknown> }[] }>,
+) {
   const rows: Record<string, unknown>[] = [];
   for await (const batch of batches) for (const row of batch.toArray()) rows.push(row.toJSON());
   return rows;

@@ -23,7 +23,12 @@ Deno.test("makeBatch builds columns zero-copy from typed arrays", () => {
     { name: "c", data: dictionaryData(new Int32Array([1, 0, 1]), ["a", "b"]) },
   ]);
   assert.equal(columnValues(batch, "price").buffer, price.buffer);
-  assert.deepEqual(batch.schema.fields.map((f) => String(f.type)), ["Float64", "Int32", "Timestamp<MILLISECOND>", "Dictionary<Int32, Utf8>"]);
+  assert.deepEqual(batch.schema.fields.map((f) => String(f.type)), [
+    "Float64",
+    "Int32",
+    "Timestamp<MILLISECOND>",
+    "Dictionary<Int32, Utf8>",
+  ]);
   assert.deepEqual(batch.toArray().map((r) => r.toJSON()), [
     { price: 1.5, n: 1, t: 0, c: "b" },
     { price: 2.5, n: 2, t: 1000, c: "a" },
@@ -31,7 +36,14 @@ Deno.test("makeBatch builds columns zero-copy from typed arrays", () => {
   ]);
   assert.deepEqual(columnDictionary(batch, "c"), ["a", "b"]);
   assert.throws(() => columnValues(batch, "zz"), /no column "zz" \(available: price, n, t, c\)/);
-  assert.throws(() => makeBatch([{ name: "a", data: int32Data(new Int32Array(2)) }, { name: "b", data: int32Data(new Int32Array(3)) }]), RangeError);
+  assert.throws(
+    () =>
+      makeBatch([{ name: "a", data: int32Data(new Int32Array(2)) }, {
+        name: "b",
+        data: int32Data(new Int32Array(3)),
+      }]),
+    RangeError,
+  );
 });
 
 Deno.test("sliced batches give views of exactly their rows, and validity keeps its offset", () => {
@@ -64,5 +76,8 @@ Deno.test("selectRows copies chosen rows with their nulls and shares dictionarie
     { name: "c", data: dictionaryData(new Int32Array([0, 1, 0, 1]), ["x", "y"]) },
   ]);
   const picked = selectRows(batch, new Int32Array([3, 2, 0]));
-  assert.deepEqual(picked.toArray().map((r) => r.toJSON()), [{ v: 40, c: "y" }, { v: null, c: "x" }, { v: 10, c: "x" }]);
+  assert.deepEqual(picked.toArray().map((r) => r.toJSON()), [{ v: 40, c: "y" }, { v: null, c: "x" }, {
+    v: 10,
+    c: "x",
+  }]);
 });

@@ -4,7 +4,9 @@ import { runCli, tempDir } from "./_helpers.ts";
 Deno.test("outcore --help lists every command and --version prints the version", async () => {
   const help = await runCli(["--help"]);
   assert.equal(help.code, 0);
-  for (const name of ["generate", "inspect", "head"]) assert.match(help.stdout, new RegExp(`^  ${name} `, "m"));
+  for (const name of ["generate", "inspect", "head"]) {
+    assert.match(help.stdout, new RegExp(`^  ${name} `, "m"));
+  }
   const version = await runCli(["--version"]);
   assert.equal(version.code, 0);
   assert.match(version.stdout, /^outcore \d+\.\d+\.\d+ \(deno /);
@@ -41,7 +43,10 @@ Deno.test("runtime errors exit 1 with one line naming the file, and a stack only
   const dir = await tempDir();
   const missing = await runCli(["head", `${dir}/no/such/file.csv`]);
   assert.equal(missing.code, 1);
-  assert.equal(missing.stderr, `outcore: error: cannot open "${dir}/no/such/file.csv": no such file or directory`);
+  assert.equal(
+    missing.stderr,
+    `outcore: error: cannot open "${dir}/no/such/file.csv": no such file or directory`,
+  );
   await Deno.writeTextFile(`${dir}/bad.csv`, "a,b\n1,2\n3\n");
   const bad = await runCli(["head", `${dir}/bad.csv`]);
   assert.equal(bad.code, 1);
@@ -53,7 +58,17 @@ Deno.test("runtime errors exit 1 with one line naming the file, and a stack only
 
 Deno.test("generate, inspect and head work end to end with --json", async () => {
   const dir = await tempDir();
-  const gen = await runCli(["generate", "sales", "--rows", "2500", "--csv", `${dir}/s.csv`, "--parquet", `${dir}/ds`, "--json"]);
+  const gen = await runCli([
+    "generate",
+    "sales",
+    "--rows",
+    "2500",
+    "--csv",
+    `${dir}/s.csv`,
+    "--parquet",
+    `${dir}/ds`,
+    "--json",
+  ]);
   assert.equal(gen.code, 0, gen.stderr);
   const result = JSON.parse(gen.stdout);
   assert.equal(result.rows, 2500);

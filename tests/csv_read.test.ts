@@ -11,7 +11,9 @@ async function readAll(text: string | Uint8Array, options = {}, cuts: number[] =
 }
 
 Deno.test("CsvReader infers int32, float64, timestamp and string columns", async () => {
-  const { reader, rows } = await readAll("a,b,c,d\n1,2.5,2020-01-01 00:00:01,x\n-3,4,2021-06-30T12:00:00,y\n");
+  const { reader, rows } = await readAll(
+    "a,b,c,d\n1,2.5,2020-01-01 00:00:01,x\n-3,4,2021-06-30T12:00:00,y\n",
+  );
   assert.deepEqual(reader.kinds, ["int32", "float64", "timestamp", "string"]);
   assert.deepEqual(rows, [
     { a: 1, b: 2.5, c: Date.UTC(2020, 0, 1, 0, 0, 1), d: "x" },
@@ -38,7 +40,10 @@ Deno.test("CsvReader reads empty fields as nulls", async () => {
 });
 
 Deno.test("CsvReader parses only projected columns, in the requested order", async () => {
-  const { reader, rows } = await readAll("a,b,c\n1,notanumber,3\n4,??,6\n", { columns: ["c", "a"], types: { b: "float64" } });
+  const { reader, rows } = await readAll("a,b,c\n1,notanumber,3\n4,??,6\n", {
+    columns: ["c", "a"],
+    types: { b: "float64" },
+  });
   assert.deepEqual(reader.schema.fields.map((f) => f.name), ["c", "a"]);
   assert.deepEqual(rows, [{ c: 3, a: 1 }, { c: 6, a: 4 }]);
 });
@@ -112,7 +117,10 @@ Deno.test("CsvReader rejects an unterminated quote, an empty file, duplicate nam
   await assert.rejects(readAll('a,b\n1,"open\n2,3\n'), /t\.csv line 2: unterminated quoted field/);
   await assert.rejects(readAll(""), /t\.csv: empty file: no header line/);
   await assert.rejects(readAll("a,a\n1,2\n"), /duplicate column name "a"/);
-  await assert.rejects(readAll("a,b\n1,2\n", { columns: ["zz"] }), (err: unknown) => err instanceof UsageError && /available: a, b/.test(err.message));
+  await assert.rejects(
+    readAll("a,b\n1,2\n", { columns: ["zz"] }),
+    (err: unknown) => err instanceof UsageError && /available: a, b/.test(err.message),
+  );
 });
 
 Deno.test("CsvReader rejects invalid UTF-8 with the file name", async () => {
@@ -120,7 +128,10 @@ Deno.test("CsvReader rejects invalid UTF-8 with the file name", async () => {
   await assert.rejects(readAll(bytes), /^DataError: t\.csv line 2: not valid UTF-8 text$/);
   // Found in a later chunk too, with its line.
   const later = new Uint8Array([...new TextEncoder().encode("a,b\n1,x\n2,y\n3,"), 0xc3, 0x28, 10]);
-  await assert.rejects(readAll(later, { inferRows: 0, types: { a: "int32", b: "string" } }, [6, 10]), /line 4: not valid UTF-8/);
+  await assert.rejects(
+    readAll(later, { inferRows: 0, types: { a: "int32", b: "string" } }, [6, 10]),
+    /line 4: not valid UTF-8/,
+  );
 });
 
 Deno.test("CsvReader keeps a literal U+FFFD character, even split across chunks", async () => {
@@ -146,7 +157,12 @@ Deno.test("splitRecord asks for more text when a record is cut", () => {
   assert.equal(splitRecord('1,"ab', 0, false), null);
   assert.equal(splitRecord('1,"ab"', 0, false), null); // the next byte might be a doubled quote
   assert.equal(splitRecord('1,"ab', 0, true), "unterminated");
-  assert.deepEqual(splitRecord('1,"a""b"\n2', 0, false), { fields: ["1", 'a"b'], next: 9, lines: 1, error: undefined });
+  assert.deepEqual(splitRecord('1,"a""b"\n2', 0, false), {
+    fields: ["1", 'a"b'],
+    next: 9,
+    lines: 1,
+    error: undefined,
+  });
 });
 
 /** A small deterministic PRNG for the randomized test. */

@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { allValid, dictionaryData, float64Data, int32Data, makeBatch, setNull, timestampData } from "../lib/batch.ts";
+import {
+  allValid,
+  dictionaryData,
+  float64Data,
+  int32Data,
+  makeBatch,
+  setNull,
+  timestampData,
+} from "../lib/batch.ts";
 import { CsvReader } from "../lib/csv/read.ts";
 import { CsvEncoder, quoteField } from "../lib/csv/write.ts";
 import { collectRows, streamOf } from "./_helpers.ts";
@@ -21,15 +29,25 @@ Deno.test("CsvEncoder writes numbers, timestamps, strings and nulls that read ba
     { name: "i", data: int32Data(Int32Array.from({ length: n }, (_, k) => (k - 4) * 123456789)) },
     {
       name: "t",
-      data: timestampData(BigInt64Array.from({ length: n }, (_, k) => BigInt(Date.UTC(1999, 11, 31, 23, 59, 59) + k * 86_400_123))),
+      data: timestampData(
+        BigInt64Array.from(
+          { length: n },
+          (_, k) => BigInt(Date.UTC(1999, 11, 31, 23, 59, 59) + k * 86_400_123),
+        ),
+      ),
     },
-    { name: "s", data: dictionaryData(Int32Array.from({ length: n }, (_, k) => k % 3), ["x", "a,b", 'q"uote']) },
+    {
+      name: "s",
+      data: dictionaryData(Int32Array.from({ length: n }, (_, k) => k % 3), ["x", "a,b", 'q"uote']),
+    },
   ]);
   const encoder = new CsvEncoder(batch.schema);
   const text = new TextDecoder().decode(encoder.header()) + new TextDecoder().decode(encoder.encode(batch));
-  assert.equal(text.split("\n")[1], '0.1,-493827156,1999-12-31 23:59:59,x');
+  assert.equal(text.split("\n")[1], "0.1,-493827156,1999-12-31 23:59:59,x");
   assert.equal(text.split("\n")[2], '-2.5,-370370367,2000-01-01 23:59:59.123,"a,b"');
-  const reader = await CsvReader.open(streamOf(text), { types: { f: "float64", i: "int32", t: "timestamp", s: "string" } });
+  const reader = await CsvReader.open(streamOf(text), {
+    types: { f: "float64", i: "int32", t: "timestamp", s: "string" },
+  });
   const back = await collectRows(reader.batches());
   assert.deepEqual(back, batch.toArray().map((r) => r.toJSON()));
 });

@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { columnValues } from "../lib/batch.ts";
 import { CsvReader } from "../lib/csv/read.ts";
-import { BLOCK_ROWS, CATEGORIES, generateBlock, generateSales, generateWarmup, SALES_START_MS } from "../lib/generate.ts";
+import {
+  BLOCK_ROWS,
+  CATEGORIES,
+  generateBlock,
+  generateSales,
+  generateWarmup,
+  SALES_START_MS,
+} from "../lib/generate.ts";
 import { fileByteStream } from "../lib/io/file.ts";
 import { openSource } from "../lib/io/source.ts";
 import { tempDir } from "./_helpers.ts";

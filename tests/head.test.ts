@@ -5,11 +5,21 @@ import { tempDir } from "./_helpers.ts";
 
 Deno.test("headRows returns typed values from a CSV and stops early", async () => {
   const dir = await tempDir();
-  const lines = ["d,n,s", ...Array.from({ length: 5000 }, (_, i) => `2021-03-04 05:06:${String(i % 60).padStart(2, "0")},${i},x${i}`)];
+  const lines = [
+    "d,n,s",
+    ...Array.from(
+      { length: 5000 },
+      (_, i) => `2021-03-04 05:06:${String(i % 60).padStart(2, "0")},${i},x${i}`,
+    ),
+  ];
   await Deno.writeTextFile(`${dir}/h.csv`, lines.join("\n"));
   const source = await openSource(`${dir}/h.csv`);
   const rows = await headRows(source, 2, ["s", "d", "n"]);
-  assert.deepEqual(rows, [{ s: "x0", d: "2021-03-04 05:06:00", n: 0 }, { s: "x1", d: "2021-03-04 05:06:01", n: 1 }]);
+  assert.deepEqual(rows, [{ s: "x0", d: "2021-03-04 05:06:00", n: 0 }, {
+    s: "x1",
+    d: "2021-03-04 05:06:01",
+    n: 1,
+  }]);
   assert.deepEqual(await headRows(source, 0), []);
   source.close();
 });

@@ -22,7 +22,14 @@ Deno.test("HiveWriter and HiveDataset round-trip rows and restore the partition 
   const dataset = await HiveDataset.open(`${dir}/ds`);
   assert.deepEqual(dataset.partitionKeys, ["category"]);
   assert.equal(dataset.files.length, 5);
-  assert.deepEqual(dataset.schema.fields.map((f) => f.name), ["date", "product_id", "price", "quantity", "customer_id", "category"]);
+  assert.deepEqual(dataset.schema.fields.map((f) => f.name), [
+    "date",
+    "product_id",
+    "price",
+    "quantity",
+    "customer_id",
+    "category",
+  ]);
   // Same rows per category and same price sums as the source batch.
   const want = new Map<string, { rows: number; price: number }>();
   const cats = batch.getChild("category")!;

@@ -126,7 +126,12 @@ for (const codec of ["zstd", "snappy", "gzip", "brotli", "lz4", "uncompressed"])
         if (category.isValid(i)) categoryCount++;
       }
       for (const q of columnValues(batch, "quantity") as Int32Array) quantitySum += q;
-      last = (await headRows({ ...source, batches: async function* () { yield batch.slice(batch.numRows - 1); } }, 1))[0];
+      last = (await headRows({
+        ...source,
+        batches: async function* () {
+          yield batch.slice(batch.numRows - 1);
+        },
+      }, 1))[0];
     }
     assert.equal(rows, expected.rows);
     assert.equal(priceCount, Number(expected.totals.price_count));
@@ -152,7 +157,8 @@ Deno.test("ParquetReader names the file when it is not Parquet or is truncated",
   await Deno.writeTextFile(`${dir}/fake.parquet`, "this is not parquet at all, just text");
   await assert.rejects(
     openSource(`${dir}/fake.parquet`),
-    (err: unknown) => err instanceof DataError && err.message.startsWith(`${dir}/fake.parquet: not a readable Parquet file`),
+    (err: unknown) =>
+      err instanceof DataError && err.message.startsWith(`${dir}/fake.parquet: not a readable Parquet file`),
   );
   const bytes = await Deno.readFile("fixtures/duckdb_snappy.parquet");
   await Deno.writeFile(`${dir}/cut.parquet`, bytes.subarray(0, bytes.length - 100));

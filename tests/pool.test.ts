@@ -12,7 +12,9 @@ Deno.test("WorkerPool runs tasks on workers, moving buffers by transfer", async 
       return pool.run<ArrayBuffer>(`double ${k}`, { type: "double", buffer }, [buffer]);
     }));
     results.forEach((buffer, k) => assert.equal(new Float64Array(buffer)[10], 2 * (10 + k)));
-    for (const values of inputs) assert.equal(values.length, 0, "the sender's buffer is detached after transfer");
+    for (const values of inputs) {
+      assert.equal(values.length, 0, "the sender's buffer is detached after transfer");
+    }
   } finally {
     pool.close();
   }
@@ -21,9 +23,15 @@ Deno.test("WorkerPool runs tasks on workers, moving buffers by transfer", async 
 Deno.test("WorkerPool rejects with the task's name when a worker throws, and keeps working", async () => {
   const pool = new WorkerPool(URL_ECHO, 1);
   try {
-    await assert.rejects(pool.run("parse part 3", { type: "fail" }), /^Error: task parse part 3 failed: bad input 42$/);
+    await assert.rejects(
+      pool.run("parse part 3", { type: "fail" }),
+      /^Error: task parse part 3 failed: bad input 42$/,
+    );
     const buffer = new Float64Array([1]).buffer;
-    assert.equal(new Float64Array(await pool.run<ArrayBuffer>("after", { type: "double", buffer }, [buffer]))[0], 2);
+    assert.equal(
+      new Float64Array(await pool.run<ArrayBuffer>("after", { type: "double", buffer }, [buffer]))[0],
+      2,
+    );
   } finally {
     pool.close();
   }

@@ -4,7 +4,10 @@ import { Progress } from "../lib/cli/progress.ts";
 
 Deno.test("Progress lines show rows, bytes, rate and ETA", () => {
   const p = new Progress("reading", { bytes: 1000 }, false);
-  assert.equal(p.line(500, 250, 2), "reading  [######..................]  25%  500 rows  250 B  125 B/s  ETA 6 s");
+  assert.equal(
+    p.line(500, 250, 2),
+    "reading  [######..................]  25%  500 rows  250 B  125 B/s  ETA 6 s",
+  );
   const q = new Progress("gen", { rows: 100 }, false);
   assert.equal(q.line(100, 0, 4), "gen  [########################] 100%  100 rows  25 rows/s");
   p.update(10, 10); // disabled: draws nothing, never throws

@@ -19,7 +19,9 @@ Deno.test("openSource gives every format the same schema and batch interface", a
   assert.equal(csv.format, "csv");
   assert.equal(csv.rowCount, undefined);
   let total = 0;
-  for await (const b of csv.batches({ columns: ["price"] })) for (let i = 0; i < b.numRows; i++) total += b.getChild("price")!.get(i);
+  for await (const b of csv.batches({ columns: ["price"] })) {
+    for (let i = 0; i < b.numRows; i++) total += b.getChild("price")!.get(i);
+  }
   assert.equal(total, 6);
   assert.ok(csv.bytesRead() > 0);
   csv.close();

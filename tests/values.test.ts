@@ -13,7 +13,22 @@ import {
 const f = (s: string) => parseFloat64(s, 0, s.length);
 
 Deno.test("parseFloat64 agrees with Number() on valid numbers and rejects the rest", () => {
-  for (const s of ["0", "-0", "12.5", "+3", "123456789012345", "1234567890123456789", ".5", "5.", "1e-7", "-2.5E+3", "0.30000000000000004", "999.99"]) {
+  for (
+    const s of [
+      "0",
+      "-0",
+      "12.5",
+      "+3",
+      "123456789012345",
+      "1234567890123456789",
+      ".5",
+      "5.",
+      "1e-7",
+      "-2.5E+3",
+      "0.30000000000000004",
+      "999.99",
+    ]
+  ) {
     assert.ok(Object.is(f(s), Number(s)), s);
   }
   assert.ok(Number.isNaN(f("NaN")!));
@@ -41,13 +56,24 @@ Deno.test("parseTimestamp reads dates, times, fractions and zones, and rejects i
   assert.equal(t("2020-02-29"), Date.UTC(2020, 1, 29));
   assert.equal(t("2020-06-01 10:00:00+02:00"), Date.UTC(2020, 5, 1, 8));
   assert.equal(t("2020-06-01T10:00Z"), Date.UTC(2020, 5, 1, 10));
-  for (const s of ["2019-02-29", "2020-13-01", "2020-01-32 00:00:00", "2020-01-01 24:00:00", "20200101", "2020-01-01x"]) {
+  for (
+    const s of [
+      "2019-02-29",
+      "2020-13-01",
+      "2020-01-32 00:00:00",
+      "2020-01-01 24:00:00",
+      "20200101",
+      "2020-01-01x",
+    ]
+  ) {
     assert.equal(t(s), undefined, s);
   }
 });
 
 Deno.test("civil dates and formatted timestamps round-trip", () => {
-  for (const days of [-719468, -1, 0, 18262, 2932896]) assert.equal(daysFromCivil(...civilFromDays(days)), days);
+  for (const days of [-719468, -1, 0, 18262, 2932896]) {
+    assert.equal(daysFromCivil(...civilFromDays(days)), days);
+  }
   assert.equal(formatTimestamp(Date.UTC(2020, 0, 1, 0, 0, 1)), "2020-01-01 00:00:01");
   assert.equal(formatTimestamp(Date.UTC(1969, 11, 31, 23, 59, 59, 5)), "1969-12-31 23:59:59.005");
 });

@@ -1,7 +1,7 @@
 /// <reference no-default-lib="true" />
 /// <reference lib="deno.worker" />
 /** Worker: makes sales blocks for `generate sales` (CSV bytes are transferred back, Parquet parts written here). */
-import { salesBlockTask, type SalesBlockTask } from "../lib/generate.ts";
+import { type SalesBlockTask, salesBlockTask } from "../lib/generate.ts";
 import { serveTasks } from "../lib/pool.ts";
 
 serveTasks(async (message) => {

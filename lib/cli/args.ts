@@ -44,9 +44,16 @@ export const COMMON_OPTIONS: Record<string, OptionSpec> = {
 /** Parses a command's arguments; throws a UsageError for unknown options, missing or extra values. */
 export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedArgs {
   const options = { ...spec.options, ...COMMON_OPTIONS };
-  const config: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean; default?: string | boolean }> = {};
+  const config: Record<
+    string,
+    { type: "string" | "boolean"; short?: string; multiple?: boolean; default?: string | boolean }
+  > = {};
   for (const [name, o] of Object.entries(options)) {
-    config[name] = { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) };
+    config[name] = {
+      type: o.type,
+      ...(o.short ? { short: o.short } : {}),
+      ...(o.multiple ? { multiple: true } : {}),
+    };
     if (o.default !== undefined) config[name].default = o.default;
   }
   let parsed;
@@ -54,11 +61,16 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedArgs 
     parsed = parseArgs({ args: argv, options: config, allowPositionals: true, strict: true });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    throw new UsageError(message.replace(/\. To specify a positional argument.*$/s, "").replace(/^Option '/, "option '"), spec.name);
+    throw new UsageError(
+      message.replace(/\. To specify a positional argument.*$/s, "").replace(/^Option '/, "option '"),
+      spec.name,
+    );
   }
   const { values, positionals } = parsed;
   if (!values.help) {
-    if (positionals.length < spec.positionals.min) throw new UsageError(`missing argument: ${spec.usage.split(" ")[0]}`, spec.name);
+    if (positionals.length < spec.positionals.min) {
+      throw new UsageError(`missing argument: ${spec.usage.split(" ")[0]}`, spec.name);
+    }
     if (positionals.length > spec.positionals.max) {
       throw new UsageError(`unexpected argument "${positionals[spec.positionals.max]}"`, spec.name);
     }
@@ -67,7 +79,12 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedArgs 
 }
 
 /** A whole number option within [min, max]; throws a UsageError naming the option otherwise. */
-export function intOption(args: ParsedArgs, name: string, fallback: number, range: { min?: number; max?: number } = {}): number {
+export function intOption(
+  args: ParsedArgs,
+  name: string,
+  fallback: number,
+  range: { min?: number; max?: number } = {},
+): number {
   const raw = args.values[name];
   if (raw === undefined) return fallback;
   const text = String(raw).replaceAll("_", "");
@@ -93,17 +110,26 @@ export function stringOption(args: ParsedArgs, name: string, fallback?: string):
 export function listOption(args: ParsedArgs, name: string): string[] | undefined {
   const raw = args.values[name];
   if (raw === undefined) return undefined;
-  const list = (Array.isArray(raw) ? raw : [String(raw)]).flatMap((s) => s.split(",")).map((s) => s.trim()).filter(Boolean);
+  const list = (Array.isArray(raw) ? raw : [String(raw)]).flatMap((s) => s.split(",")).map((s) => s.trim())
+    .filter(Boolean);
   if (list.length === 0) throw new UsageError(`--${name} needs at least one name`, args.command);
   return list;
 }
 
 /** Help text for a command. */
 export function formatHelp(spec: CommandSpec): string {
-  const lines = [`outcore ${spec.name} — ${spec.summary}`, "", `Usage: outcore ${spec.name} ${spec.usage}`, "", "Options:"];
+  const lines = [
+    `outcore ${spec.name} — ${spec.summary}`,
+    "",
+    `Usage: outcore ${spec.name} ${spec.usage}`,
+    "",
+    "Options:",
+  ];
   const options = { ...spec.options, ...COMMON_OPTIONS };
   const rows = Object.entries(options).map(([name, o]) => {
-    const flag = `${o.short ? `-${o.short}, ` : "    "}--${name}${o.type === "string" ? ` ${o.value ?? "VALUE"}` : ""}`;
+    const flag = `${o.short ? `-${o.short}, ` : "    "}--${name}${
+      o.type === "string" ? ` ${o.value ?? "VALUE"}` : ""
+    }`;
     const def = o.default !== undefined && o.default !== false ? ` (default: ${o.default})` : "";
     return [flag, o.description + def];
   });

@@ -3,9 +3,17 @@ import type { CommandSpec, OptionSpec } from "./args.ts";
 
 const json: OptionSpec = { type: "boolean", description: "print one JSON document instead of text" };
 const csvOptions: Record<string, OptionSpec> = {
-  types: { type: "string", value: "COL=KIND,…", description: "CSV: column kinds (float64, int32, int64, timestamp, string) instead of inferred ones" },
+  types: {
+    type: "string",
+    value: "COL=KIND,…",
+    description: "CSV: column kinds (float64, int32, int64, timestamp, string) instead of inferred ones",
+  },
   delimiter: { type: "string", value: "CHAR", description: "CSV: field separator (default ,)" },
-  "on-bad-rows": { type: "string", value: "error|skip", description: "CSV: stop at a bad row (default) or skip and count it" },
+  "on-bad-rows": {
+    type: "string",
+    value: "error|skip",
+    description: "CSV: stop at a bad row (default) or skip and count it",
+  },
 };
 
 export const COMMANDS: CommandSpec[] = [
@@ -24,12 +32,24 @@ Examples:
     options: {
       rows: { type: "string", value: "N", description: "rows to generate (warmup 5000000, sales 20000000)" },
       seed: { type: "string", value: "N", description: "random seed", default: "42" },
-      out: { type: "string", value: "PATH", description: "warmup: output Parquet file (data/processed/sales_warmup.parquet)" },
+      out: {
+        type: "string",
+        value: "PATH",
+        description: "warmup: output Parquet file (data/processed/sales_warmup.parquet)",
+      },
       csv: { type: "string", value: "PATH", description: "sales: output CSV (data/raw/sales_large.csv)" },
-      parquet: { type: "string", value: "DIR", description: "sales: output dataset folder (data/processed/sales_partitioned)" },
+      parquet: {
+        type: "string",
+        value: "DIR",
+        description: "sales: output dataset folder (data/processed/sales_partitioned)",
+      },
       "no-csv": { type: "boolean", description: "sales: skip the CSV" },
       "no-parquet": { type: "boolean", description: "sales: skip the Parquet dataset" },
-      workers: { type: "string", value: "N", description: "sales: parallel workers (default: number of cores)" },
+      workers: {
+        type: "string",
+        value: "N",
+        description: "sales: parallel workers (default: number of cores)",
+      },
       force: { type: "boolean", description: "replace outputs that already exist" },
       json,
     },

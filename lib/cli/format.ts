@@ -26,7 +26,10 @@ export function formatSeconds(seconds: number): string {
 export function formatTable(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
   const cells = rows.map((row) => row.map((v) => formatCell(v)));
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? "").length)));
-  const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === "number" || typeof r[i] === "bigint" || r[i] === null));
+  const numeric = header.map((_, i) =>
+    rows.length > 0 &&
+    rows.every((r) => typeof r[i] === "number" || typeof r[i] === "bigint" || r[i] === null)
+  );
   const line = (row: readonly string[]) =>
     row.map((c, i) => numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])).join("  ").trimEnd();
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...cells.map(line)].join("\n");
@@ -34,6 +37,8 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
 
 function formatCell(value: unknown): string {
   if (value === null || value === undefined) return "null";
-  if (typeof value === "number") return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(12)));
+  if (typeof value === "number") {
+    return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(12)));
+  }
   return String(value);
 }

@@ -15,7 +15,11 @@ export class Progress {
   #drawn = false;
   #enabled: boolean;
 
-  constructor(label: string, totals: { bytes?: number; rows?: number } = {}, enabled = Deno.stderr.isTerminal()) {
+  constructor(
+    label: string,
+    totals: { bytes?: number; rows?: number } = {},
+    enabled = Deno.stderr.isTerminal(),
+  ) {
     this.label = label;
     this.totalBytes = totals.bytes;
     this.totalRows = totals.rows;
@@ -34,17 +38,27 @@ export class Progress {
 
   /** The text of the progress line (exported for tests). */
   line(rows: number, bytes: number, seconds: number): string {
-    const fraction = this.totalBytes ? bytes / this.totalBytes : this.totalRows ? rows / this.totalRows : undefined;
+    const fraction = this.totalBytes
+      ? bytes / this.totalBytes
+      : this.totalRows
+      ? rows / this.totalRows
+      : undefined;
     const parts = [this.label];
     if (fraction !== undefined) {
       const width = 24;
       const filled = Math.max(0, Math.min(width, Math.round(fraction * width)));
-      parts.push(`[${"#".repeat(filled)}${".".repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}%`);
+      parts.push(
+        `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}%`,
+      );
     }
     parts.push(`${formatCount(rows)} rows`);
     if (bytes) parts.push(formatBytes(bytes));
-    if (seconds > 0) parts.push(bytes ? `${formatBytes(bytes / seconds)}/s` : `${formatCount(rows / seconds)} rows/s`);
-    if (fraction && fraction > 0 && fraction < 1) parts.push(`ETA ${Math.ceil(seconds * (1 - fraction) / fraction)} s`);
+    if (seconds > 0) {
+      parts.push(bytes ? `${formatBytes(bytes / seconds)}/s` : `${formatCount(rows / seconds)} rows/s`);
+    }
+    if (fraction && fraction > 0 && fraction < 1) {
+      parts.push(`ETA ${Math.ceil(seconds * (1 - fraction) / fraction)} s`);
+    }
     return parts.join("  ");
   }
 

@@ -23,10 +23,14 @@ export function sourceOptions(args: ParsedArgs): SourceOptions {
     options.types = out;
   }
   const delimiter = stringOption(args, "delimiter");
-  if (delimiter !== undefined) options.delimiter = delimiter === "\\t" || delimiter === "tab" ? "\t" : delimiter;
+  if (delimiter !== undefined) {
+    options.delimiter = delimiter === "\\t" || delimiter === "tab" ? "\t" : delimiter;
+  }
   const onBad = stringOption(args, "on-bad-rows");
   if (onBad !== undefined) {
-    if (onBad !== "error" && onBad !== "skip") throw new UsageError(`--on-bad-rows takes error or skip, got "${onBad}"`, args.command);
+    if (onBad !== "error" && onBad !== "skip") {
+      throw new UsageError(`--on-bad-rows takes error or skip, got "${onBad}"`, args.command);
+    }
     options.onBadRows = onBad;
   }
   return options;

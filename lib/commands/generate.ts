@@ -3,7 +3,7 @@ import { intOption, type ParsedArgs, stringOption } from "../cli/args.ts";
 import { formatBytes, formatCount, formatSeconds, formatTable } from "../cli/format.ts";
 import { Progress } from "../cli/progress.ts";
 import { UsageError } from "../errors.ts";
-import { generateSales, generateWarmup, type GenerateResult } from "../generate.ts";
+import { type GenerateResult, generateSales, generateWarmup } from "../generate.ts";
 
 export const DEFAULTS = {
   warmupRows: 5_000_000,
@@ -25,7 +25,9 @@ export async function run(args: ParsedArgs): Promise<void> {
   if (table === "warmup") {
     const rows = intOption(args, "rows", DEFAULTS.warmupRows, { min: 1 });
     for (const name of ["csv", "parquet", "no-csv", "no-parquet"]) {
-      if (args.values[name] !== undefined) throw new UsageError(`--${name} is for "generate sales"`, "generate");
+      if (args.values[name] !== undefined) {
+        throw new UsageError(`--${name} is for "generate sales"`, "generate");
+      }
     }
     const out = stringOption(args, "out", DEFAULTS.warmupOut);
     const progress = new Progress("generate warmup", { rows });
@@ -36,14 +38,26 @@ export async function run(args: ParsedArgs): Promise<void> {
     }
   } else {
     const rows = intOption(args, "rows", DEFAULTS.salesRows, { min: 1 });
-    if (args.values.out !== undefined) throw new UsageError(`--out is for "generate warmup"; use --csv and --parquet`, "generate");
+    if (args.values.out !== undefined) {
+      throw new UsageError(`--out is for "generate warmup"; use --csv and --parquet`, "generate");
+    }
     const csv = args.values["no-csv"] ? null : stringOption(args, "csv", DEFAULTS.salesCsv);
     const parquet = args.values["no-parquet"] ? null : stringOption(args, "parquet", DEFAULTS.salesParquet);
-    if (csv === null && parquet === null) throw new UsageError("nothing to write: both --no-csv and --no-parquet", "generate");
+    if (csv === null && parquet === null) {
+      throw new UsageError("nothing to write: both --no-csv and --no-parquet", "generate");
+    }
     const workers = intOption(args, "workers", navigator.hardwareConcurrency || 1, { min: 1, max: 64 });
     const progress = new Progress("generate sales", { rows });
     try {
-      result = await generateSales({ rows, seed, csv, parquet, workers, force, onProgress: (r, b) => progress.update(r, b) });
+      result = await generateSales({
+        rows,
+        seed,
+        csv,
+        parquet,
+        workers,
+        force,
+        onProgress: (r, b) => progress.update(r, b),
+      });
     } finally {
       progress.done();
     }
@@ -54,7 +68,9 @@ export async function run(args: ParsedArgs): Promise<void> {
   }
   const rate = result.rows / result.seconds;
   console.log(
-    `generated ${table}: ${formatCount(result.rows)} rows (seed ${seed}) in ${formatSeconds(result.seconds)} — ${formatCount(rate)} rows/s`,
+    `generated ${table}: ${formatCount(result.rows)} rows (seed ${seed}) in ${
+      formatSeconds(result.seconds)
+    } — ${formatCount(rate)} rows/s`,
   );
   console.log(formatTable(
     ["output", "format", "size", "files"],

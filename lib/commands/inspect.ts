@@ -15,13 +15,21 @@ export async function run(args: ParsedArgs): Promise<void> {
 /** The human view of an inspect report. */
 export function render(report: InspectReport, all = false): string {
   const out: string[] = [];
-  const rows = report.rows === null ? "rows not counted (CSV has no footer; `outcore stats` counts them)" : `${formatCount(report.rows)} rows`;
+  const rows = report.rows === null
+    ? "rows not counted (CSV has no footer; `outcore stats` counts them)"
+    : `${formatCount(report.rows)} rows`;
   out.push(`${report.path}: ${report.format}, ${formatBytes(report.bytes)}, ${rows}`);
   if (report.row_group_count !== null) {
-    out.push(`row groups: ${report.row_group_count}   codecs: ${report.codecs.join(", ") || "-"}   written by: ${report.created_by.join("; ") || "-"}`);
+    out.push(
+      `row groups: ${report.row_group_count}   codecs: ${report.codecs.join(", ") || "-"}   written by: ${
+        report.created_by.join("; ") || "-"
+      }`,
+    );
   }
   if (report.files) {
-    const parts = Object.entries(report.partitions ?? {}).map(([k, v]) => `${k} (${v.length}: ${v.join(", ")})`);
+    const parts = Object.entries(report.partitions ?? {}).map(([k, v]) =>
+      `${k} (${v.length}: ${v.join(", ")})`
+    );
     out.push(`files: ${report.files.length}   partitioned by: ${parts.join("; ") || "nothing"}`);
   }
   out.push("", "schema:");
@@ -40,24 +48,38 @@ export function render(report: InspectReport, all = false): string {
       entry.bytes += f.bytes;
       byValue.set(key, entry);
     }
-    out.push(formatTable(["partition", "files", "rows", "size"], [...byValue].map(([k, v]) => [k, v.files, v.rows, formatBytes(v.bytes)])));
+    out.push(
+      formatTable(
+        ["partition", "files", "rows", "size"],
+        [...byValue].map(([k, v]) => [k, v.files, v.rows, formatBytes(v.bytes)]),
+      ),
+    );
   }
   if (report.row_groups && report.row_groups.length) {
     const groups = all ? report.row_groups : report.row_groups.slice(0, 10);
-    out.push("", `row group statistics (from the footer${report.format === "dataset" ? "s" : ""}, no data read):`);
+    out.push(
+      "",
+      `row group statistics (from the footer${report.format === "dataset" ? "s" : ""}, no data read):`,
+    );
     out.push(formatTable(
       ["row group", "column", "rows", "min", "max", "nulls", "codec", "size"],
       groups.flatMap((g) => statRows(g)),
     ));
     if (groups.length < report.row_groups.length) {
-      out.push(`… ${report.row_groups.length - groups.length} more row groups (--all shows every one, --json gives them all)`);
+      out.push(
+        `… ${
+          report.row_groups.length - groups.length
+        } more row groups (--all shows every one, --json gives them all)`,
+      );
     }
   }
   return out.join("\n");
 }
 
 function statRows(group: RowGroupReport): unknown[][] {
-  const label = group.file ? `${group.file.split("/").slice(-2).join("/")}#${group.index}` : String(group.index);
+  const label = group.file
+    ? `${group.file.split("/").slice(-2).join("/")}#${group.index}`
+    : String(group.index);
   return Object.entries(group.columns).map(([name, s]: [string, ColumnStats], i) => [
     i === 0 ? label : "",
     name,

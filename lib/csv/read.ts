@@ -163,7 +163,9 @@ export class CsvReader {
   static async open(stream: ReadableStream<Uint8Array>, options: CsvReadOptions = {}): Promise<CsvReader> {
     const { file = "input", delimiter = ",", inferRows = 10_000, types = {}, firstLine = 1 } = options;
     if (delimiter.length !== 1 || delimiter === '"' || delimiter === "\n" || delimiter === "\r") {
-      throw new UsageError(`invalid delimiter ${JSON.stringify(delimiter)}: use one character other than a quote or newline`);
+      throw new UsageError(
+        `invalid delimiter ${JSON.stringify(delimiter)}: use one character other than a quote or newline`,
+      );
     }
     let bytesRead = 0;
     const guard = new Utf8Guard();
@@ -225,7 +227,9 @@ export class CsvReader {
     }
     const seen = new Set<string>();
     for (const name of header) {
-      if (seen.has(name)) throw new DataError({ file, line: firstLine }, `duplicate column name "${name}" in the header`);
+      if (seen.has(name)) {
+        throw new DataError({ file, line: firstLine }, `duplicate column name "${name}" in the header`);
+      }
       seen.add(name);
     }
     for (const name of Object.keys(types)) {
@@ -235,7 +239,9 @@ export class CsvReader {
     }
     const columns = options.columns ? [...options.columns] : header;
     for (const name of columns) {
-      if (!seen.has(name)) throw new UsageError(`${file}: no column "${name}" (available: ${header.join(", ")})`);
+      if (!seen.has(name)) {
+        throw new UsageError(`${file}: no column "${name}" (available: ${header.join(", ")})`);
+      }
     }
 
     // Infer kinds from a sample of the rows after the header.
@@ -250,7 +256,9 @@ export class CsvReader {
     }
     const kinds = header.map((name, i) => types[name] ?? inferKind(samples[i]));
     for (const [i, kind] of kinds.entries()) {
-      if (KIND_CODE[kind] === undefined) throw new UsageError(`column "${header[i]}": CSV columns cannot be ${kind}`);
+      if (KIND_CODE[kind] === undefined) {
+        throw new UsageError(`column "${header[i]}": CSV columns cannot be ${kind}`);
+      }
     }
 
     const csv = new CsvReader(reader, { file, header, kinds, columns, line }, options);
@@ -305,7 +313,9 @@ export class CsvReader {
 
   #newSlot(name: string, kind: Kind): Slot {
     const n = this.#chunkRows;
-    const int64 = kind === Kind.Int64 || kind === Kind.Timestamp ? new BigInt64Array(n) : new BigInt64Array(0);
+    const int64 = kind === Kind.Int64 || kind === Kind.Timestamp
+      ? new BigInt64Array(n)
+      : new BigInt64Array(0);
     return {
       name,
       kind,

@@ -64,7 +64,9 @@ export class AtomicOutput {
   async commit(): Promise<void> {
     if (this.#done) return;
     if (await exists(this.path)) {
-      if (!this.force) throw new Deno.errors.AlreadyExists(`"${this.path}" already exists (use --force to replace it)`);
+      if (!this.force) {
+        throw new Deno.errors.AlreadyExists(`"${this.path}" already exists (use --force to replace it)`);
+      }
       await Deno.remove(this.path, { recursive: true });
     }
     try {

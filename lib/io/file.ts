@@ -15,11 +15,15 @@ export const ENQUEUE_BYTES = 1 << 16;
 
 /** Names the path in errors from the file system: `cannot open "x.csv": No such file or directory`. */
 export function fileError(path: string, action: string, err: unknown): Error {
-  if (err instanceof Deno.errors.NotFound) return new Deno.errors.NotFound(`cannot ${action} "${path}": no such file or directory`);
+  if (err instanceof Deno.errors.NotFound) {
+    return new Deno.errors.NotFound(`cannot ${action} "${path}": no such file or directory`);
+  }
   if (err instanceof Deno.errors.PermissionDenied || err instanceof Deno.errors.NotCapable) {
     return new Deno.errors.PermissionDenied(`cannot ${action} "${path}": permission denied`);
   }
-  if (err instanceof Deno.errors.IsADirectory) return new Deno.errors.IsADirectory(`cannot ${action} "${path}": is a directory`);
+  if (err instanceof Deno.errors.IsADirectory) {
+    return new Deno.errors.IsADirectory(`cannot ${action} "${path}": is a directory`);
+  }
   if (err instanceof Error) return new Error(`cannot ${action} "${path}": ${err.message}`, { cause: err });
   return new Error(`cannot ${action} "${path}": ${String(err)}`);
 }

@@ -65,14 +65,18 @@ export class HiveDataset {
     const paths = await listFiles(root, ".parquet");
     if (paths.length === 0) throw new DataError({ file: root }, "no .parquet files in this folder");
     const files: DatasetFile[] = [];
-    for (const path of paths) files.push({ path, size: (await Deno.stat(path)).size, partitions: partitionsOf(root, path) });
+    for (const path of paths) {
+      files.push({ path, size: (await Deno.stat(path)).size, partitions: partitionsOf(root, path) });
+    }
     const keys = Object.keys(files[0].partitions);
     for (const f of files) {
       const fileKeys = Object.keys(f.partitions);
       if (fileKeys.join("/") !== keys.join("/")) {
         throw new DataError(
           { file: f.path },
-          `partition folders (${fileKeys.join("/") || "none"}) differ from the dataset's (${keys.join("/") || "none"})`,
+          `partition folders (${fileKeys.join("/") || "none"}) differ from the dataset's (${
+            keys.join("/") || "none"
+          })`,
         );
       }
     }
@@ -91,7 +95,9 @@ export class HiveDataset {
   checkColumns(columns: readonly string[]): void {
     const names = this.schema.fields.map((f) => f.name);
     for (const name of columns) {
-      if (!names.includes(name)) throw new UsageError(`${this.root}: no column "${name}" (available: ${names.join(", ")})`);
+      if (!names.includes(name)) {
+        throw new UsageError(`${this.root}: no column "${name}" (available: ${names.join(", ")})`);
+      }
     }
   }
 
@@ -113,7 +119,9 @@ export class HiveDataset {
     for (const file of this.prune(options.where)) {
       const source = file.path === this.first.file ? this.first.source : await fileByteSource(file.path);
       try {
-        const reader = file.path === this.first.file ? this.first : await ParquetReader.open(source, { file: file.path });
+        const reader = file.path === this.first.file
+          ? this.first
+          : await ParquetReader.open(source, { file: file.path });
         for await (const batch of reader.batches({ columns: fileColumns, batchSize: options.batchSize })) {
           const parts: Column[] = columns.map((name) =>
             this.partitionKeys.includes(name)
@@ -148,10 +156,17 @@ export class HiveWriter {
   #writers = new Map<string, ParquetFileWriter>();
   #codec: WriteCodec;
 
-  constructor(dir: string, schema: Schema, column: string, options: { fileName?: string; codec?: WriteCodec } = {}) {
+  constructor(
+    dir: string,
+    schema: Schema,
+    column: string,
+    options: { fileName?: string; codec?: WriteCodec } = {},
+  ) {
     const field = schema.fields.find((f) => f.name === column);
     if (!field) throw new UsageError(`cannot partition by "${column}": no such column`);
-    if (kindOf(field.type) !== "string") throw new UsageError(`cannot partition by "${column}": it is not a string column`);
+    if (kindOf(field.type) !== "string") {
+      throw new UsageError(`cannot partition by "${column}": it is not a string column`);
+    }
     this.dir = dir;
     this.column = column;
     this.fileName = options.fileName ?? "part-00000.parquet";
@@ -178,12 +193,16 @@ export class HiveWriter {
     for (let v = 0; v < dictionary.length; v++) {
       if (counts[v] === 0) continue;
       const value = dictionary[v];
-      if (value === null || value === "") throw new DataError({ column: this.column }, "cannot partition a null or empty value");
+      if (value === null || value === "") {
+        throw new DataError({ column: this.column }, "cannot partition a null or empty value");
+      }
       let writer = this.#writers.get(value);
       if (!writer) {
         const folder = `${this.dir}/${encodeURIComponent(this.column)}=${encodeURIComponent(value)}`;
         await Deno.mkdir(folder, { recursive: true });
-        writer = await ParquetFileWriter.create(`${folder}/${this.fileName}`, this.#schema, { codec: this.#codec });
+        writer = await ParquetFileWriter.create(`${folder}/${this.fileName}`, this.#schema, {
+          codec: this.#codec,
+        });
         this.#writers.set(value, writer);
       }
       await writer.write(selectRows(projected, rowsByValue[v]));

@@ -5,8 +5,14 @@
  */
 import type { RecordBatch, Schema } from "apache-arrow";
 import { Field, Schema as ArrowSchema } from "apache-arrow";
-import { type AsyncBuffer, type FileMetaData, parquetMetadataAsync, parquetRead, parquetSchema } from "hyparquet";
-import type { SchemaTree } from "hyparquet";
+import {
+  type AsyncBuffer,
+  type FileMetaData,
+  parquetMetadataAsync,
+  parquetRead,
+  parquetSchema,
+} from "hyparquet";
+import type { SchemaElement, SchemaTree } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import {
   allValid,
@@ -50,6 +56,24 @@ export interface ParquetColumn {
   nullable: boolean;
   /** Nested (group or repeated) columns are read as JSON text. */
   nested: boolean;
+  /** Timestamp and date columns: stored unit → ms is `v * multiply / divide` (days: ×86400000, µs: ÷1000). */
+  toMs?: { multiply: number; divide: number };
+}
+
+/** How a timestamp/date column's stored integers become milliseconds, or undefined for other columns. */
+function temporalUnit(element: SchemaElement): { multiply: number; divide: number } | undefined {
+  const { type, converted_type: converted, logical_type: logical } = element;
+  if (type === "INT32" && (converted === "DATE" || logical?.type === "DATE")) return { multiply: 86_400_000, divide: 1 };
+  if (type !== "INT64") return undefined;
+  const unit = logical?.type === "TIMESTAMP"
+    ? logical.unit
+    : converted === "TIMESTAMP_MILLIS"
+    ? "MILLIS"
+    : converted === "TIMESTAMP_MICROS"
+    ? "MICROS"
+    : undefined;
+  if (unit === undefined) return undefined;
+  return { multiply: 1, divide: unit === "MILLIS" ? 1 : unit === "MICROS" ? 1000 : 1_000_000 };
 }
 
 /** A Parquet file opened for reading: metadata is parsed, no data page has been read. */
@@ -66,13 +90,30 @@ export class ParquetReader {
     this.metadata = metadata;
     this.columns = parquetSchema(metadata).children.map(describeColumn);
     this.schema = new ArrowSchema(this.columns.map((c) => new Field(c.name, arrowType(c.kind), c.nullable)));
+    // Read timestamp and date columns as their raw integers: hyparquet would otherwise build one bigint
+    // (or Date) object per value. The unit is applied in toArrowData, straight into the output array.
+    this.#readMetadata = {
+      ...metadata,
+      schema: metadata.schema.map((element) => {
+        const unit = temporalUnit(element);
+        if (unit === undefined) return element;
+        const top = this.columns.find((c) => c.name === element.name && !c.nested);
+        if (top) top.toMs = unit;
+        return { ...element, converted_type: undefined, logical_type: undefined };
+      }),
+    };
   }
+
+  #readMetadata: FileMetaData;
 
   /** Reads the footer; a DataError names the file when it is not Parquet or is truncated. */
   static async open(source: AsyncBuffer, options: { file?: string } = {}): Promise<ParquetReader> {
     const { file = "input" } = options;
     if (source.byteLength < 12) {
-      throw new DataError({ file }, `not a Parquet file (${source.byteLength} bytes, too short for a footer)`);
+      throw new DataError(
+        { file },
+        `not a Parquet file (${source.byteLength} bytes, too short for a footer)`,
+      );
     }
     let metadata: FileMetaData;
     try {
@@ -107,7 +148,9 @@ export class ParquetReader {
   checkColumns(columns: readonly string[]): void {
     const names = this.columns.map((c) => c.name);
     for (const name of columns) {
-      if (!names.includes(name)) throw new UsageError(`${this.file}: no column "${name}" (available: ${names.join(", ")})`);
+      if (!names.includes(name)) {
+        throw new UsageError(`${this.file}: no column "${name}" (available: ${names.join(", ")})`);
+      }
     }
   }
 
@@ -124,7 +167,9 @@ export class ParquetReader {
         yield batch;
         continue;
       }
-      for (let start = 0; start < batch.numRows; start += batchSize) yield batch.slice(start, start + batchSize);
+      for (let start = 0; start < batch.numRows; start += batchSize) {
+        yield batch.slice(start, start + batchSize);
+      }
     }
   }
 
@@ -135,7 +180,7 @@ export class ParquetReader {
     try {
       await parquetRead({
         file: this.source,
-        metadata: this.metadata,
+        metadata: this.#readMetadata,
         columns: [...columns],
         rowStart: start,
         rowEnd: start + rows,
@@ -149,7 +194,10 @@ export class ParquetReader {
       });
     } catch (err) {
       const detail = err instanceof Error ? err.message : String(err);
-      throw new DataError({ file: this.file, rowGroup: index }, `cannot read (${detail.replace(/^parquet /, "")})`);
+      throw new DataError(
+        { file: this.file, rowGroup: index },
+        `cannot read (${detail.replace(/^parquet /, "")})`,
+      );
     }
     const out: Column[] = columns.map((name) => {
       const column = this.columns.find((c) => c.name === name)!;
@@ -175,7 +223,9 @@ function describeColumn(tree: SchemaTree): ParquetColumn {
 
 /** Joins the decoded pieces of one column into exactly the rows [start, start + rows). */
 function assemble(pieces: { rowStart: number; data: ArrayLike<unknown> }[], start: number, rows: number) {
-  if (pieces.length === 1 && pieces[0].rowStart === start && pieces[0].data.length === rows) return pieces[0].data;
+  if (pieces.length === 1 && pieces[0].rowStart === start && pieces[0].data.length === rows) {
+    return pieces[0].data;
+  }
   pieces.sort((a, b) => a.rowStart - b.rowStart);
   const out: unknown[] = [];
   for (const { rowStart, data } of pieces) {
@@ -220,8 +270,18 @@ function toArrowData(column: ParquetColumn, values: ArrayLike<unknown>) {
     case "int64":
     case "timestamp": {
       let out: BigInt64Array;
-      if (values instanceof BigInt64Array) out = values;
-      else {
+      const { multiply, divide } = column.toMs ?? { multiply: 1, divide: 1 };
+      if (values instanceof BigInt64Array && multiply === 1 && divide === 1) out = values;
+      else if (multiply !== 1 || divide !== 1 || values instanceof Int32Array) {
+        // Raw micro/nanoseconds or days → milliseconds (floor, as Arrow's ms unit truncates).
+        out = new BigInt64Array(rows);
+        const words = new Int32Array(out.buffer);
+        for (let i = 0; i < rows; i++) {
+          const v = values[i];
+          if (v === null || v === undefined) markNull(i);
+          else setInt64(words, i, Math.floor(Number(v) * multiply / divide));
+        }
+      } else {
         out = new BigInt64Array(rows);
         const words = new Int32Array(out.buffer);
         for (let i = 0; i < rows; i++) {
@@ -232,7 +292,9 @@ function toArrowData(column: ParquetColumn, values: ArrayLike<unknown>) {
           else setInt64(words, i, Number(v));
         }
       }
-      return column.kind === "int64" ? int64Data(out, nulls, nullCount) : timestampData(out, nulls, nullCount);
+      return column.kind === "int64"
+        ? int64Data(out, nulls, nullCount)
+        : timestampData(out, nulls, nullCount);
     }
     case "bool": {
       const bits = new Uint8Array((rows + 7) >> 3);

@@ -53,7 +53,13 @@ export function elementForKind(name: string, kind: ColumnKind, nullable: boolean
         logical_type: { type: "TIMESTAMP", isAdjustedToUTC: false, unit: "MILLIS" },
       };
     case "string":
-      return { name, type: "BYTE_ARRAY", converted_type: "UTF8", logical_type: { type: "STRING" }, repetition_type };
+      return {
+        name,
+        type: "BYTE_ARRAY",
+        converted_type: "UTF8",
+        logical_type: { type: "STRING" },
+        repetition_type,
+      };
     case "bool":
       return { name, type: "BOOLEAN", repetition_type };
   }
@@ -65,7 +71,9 @@ export function describeElement(element: SchemaElement): string {
   let annotation = "";
   if (logical) {
     annotation = logical.type;
-    if (logical.type === "TIMESTAMP") annotation += `[${logical.unit}${logical.isAdjustedToUTC ? ", UTC" : ""}]`;
+    if (logical.type === "TIMESTAMP") {
+      annotation += `[${logical.unit}${logical.isAdjustedToUTC ? ", UTC" : ""}]`;
+    }
   } else if (converted) annotation = converted;
   return annotation ? `${type} (${annotation})` : String(type ?? "GROUP");
 }

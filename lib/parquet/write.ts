@@ -8,7 +8,7 @@ import type { RecordBatch, Schema } from "apache-arrow";
 import type { SchemaElement } from "hyparquet";
 import { ByteWriter, ParquetWriter, type Writer } from "hyparquet-writer";
 import SnappyJS from "snappyjs";
-import { type ColumnKind, columnData, kindOf } from "../batch.ts";
+import { columnData, type ColumnKind, kindOf } from "../batch.ts";
 import { fileError } from "../io/file.ts";
 import { elementForKind } from "./schema.ts";
 
@@ -65,13 +65,25 @@ export class ParquetFileWriter {
     // otherwise convert every value through a bigint array (about 0.3 s per million rows). The bytes and
     // statistics of an INT64 column are the same either way.
     const encodeSchema = this.#footerSchema.map((e) =>
-      e.logical_type?.type === "TIMESTAMP" ? { name: e.name, type: e.type, repetition_type: e.repetition_type } : e
+      e.logical_type?.type === "TIMESTAMP"
+        ? { name: e.name, type: e.type, repetition_type: e.repetition_type }
+        : e
     );
-    this.#writer = new ParquetWriter({ writer, schema: encodeSchema, codec, compressors, createdBy: "outcore" });
+    this.#writer = new ParquetWriter({
+      writer,
+      schema: encodeSchema,
+      codec,
+      compressors,
+      createdBy: "outcore",
+    });
   }
 
   /** Creates (truncates) `path` for `schema`. */
-  static async create(path: string, schema: Schema, options: { codec?: WriteCodec } = {}): Promise<ParquetFileWriter> {
+  static async create(
+    path: string,
+    schema: Schema,
+    options: { codec?: WriteCodec } = {},
+  ): Promise<ParquetFileWriter> {
     const { codec = "SNAPPY" } = options;
     return new ParquetFileWriter(path, schema, await denoFileWriter(path), codec);
   }
@@ -80,7 +92,10 @@ export class ParquetFileWriter {
   async write(batch: RecordBatch): Promise<void> {
     const rows = batch.numRows;
     if (rows === 0) return;
-    const columnData = this.names.map((name, i) => ({ name, data: parquetValues(batch, name, this.kinds[i], this.nullable[i]) }));
+    const columnData = this.names.map((name, i) => ({
+      name,
+      data: parquetValues(batch, name, this.kinds[i], this.nullable[i]),
+    }));
     await this.#writer.write({ columnData, rowGroupSize: rows });
     this.rowCount += rows;
     this.rowGroupCount++;
@@ -99,7 +114,9 @@ function parquetValues(batch: RecordBatch, name: string, kind: ColumnKind, nulla
   const rows = batch.numRows;
   const hasNulls = data.nullCount > 0;
   if (hasNulls && !nullable) {
-    throw new TypeError(`column "${name}" has ${data.nullCount} nulls but the output schema declares it required`);
+    throw new TypeError(
+      `column "${name}" has ${data.nullCount} nulls but the output schema declares it required`,
+    );
   }
   const vector = batch.getChild(name)!;
   if (kind === "string") {
@@ -107,7 +124,7 @@ function parquetValues(batch: RecordBatch, name: string, kind: ColumnKind, nulla
     const indices = data.values as Int32Array;
     const out: (string | null)[] = new Array(rows);
     for (let i = 0; i < rows; i++) out[i] = dictionary[indices[i]];
-    if (hasNulls) for (let i = 0; i < rows; i++) if (!data.getValid(i)) out[i] = null;
+    if (hasNulls) { for (let i = 0; i < rows; i++) if (!data.getValid(i)) out[i] = null; }
     return out;
   }
   if (kind === "bool") {

@@ -1,0 +1,47 @@
+/**
+ * One benchmark run in a fresh process (so peak RSS is the run's own): prints one JSON line
+ * `{ seconds, rows, bytes, peak_rss_bytes, check }`. Used by bench/main.ts.
+ */
+import { columnValues } from "../lib/batch.ts";
+import { generateSales } from "../lib/generate.ts";
+import { openSource } from "../lib/io/source.ts";
+
+// Peak RSS: sampled every 5 ms and after every batch (/proc/self/status needs --allow-all in Deno).
+let peak = 0;
+const sample = () => peak = Math.max(peak, Deno.memoryUsage().rss);
+const sampler = setInterval(sample, 5);
+
+const [mode, path, arg] = Deno.args;
+const started = performance.now();
+let rows = 0;
+let bytes = 0;
+let check = 0;
+if (mode === "read") {
+  // Stream a file or dataset, projecting `arg` (a numeric column) and summing it as a check.
+  const source = await openSource(path);
+  for await (const batch of source.batches({ columns: arg ? [arg] : undefined })) {
+    rows += batch.numRows;
+    sample();
+    if (arg) for (const v of columnValues(batch, arg) as Float64Array) check += v;
+  }
+  bytes = source.byteLength;
+  source.close();
+} else if (mode === "generate") {
+  const result = await generateSales({
+    rows: Number(arg),
+    seed: 42,
+    csv: `${path}/sales.csv`,
+    parquet: `${path}/sales_partitioned`,
+    workers: navigator.hardwareConcurrency || 2,
+    force: true,
+  });
+  rows = result.rows;
+  bytes = result.outputs.reduce((s, o) => s + o.bytes, 0);
+} else {
+  console.error(`unknown mode ${mode}`);
+  Deno.exit(2);
+}
+const seconds = (performance.now() - started) / 1000;
+clearInterval(sampler);
+sample();
+console.log(JSON.stringify({ seconds, rows, bytes, peak_rss_bytes: peak, check }));

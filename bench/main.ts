@@ -1,0 +1,111 @@
+/**
+ * `deno task bench`: throughput and peak memory of outcore's streaming paths on the lab's data sizes.
+ * Each measurement runs in its own process (peak RSS = that run's VmHWM) and is repeated; the median is
+ * reported. Timings never decide a test; they are printed for the issue notes.
+ *
+ *   deno task bench [--rows 20000000] [--runs 3] [--only csv-read,dataset-read,generate] [--peers]
+ *
+ * Data comes from data/ (the lab's paths) and is generated once if missing.
+ */
+import { parseArgs } from "node:util";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    rows: { type: "string", default: "20000000" },
+    runs: { type: "string", default: "3" },
+    only: { type: "string" },
+    peers: { type: "boolean", default: false },
+    json: { type: "string" },
+  },
+});
+const rows = Number(values.rows);
+const runs = Number(values.runs);
+const only = values.only?.split(",");
+const want = (name: string) => !only || only.includes(name);
+const suffix = rows === 20_000_000 ? "" : `_${rows}`;
+const csv = `data/raw/sales_large${suffix}.csv`;
+const dataset = `data/processed/sales_partitioned${suffix}`;
+const here = new URL(".", import.meta.url).pathname;
+const flags = ["run", "--allow-read", "--allow-write", "--v8-flags=--max-semi-space-size=8"];
+
+interface Run {
+  seconds: number;
+  rows: number;
+  bytes: number;
+  peak_rss_bytes: number;
+  check: number;
+}
+
+async function child(args: string[]): Promise<Run> {
+  const out = await new Deno.Command(Deno.execPath(), { args: [...flags, `${here}_run.ts`, ...args], stderr: "inherit" }).output();
+  if (!out.success) throw new Error(`benchmark run failed: ${args.join(" ")}`);
+  return JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+const results: Record<string, unknown>[] = [];
+async function measure(name: string, args: string[], target: string) {
+  const all: Run[] = [];
+  for (let i = 0; i < runs; i++) all.push(await child(args));
+  const seconds = median(all.map((r) => r.seconds));
+  const r = all[0];
+  const row = {
+    benchmark: name,
+    median_seconds: +seconds.toFixed(3),
+    runs: all.map((x) => +x.seconds.toFixed(3)),
+    rows: r.rows,
+    rows_per_second: Math.round(r.rows / seconds),
+    mb_per_second: +(r.bytes / 1e6 / seconds).toFixed(1),
+    peak_rss_mib: +(Math.max(...all.map((x) => x.peak_rss_bytes)) / 2 ** 20).toFixed(1),
+    target,
+  };
+  results.push(row);
+  console.log(
+    `${name.padEnd(28)} median ${row.median_seconds.toFixed(2).padStart(6)} s  ${(row.rows_per_second / 1e6).toFixed(2).padStart(6)} M rows/s  ${String(row.mb_per_second).padStart(7)} MB/s  peak ${String(row.peak_rss_mib).padStart(6)} MiB   target: ${target}`,
+  );
+}
+
+async function ensureData() {
+  try {
+    await Deno.stat(csv);
+    await Deno.stat(dataset);
+  } catch {
+    console.log(`generating ${rows} rows into ${csv} and ${dataset} …`);
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [...flags, "main.ts", "generate", "sales", "--rows", String(rows), "--csv", csv, "--parquet", dataset, "--force"],
+      stdout: "inherit",
+      stderr: "inherit",
+    }).output();
+    if (!out.success) Deno.exit(1);
+  }
+}
+
+console.log(`outcore benchmarks: ${rows.toLocaleString("en-US")} rows, ${runs} runs each, ${navigator.hardwareConcurrency} cores, deno ${Deno.version.deno}`);
+if (want("csv-read") || want("dataset-read")) await ensureData();
+if (want("csv-read")) await measure("csv read (price projected)", ["read", csv, "price"], "≥ 250 MB/s, < 150 MiB");
+if (want("csv-read-all")) await measure("csv read (all columns)", ["read", csv], "-");
+if (want("dataset-read")) await measure("dataset row-group iteration", ["read", dataset], "< 150 MiB");
+if (want("generate")) {
+  const tmp = `data/bench-generate-${Deno.pid}`;
+  try {
+    await measure("generate sales (csv+parquet)", ["generate", tmp, String(rows)], "≤ 15 s at 20M rows");
+  } finally {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  }
+}
+if (values.peers) {
+  const peer = async (workload: string, path: string) => {
+    const out = await new Deno.Command("bash", { args: ["../shared/peers/run.sh", workload, path], stderr: "inherit" }).output();
+    const line = new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!;
+    console.log(`peers ${workload}: ${line}`);
+    results.push({ peers: workload, ...JSON.parse(line) });
+  };
+  if (want("csv-read")) await peer("csv-stats", csv);
+  if (want("generate")) await peer("gen-csv", String(rows));
+}
+if (values.json) await Deno.writeTextFile(values.json, JSON.stringify(results, null, 2) + "\n");
