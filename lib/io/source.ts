@@ -9,6 +9,7 @@ import { HiveDataset } from "../parquet/hive.ts";
 import { ParquetReader } from "../parquet/read.ts";
 import type { Predicate } from "../predicate.ts";
 import { fileByteSource, fileByteStream, fileError, openFile } from "./file.ts";
+import { releaseDeadBuffers } from "./memory.ts";
 
 export type Format = "csv" | "parquet" | "dataset";
 
@@ -99,6 +100,7 @@ async function openParquetSource(path: string): Promise<Source> {
         rows += batch.numRows;
         read = Math.round(bytes.byteLength * rows / Math.max(1, reader.rowCount));
         yield batch;
+        releaseDeadBuffers();
       }
     },
     close: () => bytes.close(),
@@ -119,7 +121,10 @@ async function openDatasetSource(path: string): Promise<Source> {
     badRows: () => ({ count: 0, examples: [] }),
     async *batches(options: ReadOptions = {}) {
       read = 0;
-      yield* dataset.batches({ ...options, onFileDone: (size) => read += size });
+      for await (const batch of dataset.batches({ ...options, onFileDone: (size) => read += size })) {
+        yield batch;
+        releaseDeadBuffers();
+      }
     },
     close: () => dataset.close(),
   };
@@ -149,7 +154,10 @@ async function openCsvSource(path: string, options: SourceOptions): Promise<Sour
         columns: readOptions.columns,
         chunkRows: readOptions.batchSize,
       });
-      yield* current.batches();
+      for await (const batch of current.batches()) {
+        yield batch;
+        releaseDeadBuffers();
+      }
     },
     close: () => {
       current?.cancel();
