@@ -18,6 +18,7 @@ import {
 import { setInt64 } from "./csv/_values.ts";
 import { CsvEncoder } from "./csv/write.ts";
 import { AtomicOutput, FileWriter } from "./io/atomic.ts";
+import { releaseDeadBuffers } from "./io/memory.ts";
 import { HiveWriter } from "./parquet/hive.ts";
 import { ParquetFileWriter } from "./parquet/write.ts";
 import { WorkerPool } from "./pool.ts";
@@ -200,7 +201,7 @@ export async function generateSales(
     try {
       await csvWriter?.write(new CsvEncoder(generatedSchema("sales")).header());
       const blocks = Math.ceil(rows / BLOCK_ROWS);
-      const window = workers + 1;
+      const window = workers; // blocks in flight: bounds memory to about one block per worker
       const pending: Promise<{ csv: Uint8Array | null; rows: number }>[] = [];
       const launch = (block: number) => {
         const task: SalesBlockTask = {
@@ -221,6 +222,7 @@ export async function generateSales(
         delete pending[b];
         if (b + window < blocks) launch(b + window);
         if (result.csv) await csvWriter!.write(result.csv);
+        releaseDeadBuffers();
         done += result.rows;
         onProgress?.(done, csvWriter?.bytesWritten ?? 0);
       }

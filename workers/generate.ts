@@ -3,9 +3,11 @@
 /** Worker: makes sales blocks for `generate sales` (CSV bytes are transferred back, Parquet parts written here). */
 import { type SalesBlockTask, salesBlockTask } from "../lib/generate.ts";
 import { serveTasks } from "../lib/pool.ts";
+import { releaseDeadBuffers } from "../lib/io/memory.ts";
 
 serveTasks(async (message) => {
   if (message.type !== "sales-block") throw new TypeError(`unknown task type ${message.type}`);
+  releaseDeadBuffers(0); // the previous block's buffers: free them before making the next
   const { csv, rows } = await salesBlockTask(message as unknown as SalesBlockTask);
   return { value: { csv, rows }, transfer: csv ? [csv.buffer as ArrayBuffer] : [] };
 });
