@@ -201,7 +201,7 @@ export async function generateSales(
     try {
       await csvWriter?.write(new CsvEncoder(generatedSchema("sales")).header());
       const blocks = Math.ceil(rows / BLOCK_ROWS);
-      const window = workers; // blocks in flight: bounds memory to about one block per worker
+      const window = workers + 1; // blocks in flight: one per worker, plus one ready to write
       const pending: Promise<{ csv: Uint8Array | null; rows: number }>[] = [];
       const launch = (block: number) => {
         const task: SalesBlockTask = {
