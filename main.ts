@@ -29,6 +29,7 @@ function toolHelp(): string {
 /** Runs the CLI with `argv`; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes("--debug");
+  let command: string | undefined;
   try {
     const [name, ...rest] = argv;
     if (name === undefined || name === "--help" || name === "-h" || name === "help") {
@@ -44,6 +45,7 @@ export async function main(argv: string[]): Promise<number> {
     if (!spec) {
       throw new UsageError(name.startsWith("-") ? `unknown option "${name}"` : `unknown command "${name}"`);
     }
+    command = spec.name;
     const args = parseCommandArgs(spec, rest);
     if (args.values.help) {
       console.log(formatHelp(spec));
@@ -53,6 +55,7 @@ export async function main(argv: string[]): Promise<number> {
     return (await module.run(args)) ?? 0;
   } catch (err) {
     removePendingOutputs();
+    if (err instanceof UsageError) err.command ??= command;
     return report(err, debug);
   }
 }

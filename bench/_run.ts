@@ -22,7 +22,7 @@ if (mode === "read") {
   for await (const batch of source.batches({ columns: arg ? [arg] : undefined })) {
     rows += batch.numRows;
     sample();
-    if (arg) for (const v of columnValues(batch, arg) as Float64Array) check += v;
+    if (arg) { for (const v of columnValues(batch, arg) as Float64Array) check += v; }
   }
   bytes = source.byteLength;
   source.close();

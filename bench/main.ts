@@ -38,7 +38,10 @@ interface Run {
 }
 
 async function child(args: string[]): Promise<Run> {
-  const out = await new Deno.Command(Deno.execPath(), { args: [...flags, `${here}_run.ts`, ...args], stderr: "inherit" }).output();
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [...flags, `${here}_run.ts`, ...args],
+    stderr: "inherit",
+  }).output();
   if (!out.success) throw new Error(`benchmark run failed: ${args.join(" ")}`);
   return JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!);
 }
@@ -66,7 +69,11 @@ async function measure(name: string, args: string[], target: string) {
   };
   results.push(row);
   console.log(
-    `${name.padEnd(28)} median ${row.median_seconds.toFixed(2).padStart(6)} s  ${(row.rows_per_second / 1e6).toFixed(2).padStart(6)} M rows/s  ${String(row.mb_per_second).padStart(7)} MB/s  peak ${String(row.peak_rss_mib).padStart(6)} MiB   target: ${target}`,
+    `${name.padEnd(28)} median ${row.median_seconds.toFixed(2).padStart(6)} s  ${
+      (row.rows_per_second / 1e6).toFixed(2).padStart(6)
+    } M rows/s  ${String(row.mb_per_second).padStart(7)} MB/s  peak ${
+      String(row.peak_rss_mib).padStart(6)
+    } MiB   target: ${target}`,
   );
 }
 
@@ -77,7 +84,19 @@ async function ensureData() {
   } catch {
     console.log(`generating ${rows} rows into ${csv} and ${dataset} …`);
     const out = await new Deno.Command(Deno.execPath(), {
-      args: [...flags, "main.ts", "generate", "sales", "--rows", String(rows), "--csv", csv, "--parquet", dataset, "--force"],
+      args: [
+        ...flags,
+        "main.ts",
+        "generate",
+        "sales",
+        "--rows",
+        String(rows),
+        "--csv",
+        csv,
+        "--parquet",
+        dataset,
+        "--force",
+      ],
       stdout: "inherit",
       stderr: "inherit",
     }).output();
@@ -85,9 +104,15 @@ async function ensureData() {
   }
 }
 
-console.log(`outcore benchmarks: ${rows.toLocaleString("en-US")} rows, ${runs} runs each, ${navigator.hardwareConcurrency} cores, deno ${Deno.version.deno}`);
+console.log(
+  `outcore benchmarks: ${
+    rows.toLocaleString("en-US")
+  } rows, ${runs} runs each, ${navigator.hardwareConcurrency} cores, deno ${Deno.version.deno}`,
+);
 if (want("csv-read") || want("dataset-read")) await ensureData();
-if (want("csv-read")) await measure("csv read (price projected)", ["read", csv, "price"], "≥ 250 MB/s, < 150 MiB");
+if (want("csv-read")) {
+  await measure("csv read (price projected)", ["read", csv, "price"], "≥ 250 MB/s, < 150 MiB");
+}
 if (want("csv-read-all")) await measure("csv read (all columns)", ["read", csv], "-");
 if (want("dataset-read")) await measure("dataset row-group iteration", ["read", dataset], "< 150 MiB");
 if (want("generate")) {
@@ -100,7 +125,10 @@ if (want("generate")) {
 }
 if (values.peers) {
   const peer = async (workload: string, path: string) => {
-    const out = await new Deno.Command("bash", { args: ["../shared/peers/run.sh", workload, path], stderr: "inherit" }).output();
+    const out = await new Deno.Command("bash", {
+      args: ["../shared/peers/run.sh", workload, path],
+      stderr: "inherit",
+    }).output();
     const line = new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!;
     console.log(`peers ${workload}: ${line}`);
     results.push({ peers: workload, ...JSON.parse(line) });

@@ -63,7 +63,9 @@ export interface ParquetColumn {
 /** How a timestamp/date column's stored integers become milliseconds, or undefined for other columns. */
 function temporalUnit(element: SchemaElement): { multiply: number; divide: number } | undefined {
   const { type, converted_type: converted, logical_type: logical } = element;
-  if (type === "INT32" && (converted === "DATE" || logical?.type === "DATE")) return { multiply: 86_400_000, divide: 1 };
+  if (type === "INT32" && (converted === "DATE" || logical?.type === "DATE")) {
+    return { multiply: 86_400_000, divide: 1 };
+  }
   if (type !== "INT64") return undefined;
   const unit = logical?.type === "TIMESTAMP"
     ? logical.unit
