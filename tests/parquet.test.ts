@@ -164,3 +164,23 @@ Deno.test("ParquetReader names the file when it is not Parquet or is truncated",
   await Deno.writeFile(`${dir}/cut.parquet`, bytes.subarray(0, bytes.length - 100));
   await assert.rejects(openSource(`${dir}/cut.parquet`), /cut\.parquet: not a readable Parquet file/);
 });
+
+Deno.test("ParquetReader joins a column's pages into one array, typed or nullable", async () => {
+  const dir = await tempDir();
+  const path = `${dir}/pages.parquet`;
+  const rows = 300_000; // > 1 MiB of doubles: hyparquet-writer splits the column into several pages
+  const writer = await ParquetFileWriter.create(path, SCHEMA);
+  await writer.write(sampleBatch(0, rows));
+  await writer.close();
+  const source = await fileByteSource(path);
+  const reader = await ParquetReader.open(source, { file: path });
+  const pages = reader.metadata.row_groups[0].columns[0].meta_data!;
+  assert.ok(Number(pages.total_uncompressed_size) > 2 ** 21, "price spans several pages");
+  const [batch] = await Array.fromAsync(reader.batches());
+  assert.equal(batch.numRows, rows);
+  const expected = sampleBatch(0, rows);
+  for (const i of [0, 7, 131_070, 131_071, 131_072, 262_143, 299_999]) {
+    assert.deepEqual(batch.get(i)!.toJSON(), expected.get(i)!.toJSON(), `row ${i}`);
+  }
+  source.close();
+});

@@ -3,7 +3,7 @@
  * once). Memory: one row group of the projected columns. Reads what pyarrow/pandas, DuckDB and Spark write:
  * nullable and dictionary-encoded columns, INT64, timestamps, and every codec hyparquet-compressors knows.
  */
-import type { RecordBatch, Schema } from "apache-arrow";
+import type { Data, RecordBatch, Schema } from "apache-arrow";
 import { Field, Schema as ArrowSchema } from "apache-arrow";
 import {
   type AsyncBuffer,
@@ -178,7 +178,7 @@ export class ParquetReader {
   /** Reads one row group's projected columns into a batch. Memory: that row group's columns. */
   async readRowGroup(index: number, columns: readonly string[]): Promise<RecordBatch> {
     const { start, rows } = this.rowGroupRanges()[index];
-    const chunks = new Map<string, { rowStart: number; data: ArrayLike<unknown> }[]>();
+    const chunks = new Map<string, Piece[]>();
     try {
       await parquetRead({
         file: this.source,
@@ -203,14 +203,14 @@ export class ParquetReader {
     }
     const out: Column[] = columns.map((name) => {
       const column = this.columns.find((c) => c.name === name)!;
-      const values = assemble(chunks.get(name) ?? [], start, rows);
-      if (values.length !== rows) {
+      const { data, filled } = toArrowData(column, chunks.get(name) ?? [], start, rows);
+      if (filled !== rows) {
         throw new DataError(
           { file: this.file, rowGroup: index, column: name },
-          `expected ${rows} values, decoded ${values.length}`,
+          `expected ${rows} values, decoded ${filled}`,
         );
       }
-      return { name, data: toArrowData(column, values) };
+      return { name, data };
     });
     return makeBatch(out);
   }
@@ -223,24 +223,56 @@ function describeColumn(tree: SchemaTree): ParquetColumn {
   return { name: element.name, kind, nullable: nested || element.repetition_type !== "REQUIRED", nested };
 }
 
-/** Joins the decoded pieces of one column into exactly the rows [start, start + rows). */
-function assemble(pieces: { rowStart: number; data: ArrayLike<unknown> }[], start: number, rows: number) {
-  if (pieces.length === 1 && pieces[0].rowStart === start && pieces[0].data.length === rows) {
-    return pieces[0].data;
-  }
-  pieces.sort((a, b) => a.rowStart - b.rowStart);
-  const out: unknown[] = [];
+/** A decoded piece of a column (a page or a whole chunk) and the file row its first value belongs to. */
+interface Piece {
+  rowStart: number;
+  data: ArrayLike<unknown>;
+}
+
+/**
+ * Calls `visit(data, from, to, dest)` for each piece's part inside rows [start, start + rows): values
+ * data[from..to) go to output positions dest.. (hyparquet delivers pages that may extend past the range).
+ */
+function eachPart(
+  pieces: Piece[],
+  start: number,
+  rows: number,
+  visit: (data: ArrayLike<unknown>, from: number, to: number, dest: number) => void,
+): number {
+  let filled = 0;
   for (const { rowStart, data } of pieces) {
     const from = Math.max(0, start - rowStart);
     const to = Math.min(data.length, start + rows - rowStart);
-    for (let i = from; i < to; i++) out.push(data[i]);
+    if (to > from) {
+      visit(data, from, to, rowStart + from - start);
+      filled += to - from;
+    }
   }
+  return filled;
+}
+
+type TypedCtor = Float64ArrayConstructor | Int32ArrayConstructor | BigInt64ArrayConstructor;
+
+/** The pieces as one typed array: zero-copy for a single exact piece, else one copy per piece (`set`). */
+function typedColumn<T extends Float64Array | Int32Array | BigInt64Array>(
+  pieces: Piece[],
+  start: number,
+  rows: number,
+  Ctor: TypedCtor,
+): T | null {
+  if (!pieces.every((p) => p.data instanceof Ctor)) return null;
+  if (pieces.length === 1 && pieces[0].rowStart === start && pieces[0].data.length === rows) return pieces[0].data as T;
+  const out = new Ctor(rows) as T;
+  eachPart(pieces, start, rows, (data, from, to, dest) => out.set((data as T).subarray(from, to) as never, dest));
   return out;
 }
 
-/** Converts hyparquet's decoded values (typed arrays, or arrays with nulls) into Arrow column data. */
-function toArrowData(column: ParquetColumn, values: ArrayLike<unknown>) {
-  const rows = values.length;
+/**
+ * Converts hyparquet's decoded pieces (typed arrays, or arrays with nulls) of rows [start, start + rows)
+ * into one Arrow column, writing straight into the output arrays. Memory: the output plus the pieces.
+ */
+function toArrowData(column: ParquetColumn, pieces: Piece[], start: number, rows: number) {
+  pieces.sort((a, b) => a.rowStart - b.rowStart);
   let nulls: Uint8Array | undefined;
   let nullCount = 0;
   const markNull = (i: number) => {
@@ -248,82 +280,97 @@ function toArrowData(column: ParquetColumn, values: ArrayLike<unknown>) {
     setNull(nulls, i);
     nullCount++;
   };
+  let filled = 0;
+  let data: Data;
   switch (column.kind) {
     case "float64": {
-      if (values instanceof Float64Array) return float64Data(values);
-      const out = new Float64Array(rows);
-      for (let i = 0; i < rows; i++) {
-        const v = values[i];
-        if (v === null || v === undefined) markNull(i);
-        else out[i] = Number(v);
+      let out = typedColumn<Float64Array>(pieces, start, rows, Float64Array);
+      if (out) filled = rows;
+      else {
+        const values = out = new Float64Array(rows);
+        filled = eachPart(pieces, start, rows, (piece, from, to, dest) => {
+          for (let i = from, k = dest; i < to; i++, k++) {
+            const v = piece[i];
+            if (v === null || v === undefined) markNull(k);
+            else values[k] = Number(v);
+          }
+        });
       }
-      return float64Data(out, nulls, nullCount);
+      data = float64Data(out, nulls, nullCount);
+      break;
     }
     case "int32": {
-      if (values instanceof Int32Array) return int32Data(values);
-      const out = new Int32Array(rows);
-      for (let i = 0; i < rows; i++) {
-        const v = values[i];
-        if (v === null || v === undefined) markNull(i);
-        else out[i] = v as number;
+      let out = typedColumn<Int32Array>(pieces, start, rows, Int32Array);
+      if (out) filled = rows;
+      else {
+        const values = out = new Int32Array(rows);
+        filled = eachPart(pieces, start, rows, (piece, from, to, dest) => {
+          for (let i = from, k = dest; i < to; i++, k++) {
+            const v = piece[i];
+            if (v === null || v === undefined) markNull(k);
+            else values[k] = v as number;
+          }
+        });
       }
-      return int32Data(out, nulls, nullCount);
+      data = int32Data(out, nulls, nullCount);
+      break;
     }
     case "int64":
     case "timestamp": {
-      let out: BigInt64Array;
       const { multiply, divide } = column.toMs ?? { multiply: 1, divide: 1 };
-      if (values instanceof BigInt64Array && multiply === 1 && divide === 1) out = values;
-      else if (multiply !== 1 || divide !== 1 || values instanceof Int32Array) {
-        // Raw micro/nanoseconds or days → milliseconds (floor, as Arrow's ms unit truncates).
-        out = new BigInt64Array(rows);
-        const words = new Int32Array(out.buffer);
-        for (let i = 0; i < rows; i++) {
-          const v = values[i];
-          if (v === null || v === undefined) markNull(i);
-          else setInt64(words, i, Math.floor(Number(v) * multiply / divide));
-        }
-      } else {
-        out = new BigInt64Array(rows);
-        const words = new Int32Array(out.buffer);
-        for (let i = 0; i < rows; i++) {
-          const v = values[i];
-          if (v === null || v === undefined) markNull(i);
-          else if (typeof v === "bigint") out[i] = v;
-          else if (v instanceof Date) setInt64(words, i, v.getTime());
-          else setInt64(words, i, Number(v));
-        }
+      let out = multiply === 1 && divide === 1 ? typedColumn<BigInt64Array>(pieces, start, rows, BigInt64Array) : null;
+      if (out) filled = rows;
+      else {
+        const values = out = new BigInt64Array(rows);
+        const words = new Int32Array(values.buffer);
+        const scaled = multiply !== 1 || divide !== 1;
+        filled = eachPart(pieces, start, rows, (piece, from, to, dest) => {
+          for (let i = from, k = dest; i < to; i++, k++) {
+            const v = piece[i];
+            if (v === null || v === undefined) markNull(k);
+            // Raw micro/nanoseconds or days → milliseconds (floor, as Arrow's ms unit truncates).
+            else if (scaled) setInt64(words, k, Math.floor(Number(v) * multiply / divide));
+            else if (typeof v === "bigint") values[k] = v;
+            else if (v instanceof Date) setInt64(words, k, v.getTime());
+            else setInt64(words, k, Number(v));
+          }
+        });
       }
-      return column.kind === "int64"
-        ? int64Data(out, nulls, nullCount)
-        : timestampData(out, nulls, nullCount);
+      data = column.kind === "int64" ? int64Data(out, nulls, nullCount) : timestampData(out, nulls, nullCount);
+      break;
     }
     case "bool": {
       const bits = new Uint8Array((rows + 7) >> 3);
-      for (let i = 0; i < rows; i++) {
-        const v = values[i];
-        if (v === null || v === undefined) markNull(i);
-        else if (v) bits[i >> 3] |= 1 << (i & 7);
-      }
-      return boolData(bits, rows, nulls, nullCount);
+      filled = eachPart(pieces, start, rows, (piece, from, to, dest) => {
+        for (let i = from, k = dest; i < to; i++, k++) {
+          const v = piece[i];
+          if (v === null || v === undefined) markNull(k);
+          else if (v) bits[k >> 3] |= 1 << (k & 7);
+        }
+      });
+      data = boolData(bits, rows, nulls, nullCount);
+      break;
     }
     default: {
       const indices = new Int32Array(rows);
       const dictionary = new Map<string, number>();
-      for (let i = 0; i < rows; i++) {
-        const v = values[i];
-        if (v === null || v === undefined) {
-          markNull(i);
-          continue;
+      filled = eachPart(pieces, start, rows, (piece, from, to, dest) => {
+        for (let i = from, k = dest; i < to; i++, k++) {
+          const v = piece[i];
+          if (v === null || v === undefined) {
+            markNull(k);
+            continue;
+          }
+          const s = typeof v === "string" ? v : stringify(v);
+          let index = dictionary.get(s);
+          if (index === undefined) dictionary.set(s, index = dictionary.size);
+          indices[k] = index;
         }
-        const s = typeof v === "string" ? v : stringify(v);
-        let index = dictionary.get(s);
-        if (index === undefined) dictionary.set(s, index = dictionary.size);
-        indices[i] = index;
-      }
-      return dictionaryData(indices, [...dictionary.keys()], nulls, nullCount);
+      });
+      data = dictionaryData(indices, [...dictionary.keys()], nulls, nullCount);
     }
   }
+  return { data, filled };
 }
 
 function stringify(value: unknown): string {
