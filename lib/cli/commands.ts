@@ -16,6 +16,8 @@ const csvOptions: Record<string, OptionSpec> = {
   },
 };
 
+const chunkSize: OptionSpec = { type: "string", value: "N", description: "rows per chunk", default: "500000" };
+
 export const COMMANDS: CommandSpec[] = [
   {
     name: "generate",
@@ -87,5 +89,100 @@ Examples:
     },
     positionals: { min: 1, max: 1 },
     load: () => import("../commands/head.ts"),
+  },
+  {
+    name: "stats",
+    summary: "count, mean, std, min, max and sum of numeric columns, chunk by chunk",
+    usage: "PATH [--column C …] [--chunk-size 500000] [--json]",
+    details: `PATH is a CSV file, a Parquet file or a dataset folder. Without --column, every numeric column.
+Population variance and std (ddof 0), as the lab. One pass, memory of one chunk.
+
+Examples:
+  outcore stats data/raw/sales_large.csv --column price
+  outcore stats data/processed/sales_partitioned --json`,
+    options: {
+      column: { type: "string", multiple: true, value: "C", description: "a column to summarise (repeatable, or a,b)" },
+      "chunk-size": chunkSize,
+      ...csvOptions,
+      json,
+    },
+    positionals: { min: 1, max: 1 },
+    load: () => import("../commands/stats.ts"),
+  },
+  {
+    name: "filter",
+    summary: "stream the rows matching --where into a Parquet (or CSV) file, in bounded memory",
+    usage: "PATH --where EXPR [--where EXPR …] --out OUT [--force] [--json]",
+    details: `EXPR is "column op value", op one of = != < <= > >=; several --where are ANDed. Strings compare
+exactly, numbers numerically, timestamps as YYYY-MM-DD[ HH:MM:SS]. Nulls never match. On a Hive dataset a
+predicate on the partition column skips whole folders. OUT ending in .csv is written as CSV, anything else as
+Parquet; it keeps the input's columns and types and appears only when complete.
+
+Examples:
+  outcore filter data/raw/sales_large.csv --where 'category = Electronics' --out data/processed/electronics.parquet
+  outcore filter data/processed/sales_partitioned --where 'category = Food' --where 'price > 900' --out food.csv`,
+    options: {
+      where: { type: "string", multiple: true, value: "EXPR", description: "a row predicate (repeatable)" },
+      out: { type: "string", value: "OUT", description: "output file (.parquet or .csv)" },
+      force: { type: "boolean", description: "replace OUT if it exists" },
+      "chunk-size": chunkSize,
+      ...csvOptions,
+      json,
+    },
+    positionals: { min: 1, max: 1 },
+    load: () => import("../commands/filter.ts"),
+  },
+  {
+    name: "memory",
+    summary: "RSS after every chunk of a chunked pass, listed and drawn as an SVG chart",
+    usage: "PATH [--chunk-size 500000] [--column C …] [--plot results/memoria_chunking.svg] [--json]",
+    details: `Reads PATH chunk by chunk (computing statistics of its numeric columns) and records the process's
+resident memory after each chunk: it stays flat whatever the file size. --plot none skips the chart.
+
+Example:
+  outcore memory data/raw/sales_large.csv --column price`,
+    options: {
+      "chunk-size": chunkSize,
+      column: { type: "string", multiple: true, value: "C", description: "columns to process (default: numeric columns)" },
+      plot: { type: "string", value: "SVG", description: "chart path", default: "results/memoria_chunking.svg" },
+      ...csvOptions,
+      json,
+    },
+    positionals: { min: 1, max: 1 },
+    load: () => import("../commands/memory.ts"),
+  },
+  {
+    name: "bench",
+    summary: "Exercise 0's measurements: row objects vs columnar reads, projection pushdown",
+    usage: "read|projection PATH.parquet [--runs 3] [--columns price,quantity] [--json]",
+    details: `bench read: Method A reads the file into row objects, B columnar into an Arrow Table, C converts
+that Table to row objects; median time and memory of each, and the speedups.
+bench projection: all columns vs only --columns (default price,quantity): time, bytes read and held, and
+revenue = Σ price × quantity.
+
+Examples:
+  outcore bench read data/processed/sales_warmup.parquet
+  outcore bench projection data/processed/sales_warmup.parquet --columns price,quantity`,
+    options: {
+      runs: { type: "string", value: "N", description: "repetitions (the median is reported)", default: "3" },
+      columns: { type: "string", value: "A,B", description: "projection: the columns to read" },
+      json,
+    },
+    positionals: { min: 2, max: 2 },
+    load: () => import("../commands/bench.ts"),
+  },
+  {
+    name: "batches",
+    summary: "row groups from the footer, then revenue batch by batch (pyarrow's iter_batches)",
+    usage: "PATH.parquet [--batch-size 500000] [--columns price,quantity] [--json]",
+    details: `Example:
+  outcore batches data/processed/sales_warmup.parquet --batch-size 500000`,
+    options: {
+      "batch-size": { type: "string", value: "N", description: "rows per batch", default: "500000" },
+      columns: { type: "string", value: "A,B", description: "columns to read (must include price and quantity)" },
+      json,
+    },
+    positionals: { min: 1, max: 1 },
+    load: () => import("../commands/batches.ts"),
   },
 ];

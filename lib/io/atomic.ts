@@ -109,6 +109,17 @@ export async function writeAtomically<T>(
   }
 }
 
+/** Writes a text file atomically, replacing an existing one (charts and reports are regenerated). */
+export async function writeTextAtomically(path: string, text: string, options: { force?: boolean } = { force: true }): Promise<void> {
+  await writeAtomically(path, { force: options.force ?? true }, async (temp) => {
+    try {
+      await Deno.writeTextFile(temp, text);
+    } catch (err) {
+      throw fileError(path, "write", err);
+    }
+  });
+}
+
 /** Sequential writer to a file: `write` resolves when every byte is written. */
 export class FileWriter {
   #file: Deno.FsFile;

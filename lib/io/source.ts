@@ -42,6 +42,8 @@ export interface Source {
   readonly rowCount: number | undefined;
   /** Bytes read so far by the current `batches()` (for progress). */
   bytesRead(): number;
+  /** Files a dataset's `where` pruned in the current `batches()` (0 for single files). */
+  filesSkipped(): number;
   /** Bad rows skipped so far (CSV with `onBadRows: "skip"`), and the first few. */
   badRows(): { count: number; examples: { line: number; reason: string }[] };
   batches(options?: ReadOptions): AsyncGenerator<RecordBatch>;
@@ -93,6 +95,7 @@ async function openParquetSource(path: string): Promise<Source> {
     byteLength: bytes.byteLength,
     rowCount: reader.rowCount,
     bytesRead: () => read,
+    filesSkipped: () => 0,
     badRows: () => ({ count: 0, examples: [] }),
     async *batches(options: ReadOptions = {}) {
       let rows = 0;
@@ -111,6 +114,7 @@ async function openDatasetSource(path: string): Promise<Source> {
   const dataset = await HiveDataset.open(path);
   const byteLength = dataset.files.reduce((sum, f) => sum + f.size, 0);
   let read = 0;
+  let skipped = 0;
   return {
     path,
     format: "dataset",
@@ -118,9 +122,11 @@ async function openDatasetSource(path: string): Promise<Source> {
     byteLength,
     rowCount: undefined,
     bytesRead: () => read,
+    filesSkipped: () => skipped,
     badRows: () => ({ count: 0, examples: [] }),
     async *batches(options: ReadOptions = {}) {
       read = 0;
+      skipped = dataset.files.length - dataset.prune(options.where).length;
       for await (const batch of dataset.batches({ ...options, onFileDone: (size) => read += size })) {
         yield batch;
         releaseDeadBuffers();
@@ -145,6 +151,7 @@ async function openCsvSource(path: string, options: SourceOptions): Promise<Sour
     byteLength: size,
     rowCount: undefined,
     bytesRead: () => current?.bytesRead ?? 0,
+    filesSkipped: () => 0,
     badRows: () => ({ count: current?.badRowCount ?? 0, examples: current?.badRows ?? [] }),
     async *batches(readOptions: ReadOptions = {}) {
       current = await CsvReader.open(await fileByteStream(path), {

@@ -132,14 +132,14 @@ export class HiveDataset {
         }
         options.onFileDone?.(file.size);
       } finally {
-        if (source !== this.first.source) (source as { close?: () => void }).close?.();
+        if (source !== this.first.source) (source as Partial<{ close(): void }>).close?.();
       }
     }
   }
 
   /** Closes the file kept open for the schema. */
   close(): void {
-    (this.first.source as { close?: () => void }).close?.();
+    this.first.close();
   }
 }
 

@@ -127,6 +127,11 @@ export class ParquetReader {
     return new ParquetReader(file, source, metadata);
   }
 
+  /** Closes the byte source when it can be closed (a file). */
+  close(): void {
+    (this.source as Partial<{ close(): void }>).close?.();
+  }
+
   get rowCount(): number {
     return Number(this.metadata.num_rows);
   }

@@ -1,0 +1,20 @@
+/** CLI wrapper for `outcore batches PATH`: the `iter_batches` lesson. */
+import { intOption, listOption, type ParsedArgs } from "../cli/args.ts";
+import { formatCount, formatSeconds, formatTable } from "../cli/format.ts";
+import { iterBatches } from "../arrow_practice.ts";
+
+export async function run(args: ParsedArgs): Promise<void> {
+  const batchSize = intOption(args, "batch-size", 500_000, { min: 1 });
+  const result = await iterBatches(args.positionals[0], { batchSize, columns: listOption(args, "columns") });
+  if (args.values.json) {
+    console.log(JSON.stringify(result, null, 2));
+    return;
+  }
+  console.log(`${result.path}: ${formatCount(result.rows)} rows in ${result.row_groups} row groups (from the footer)`);
+  console.log(`batches of up to ${formatCount(batchSize)} rows:`);
+  console.log(formatTable(
+    ["batch", "rows", "revenue", "running total", "RSS MiB"],
+    result.batches.map((b) => [b.batch, b.rows, Number(b.revenue.toFixed(2)), Number(b.running_total.toFixed(2)), b.rss_mb]),
+  ));
+  console.log(`revenue = ${result.revenue}   peak RSS ${result.peak_rss_mb} MiB   ${formatSeconds(result.seconds)}`);
+}

@@ -1,0 +1,44 @@
+/** CLI wrapper for `outcore filter PATH --where EXPR --out OUT`. */
+import { intOption, type ParsedArgs, stringOption } from "../cli/args.ts";
+import { formatCount, formatSeconds } from "../cli/format.ts";
+import { Progress } from "../cli/progress.ts";
+import { filterToFile } from "../chunking.ts";
+import { UsageError } from "../errors.ts";
+import { openSource } from "../io/source.ts";
+import { parsePredicate } from "../predicate.ts";
+import { sourceOptions } from "./_source.ts";
+
+export async function run(args: ParsedArgs): Promise<void> {
+  const raw = args.values.where;
+  const where = (Array.isArray(raw) ? raw : raw === undefined ? [] : [String(raw)]).map(parsePredicate);
+  if (where.length === 0) throw new UsageError("missing --where EXPR (e.g. --where 'category = Electronics')", "filter");
+  const out = stringOption(args, "out");
+  if (!out) throw new UsageError("missing --out PATH (.parquet, or .csv for CSV)", "filter");
+  const chunkRows = intOption(args, "chunk-size", 500_000, { min: 1 });
+  const source = await openSource(args.positionals[0], sourceOptions(args));
+  const progress = new Progress("filter", { bytes: source.byteLength, rows: source.rowCount });
+  try {
+    const result = await filterToFile(source, {
+      where,
+      out,
+      force: args.values.force === true,
+      chunkRows,
+      onChunk: (r, b) => progress.update(r, b),
+    });
+    progress.done();
+    if (args.values.json) {
+      console.log(JSON.stringify({ path: source.path, where: where.map((p) => `${p.column} ${p.op} ${p.value}`), ...result }, null, 2));
+      return;
+    }
+    const share = result.rows_in ? (100 * result.rows_out / result.rows_in).toFixed(1) : "0.0";
+    const pruned = result.files_skipped ? `, ${result.files_skipped} files skipped by partition` : "";
+    console.log(
+      `kept ${formatCount(result.rows_out)} of ${formatCount(result.rows_in)} rows (${share}%) → ${result.out} (${result.format}, ${result.row_groups} row groups${pruned}) in ${
+        formatSeconds(result.seconds)
+      }`,
+    );
+  } finally {
+    progress.done();
+    source.close();
+  }
+}

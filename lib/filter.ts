@@ -1,0 +1,129 @@
+/**
+ * Row filters on batches: `--where` predicates compiled against a schema, applied per batch with one typed
+ * loop per predicate. String predicates are decided once per dictionary entry, not per row. Nulls never
+ * match (as in SQL).
+ */
+import type { RecordBatch, Schema } from "apache-arrow";
+import { type ColumnKind, columnData, kindOf } from "./batch.ts";
+import { getInt64, parseFloat64, parseTimestamp } from "./csv/_values.ts";
+import { UsageError } from "./errors.ts";
+import { compare, type Op, type Predicate } from "./predicate.ts";
+
+interface Compiled {
+  column: string;
+  kind: ColumnKind;
+  op: Op;
+  /** The literal as a number (numeric and timestamp columns) or string. */
+  value: number | string;
+}
+
+/** Predicates checked against a schema: unknown columns and literals of the wrong type are usage errors. */
+export class RowFilter {
+  readonly predicates: readonly Predicate[];
+  #compiled: Compiled[];
+
+  constructor(where: readonly Predicate[], schema: Schema) {
+    this.predicates = where;
+    const names = schema.fields.map((f) => f.name);
+    this.#compiled = where.map((p) => {
+      const field = schema.fields.find((f) => f.name === p.column);
+      if (!field) throw new UsageError(`--where: no column "${p.column}" (available: ${names.join(", ")})`);
+      const kind = kindOf(field.type);
+      let value: number | string = p.value;
+      if (kind === "float64" || kind === "int32" || kind === "int64") {
+        const n = parseFloat64(p.value, 0, p.value.length);
+        if (n === undefined) throw new UsageError(`--where ${p.column} ${p.op} ${p.value}: "${p.column}" is numeric, "${p.value}" is not a number`);
+        value = n;
+      } else if (kind === "timestamp") {
+        const ms = parseTimestamp(p.value, 0, p.value.length);
+        if (ms === undefined) {
+          throw new UsageError(`--where ${p.column} ${p.op} ${p.value}: "${p.column}" is a timestamp; write it as YYYY-MM-DD[ HH:MM:SS]`);
+        }
+        value = ms;
+      } else if (kind === "bool") {
+        if (p.value !== "true" && p.value !== "false") throw new UsageError(`--where: "${p.column}" is bool; compare it with true or false`);
+      }
+      return { column: p.column, kind, op: p.op, value };
+    });
+  }
+
+  /** Columns the filter reads. */
+  get columns(): string[] {
+    return [...new Set(this.#compiled.map((c) => c.column))];
+  }
+
+  /** Indices of the rows of `batch` that satisfy every predicate, ascending. O(rows) memory. */
+  select(batch: RecordBatch): Int32Array {
+    let selection: Int32Array | null = null;
+    for (const p of this.#compiled) selection = this.#apply(p, batch, selection);
+    return selection ?? Int32Array.from({ length: batch.numRows }, (_, i) => i);
+  }
+
+  #apply(p: Compiled, batch: RecordBatch, input: Int32Array | null): Int32Array {
+    const data = columnData(batch, p.column);
+    const n = input ? input.length : batch.numRows;
+    const out = new Int32Array(n);
+    let count = 0;
+    const nulls = data.nullCount ? data.nullBitmap : null;
+    const offset = data.offset;
+    const valid = (row: number) => nulls === null || (nulls[(row + offset) >> 3] & (1 << ((row + offset) & 7))) !== 0;
+    if (p.kind === "string") {
+      const dictionary = data.dictionary!.toArray() as string[];
+      const accept = dictionary.map((s) => compare(s, p.op, p.value));
+      const indices = data.values as Int32Array;
+      for (let k = 0; k < n; k++) {
+        const row = input ? input[k] : k;
+        if (accept[indices[row]] && valid(row)) out[count++] = row;
+      }
+    } else if (p.kind === "bool") {
+      const vector = batch.getChild(p.column)!;
+      for (let k = 0; k < n; k++) {
+        const row = input ? input[k] : k;
+        if (valid(row) && compare(String(vector.get(row)), p.op, p.value)) out[count++] = row;
+      }
+    } else if (p.kind === "int64" || p.kind === "timestamp") {
+      const values = data.values as BigInt64Array;
+      const words = new Int32Array(values.buffer, values.byteOffset, values.length * 2);
+      const v = p.value as number;
+      for (let k = 0; k < n; k++) {
+        const row = input ? input[k] : k;
+        if (valid(row) && compareNumber(getInt64(words, row), p.op, v)) out[count++] = row;
+      }
+    } else {
+      const values = data.values as Float64Array | Int32Array;
+      const v = p.value as number;
+      // One loop per operator keeps the comparison out of the per-row path.
+      switch (p.op) {
+        case "=":
+          for (let k = 0; k < n; k++) {
+            const row = input ? input[k] : k;
+            if (values[row] === v && valid(row)) out[count++] = row;
+          }
+          break;
+        default:
+          for (let k = 0; k < n; k++) {
+            const row = input ? input[k] : k;
+            if (compareNumber(values[row], p.op, v) && valid(row)) out[count++] = row;
+          }
+      }
+    }
+    return out.subarray(0, count);
+  }
+}
+
+function compareNumber(a: number, op: Op, b: number): boolean {
+  switch (op) {
+    case "=":
+      return a === b;
+    case "!=":
+      return a !== b && a === a;
+    case "<":
+      return a < b;
+    case "<=":
+      return a <= b;
+    case ">":
+      return a > b;
+    case ">=":
+      return a >= b;
+  }
+}

@@ -1,0 +1,246 @@
+/**
+ * Exercise 2's accumulator: count, mean, variance, std, min, max and sum of a stream of numbers in one pass
+ * and constant memory. Within a batch it runs Welford's update in one tight loop over a typed array; across
+ * batches and workers, `merge` combines two states exactly (Chan, Golub & LeVeque's pairwise formula), so a
+ * dataset split any way gives the same answer. The sum is compensated (Neumaier), so it is exact to the last
+ * bit or nearly. Nulls and NaN are skipped and counted. State is plain numbers: `toJSON`/`fromJSON` cross
+ * worker boundaries cheaply.
+ */
+
+export interface OnlineStatsState {
+  count: number;
+  mean: number;
+  m2: number;
+  min: number | null;
+  max: number | null;
+  sum: number;
+  compensation: number;
+  nulls: number;
+  nans: number;
+}
+
+export class OnlineStats {
+  count = 0;
+  mean = 0;
+  /** Sum of squared differences from the mean. */
+  m2 = 0;
+  min = Infinity;
+  max = -Infinity;
+  nulls = 0;
+  nans = 0;
+  #sum = 0;
+  #compensation = 0;
+
+  /** Adds one value (null/undefined count as nulls, NaN as NaN; neither enters the statistics). */
+  update(x: number | null | undefined): void {
+    if (x === null || x === undefined) {
+      this.nulls++;
+      return;
+    }
+    if (x !== x) {
+      this.nans++;
+      return;
+    }
+    this.count++;
+    const delta = x - this.mean;
+    this.mean += delta / this.count;
+    this.m2 += delta * (x - this.mean);
+    if (x < this.min) this.min = x;
+    if (x > this.max) this.max = x;
+    this.#add(x);
+  }
+
+  /**
+   * Adds a batch of values in one loop (Welford within the batch, then a merge). `validity` is an Arrow
+   * validity bitmap (bit offset `offset`), or null when every row is valid. O(1) memory.
+   */
+  updateBatch(values: ArrayLike<number>, validity: Uint8Array | null = null, offset = 0): void {
+    let n = 0;
+    let mean = 0;
+    let m2 = 0;
+    let min = Infinity;
+    let max = -Infinity;
+    let sum = 0;
+    let c = 0;
+    let nulls = 0;
+    let nans = 0;
+    const length = values.length;
+    for (let i = 0; i < length; i++) {
+      if (validity !== null) {
+        const j = i + offset;
+        if ((validity[j >> 3] & (1 << (j & 7))) === 0) {
+          nulls++;
+          continue;
+        }
+      }
+      const x = values[i];
+      if (x !== x) {
+        nans++;
+        continue;
+      }
+      n++;
+      const delta = x - mean;
+      mean += delta / n;
+      m2 += delta * (x - mean);
+      if (x < min) min = x;
+      if (x > max) max = x;
+      const t = sum + x;
+      c += Math.abs(sum) >= Math.abs(x) ? (sum - t) + x : (x - t) + sum;
+      sum = t;
+    }
+    this.nulls += nulls;
+    this.nans += nans;
+    this.#mergeParts(n, mean, m2, min, max, sum, c);
+  }
+
+  /** Folds another state into this one; the result is as if every value had been added here. */
+  merge(other: OnlineStats): this {
+    this.nulls += other.nulls;
+    this.nans += other.nans;
+    this.#mergeParts(other.count, other.mean, other.m2, other.min, other.max, other.#sum, other.#compensation);
+    return this;
+  }
+
+  #mergeParts(n: number, mean: number, m2: number, min: number, max: number, sum: number, c: number): void {
+    if (n === 0) return;
+    if (this.count === 0) {
+      this.count = n;
+      this.mean = mean;
+      this.m2 = m2;
+    } else {
+      const total = this.count + n;
+      const delta = mean - this.mean;
+      this.mean += delta * (n / total);
+      this.m2 += m2 + delta * delta * (this.count * n / total);
+      this.count = total;
+    }
+    if (min < this.min) this.min = min;
+    if (max > this.max) this.max = max;
+    this.#add(sum);
+    this.#add(c);
+  }
+
+  /** Neumaier's compensated addition. */
+  #add(x: number): void {
+    const t = this.#sum + x;
+    this.#compensation += Math.abs(this.#sum) >= Math.abs(x) ? (this.#sum - t) + x : (x - t) + this.#sum;
+    this.#sum = t;
+  }
+
+  /** The compensated sum of the values. */
+  get sum(): number {
+    return this.#sum + this.#compensation;
+  }
+
+  /** Population variance (ddof 0, as the lab and numpy's default); NaN when empty. */
+  get variance(): number {
+    return this.count > 0 ? this.m2 / this.count : NaN;
+  }
+
+  /** Sample variance (ddof 1); NaN with fewer than two values. */
+  get sampleVariance(): number {
+    return this.count > 1 ? this.m2 / (this.count - 1) : NaN;
+  }
+
+  /** Population standard deviation. */
+  get std(): number {
+    return Math.sqrt(this.variance);
+  }
+
+  /** Sample standard deviation. */
+  get sampleStd(): number {
+    return Math.sqrt(this.sampleVariance);
+  }
+
+  /** The plain-number state (JSON-safe: an empty state's min/max are null). */
+  toJSON(): OnlineStatsState {
+    return {
+      count: this.count,
+      mean: this.mean,
+      m2: this.m2,
+      min: this.count ? this.min : null,
+      max: this.count ? this.max : null,
+      sum: this.#sum,
+      compensation: this.#compensation,
+      nulls: this.nulls,
+      nans: this.nans,
+    };
+  }
+
+  /** Rebuilds a state sent by `toJSON` (e.g. from a worker). */
+  static fromJSON(state: OnlineStatsState): OnlineStats {
+    const s = new OnlineStats();
+    s.count = state.count;
+    s.mean = state.mean;
+    s.m2 = state.m2;
+    s.min = state.min ?? Infinity;
+    s.max = state.max ?? -Infinity;
+    s.nulls = state.nulls;
+    s.nans = state.nans;
+    s.#sum = state.sum;
+    s.#compensation = state.compensation;
+    return s;
+  }
+
+  /** The summary the `stats` command reports (population variance and std, as the lab). */
+  summary(): ColumnSummary {
+    const empty = this.count === 0;
+    return {
+      count: this.count,
+      nulls: this.nulls + this.nans,
+      sum: this.sum,
+      mean: empty ? null : this.mean,
+      variance: empty ? null : this.variance,
+      std: empty ? null : this.std,
+      min: empty ? null : this.min,
+      max: empty ? null : this.max,
+    };
+  }
+}
+
+export interface ColumnSummary {
+  count: number;
+  /** Null and NaN values, skipped. */
+  nulls: number;
+  sum: number;
+  mean: number | null;
+  variance: number | null;
+  std: number | null;
+  min: number | null;
+  max: number | null;
+}
+
+/**
+ * Exact reference statistics for validation: two passes with compensated sums (the mean from a Neumaier
+ * sum, then Σ(x − mean)² compensated too). O(1) memory besides the input.
+ */
+export function exactStats(values: ArrayLike<number>): { count: number; mean: number; variance: number; min: number; max: number; sum: number } {
+  let count = 0;
+  let sum = 0;
+  let c = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
+    if (x !== x) continue;
+    count++;
+    const t = sum + x;
+    c += Math.abs(sum) >= Math.abs(x) ? (sum - t) + x : (x - t) + sum;
+    sum = t;
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  const total = sum + c;
+  const mean = total / count;
+  let ss = 0;
+  let cs = 0;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
+    if (x !== x) continue;
+    const d = (x - mean) * (x - mean);
+    const t = ss + d;
+    cs += ss >= d ? (ss - t) + d : (d - t) + ss;
+    ss = t;
+  }
+  return { count, mean, variance: (ss + cs) / count, min, max, sum: total };
+}
