@@ -85,7 +85,11 @@ export async function readBenchmark(path: string, options: { runs?: number } = {
       // A: row objects straight from the file.
       let before = settledMemory();
       let t = performance.now();
-      let objects: Record<string, unknown>[] | null = await parquetReadObjects({ file, metadata: reader.metadata, compressors });
+      let objects: Record<string, unknown>[] | null = await parquetReadObjects({
+        file,
+        metadata: reader.metadata,
+        compressors,
+      });
       times.A.push((performance.now() - t) / 1000);
       memory.A = Math.max(memory.A, settledMemory() - before);
       rowsA = objects.length;
@@ -107,7 +111,13 @@ export async function readBenchmark(path: string, options: { runs?: number } = {
       rowsC = rows.length;
       rows = null;
     }
-    const method = (key: "A" | "B" | "C", name: string, description: string, kind: string, rows: number): ReadMethod => ({
+    const method = (
+      key: "A" | "B" | "C",
+      name: string,
+      description: string,
+      kind: string,
+      rows: number,
+    ): ReadMethod => ({
       method: name,
       description,
       median_seconds: median(times[key]),
@@ -117,9 +127,27 @@ export async function readBenchmark(path: string, options: { runs?: number } = {
       rows,
     });
     const methods = [
-      method("A", "A: row objects", "whole file → one JS object per row (parquetReadObjects)", "heap growth", rowsA),
-      method("B", "B: columnar → Arrow Table", "row group by row group → typed arrays → Arrow Table", "Arrow buffers", rowsB),
-      method("C", "C: Arrow Table → row objects", "the Table converted to one object per row (to_pandas)", "heap growth", rowsC),
+      method(
+        "A",
+        "A: row objects",
+        "whole file → one JS object per row (parquetReadObjects)",
+        "heap growth",
+        rowsA,
+      ),
+      method(
+        "B",
+        "B: columnar → Arrow Table",
+        "row group by row group → typed arrays → Arrow Table",
+        "Arrow buffers",
+        rowsB,
+      ),
+      method(
+        "C",
+        "C: Arrow Table → row objects",
+        "the Table converted to one object per row (to_pandas)",
+        "heap growth",
+        rowsC,
+      ),
     ];
     return {
       path,
@@ -135,7 +163,10 @@ export async function readBenchmark(path: string, options: { runs?: number } = {
 }
 
 /** One plain object per row from columnar batches (timestamps as epoch ms numbers). */
-export function tableToObjects(batches: readonly RecordBatch[], names: readonly string[]): Record<string, unknown>[] {
+export function tableToObjects(
+  batches: readonly RecordBatch[],
+  names: readonly string[],
+): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   for (const batch of batches) {
     const columns = names.map((name) => batch.getChild(name)!);
@@ -166,7 +197,9 @@ export function columnBytes(reader: ParquetReader, columns: readonly string[]): 
   let bytes = 0;
   for (const group of reader.metadata.row_groups) {
     for (const chunk of group.columns) {
-      if (chunk.meta_data && columns.includes(chunk.meta_data.path_in_schema[0])) bytes += Number(chunk.meta_data.total_compressed_size);
+      if (chunk.meta_data && columns.includes(chunk.meta_data.path_in_schema[0])) {
+        bytes += Number(chunk.meta_data.total_compressed_size);
+      }
     }
   }
   return bytes;
@@ -215,7 +248,12 @@ export async function projectionBenchmark(
       rows: reader.rowCount,
       columns,
       all: { seconds: all.seconds, bytes_read: allRead, bytes_held: all.held, columns: names.length },
-      projected: { seconds: projected.seconds, bytes_read: projectedRead, bytes_held: projected.held, columns: columns.length },
+      projected: {
+        seconds: projected.seconds,
+        bytes_read: projectedRead,
+        bytes_held: projected.held,
+        columns: columns.length,
+      },
       reduction: {
         time: 1 - projected.seconds / all.seconds,
         bytes_read: 1 - projectedRead / allRead,
@@ -250,8 +288,12 @@ export function addRevenue(sum: CompensatedSum, batch: RecordBatch): void {
       throw new UsageError(`revenue needs numeric price and quantity; "${name}" is ${kind}`);
     }
   }
-  const price = columnValues(batch, "price") instanceof BigInt64Array ? float64Values(batch, "price") : columnValues(batch, "price") as Float64Array | Int32Array;
-  const quantity = columnValues(batch, "quantity") instanceof BigInt64Array ? float64Values(batch, "quantity") : columnValues(batch, "quantity") as Float64Array | Int32Array;
+  const price = columnValues(batch, "price") instanceof BigInt64Array
+    ? float64Values(batch, "price")
+    : columnValues(batch, "price") as Float64Array | Int32Array;
+  const quantity = columnValues(batch, "quantity") instanceof BigInt64Array
+    ? float64Values(batch, "quantity")
+    : columnValues(batch, "quantity") as Float64Array | Int32Array;
   const pv = columnValidity(batch, "price");
   const qv = columnValidity(batch, "quantity");
   const n = batch.numRows;

@@ -149,17 +149,20 @@ export function boolData(
   return makeData({ type: new Bool(), length, data: bits, ...nullProps(length, nullBitmap, nullCount) });
 }
 
-/** Dictionary<Utf8> column data: `indices` into `dictionary` (indices not copied). */
+/**
+ * Dictionary<Utf8> column data: `indices` into `dictionary` (indices not copied). Pass the same `type` for
+ * every batch of a column so batches share one schema (Arrow compares dictionary ids).
+ */
 export function dictionaryData(
   indices: Int32Array,
   dictionary: readonly string[],
   nullBitmap?: Uint8Array,
   nullCount?: number,
+  type: DataType = new Dictionary(new Utf8(), new Int32()),
 ): Data {
   const { length } = indices;
-  const type = new Dictionary(new Utf8(), new Int32());
   return makeData({
-    type,
+    type: type as Dictionary<Utf8, Int32>,
     length,
     data: indices,
     dictionary: vectorFromArray(dictionary as string[], new Utf8()),
@@ -326,6 +329,6 @@ export function selectRows(batch: RecordBatch, rows: Int32Array | Uint32Array): 
 }
 
 /** A column of `rows` copies of one string, as Dictionary<Utf8> (used for Hive partition columns). */
-export function constantStringData(value: string, rows: number): Data {
-  return dictionaryData(new Int32Array(rows), [value]);
+export function constantStringData(value: string, rows: number, type?: DataType): Data {
+  return dictionaryData(new Int32Array(rows), [value], undefined, undefined, type);
 }

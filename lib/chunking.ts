@@ -15,7 +15,9 @@ import { UsageError } from "./errors.ts";
 
 /** Numeric columns of a source (float64, int32, int64), in schema order. */
 export function numericColumns(source: Source): string[] {
-  return source.schema.fields.filter((f) => ["float64", "int32", "int64"].includes(kindOf(f.type))).map((f) => f.name);
+  return source.schema.fields.filter((f) => ["float64", "int32", "int64"].includes(kindOf(f.type))).map((f) =>
+    f.name
+  );
 }
 
 /** Checks that `columns` exist and are numeric; defaults to every numeric column. */
@@ -27,8 +29,12 @@ export function statsColumns(source: Source, columns?: readonly string[]): strin
   }
   const names = source.schema.fields.map((f) => f.name);
   for (const c of columns) {
-    if (!names.includes(c)) throw new UsageError(`${source.path}: no column "${c}" (available: ${names.join(", ")})`);
-    if (!numeric.includes(c)) throw new UsageError(`${source.path}: column "${c}" is not numeric (numeric: ${numeric.join(", ")})`);
+    if (!names.includes(c)) {
+      throw new UsageError(`${source.path}: no column "${c}" (available: ${names.join(", ")})`);
+    }
+    if (!numeric.includes(c)) {
+      throw new UsageError(`${source.path}: column "${c}" is not numeric (numeric: ${numeric.join(", ")})`);
+    }
   }
   return [...columns];
 }
@@ -54,7 +60,11 @@ export interface StatsResult {
  */
 export async function chunkedStats(
   source: Source,
-  options: { columns?: readonly string[]; chunkRows?: number; onChunk?: (rows: number, bytes: number) => void } = {},
+  options: {
+    columns?: readonly string[];
+    chunkRows?: number;
+    onChunk?: (rows: number, bytes: number) => void;
+  } = {},
 ): Promise<StatsResult> {
   const { chunkRows = 500_000, onChunk } = options;
   const columns = statsColumns(source, options.columns);
@@ -150,7 +160,11 @@ export interface MemoryProfile {
  */
 export async function memoryProfile(
   source: Source,
-  options: { columns?: readonly string[]; chunkRows?: number; onChunk?: (rows: number, bytes: number) => void } = {},
+  options: {
+    columns?: readonly string[];
+    chunkRows?: number;
+    onChunk?: (rows: number, bytes: number) => void;
+  } = {},
 ): Promise<MemoryProfile> {
   const { chunkRows = 500_000, onChunk } = options;
   const columns = statsColumns(source, options.columns);

@@ -4,7 +4,7 @@
  * match (as in SQL).
  */
 import type { RecordBatch, Schema } from "apache-arrow";
-import { type ColumnKind, columnData, kindOf } from "./batch.ts";
+import { columnData, type ColumnKind, kindOf } from "./batch.ts";
 import { getInt64, parseFloat64, parseTimestamp } from "./csv/_values.ts";
 import { UsageError } from "./errors.ts";
 import { compare, type Op, type Predicate } from "./predicate.ts";
@@ -32,16 +32,24 @@ export class RowFilter {
       let value: number | string = p.value;
       if (kind === "float64" || kind === "int32" || kind === "int64") {
         const n = parseFloat64(p.value, 0, p.value.length);
-        if (n === undefined) throw new UsageError(`--where ${p.column} ${p.op} ${p.value}: "${p.column}" is numeric, "${p.value}" is not a number`);
+        if (n === undefined) {
+          throw new UsageError(
+            `--where ${p.column} ${p.op} ${p.value}: "${p.column}" is numeric, "${p.value}" is not a number`,
+          );
+        }
         value = n;
       } else if (kind === "timestamp") {
         const ms = parseTimestamp(p.value, 0, p.value.length);
         if (ms === undefined) {
-          throw new UsageError(`--where ${p.column} ${p.op} ${p.value}: "${p.column}" is a timestamp; write it as YYYY-MM-DD[ HH:MM:SS]`);
+          throw new UsageError(
+            `--where ${p.column} ${p.op} ${p.value}: "${p.column}" is a timestamp; write it as YYYY-MM-DD[ HH:MM:SS]`,
+          );
         }
         value = ms;
       } else if (kind === "bool") {
-        if (p.value !== "true" && p.value !== "false") throw new UsageError(`--where: "${p.column}" is bool; compare it with true or false`);
+        if (p.value !== "true" && p.value !== "false") {
+          throw new UsageError(`--where: "${p.column}" is bool; compare it with true or false`);
+        }
       }
       return { column: p.column, kind, op: p.op, value };
     });
@@ -66,7 +74,8 @@ export class RowFilter {
     let count = 0;
     const nulls = data.nullCount ? data.nullBitmap : null;
     const offset = data.offset;
-    const valid = (row: number) => nulls === null || (nulls[(row + offset) >> 3] & (1 << ((row + offset) & 7))) !== 0;
+    const valid = (row: number) =>
+      nulls === null || (nulls[(row + offset) >> 3] & (1 << ((row + offset) & 7))) !== 0;
     if (p.kind === "string") {
       const dictionary = data.dictionary!.toArray() as string[];
       const accept = dictionary.map((s) => compare(s, p.op, p.value));

@@ -30,11 +30,14 @@ export const SALES_START_MS = Date.UTC(2020, 0, 1);
 
 export type Table = "warmup" | "sales";
 
+/** One dictionary type for every generated batch, so their schemas are equal (Arrow compares dictionary ids). */
+const CATEGORY_TYPE = arrowType("string");
+
 /** The Arrow schema of a generated table (no column is nullable). */
 export function generatedSchema(table: Table): Schema {
   const fields = [
     new Field("product_id", arrowType("int32"), false),
-    new Field("category", arrowType("string"), false),
+    new Field("category", CATEGORY_TYPE, false),
     new Field("price", arrowType("float64"), false),
     new Field("quantity", arrowType("int32"), false),
     new Field("customer_id", arrowType("int32"), false),
@@ -90,7 +93,7 @@ export function generateBlock(table: Table, seed: number, block: number, totalRo
   }
   const columns: Column[] = [
     { name: "product_id", data: int32Data(productId) },
-    { name: "category", data: dictionaryData(category, CATEGORIES) },
+    { name: "category", data: dictionaryData(category, CATEGORIES, undefined, undefined, CATEGORY_TYPE) },
     { name: "price", data: float64Data(price) },
     { name: "quantity", data: int32Data(quantity) },
     { name: "customer_id", data: int32Data(customerId) },

@@ -2,13 +2,16 @@
  * Exercise 2's accumulator: count, mean, variance, std, min, max and sum of a stream of numbers in one pass
  * and constant memory. Within a batch it runs Welford's update in one tight loop over a typed array; across
  * batches and workers, `merge` combines two states exactly (Chan, Golub & LeVeque's pairwise formula), so a
- * dataset split any way gives the same answer. The sum is compensated (Neumaier), so it is exact to the last
- * bit or nearly. Nulls and NaN are skipped and counted. State is plain numbers: `toJSON`/`fromJSON` cross
+ * dataset split any way gives the same answer. Values are shifted by the first value seen before the update
+ * (the "shifted data" variant), so a large offset — 1e9 plus small noise — costs no precision. The sum is
+ * compensated (Neumaier), so it is exact to the last bit or nearly. Nulls and NaN are skipped and counted. State is plain numbers: `toJSON`/`fromJSON` cross
  * worker boundaries cheaply.
  */
 
 export interface OnlineStatsState {
   count: number;
+  /** Values are accumulated as x − shift; `mean` is relative to it. */
+  shift: number;
   mean: number;
   m2: number;
   min: number | null;
@@ -21,7 +24,10 @@ export interface OnlineStatsState {
 
 export class OnlineStats {
   count = 0;
-  mean = 0;
+  /** The reference every value is shifted by (the first value seen). */
+  shift = 0;
+  /** Mean of x − shift. */
+  #mean = 0;
   /** Sum of squared differences from the mean. */
   m2 = 0;
   min = Infinity;
@@ -41,10 +47,12 @@ export class OnlineStats {
       this.nans++;
       return;
     }
+    if (this.count === 0) this.shift = x;
     this.count++;
-    const delta = x - this.mean;
-    this.mean += delta / this.count;
-    this.m2 += delta * (x - this.mean);
+    const y = x - this.shift;
+    const delta = y - this.#mean;
+    this.#mean += delta / this.count;
+    this.m2 += delta * (y - this.#mean);
     if (x < this.min) this.min = x;
     if (x > this.max) this.max = x;
     this.#add(x);
@@ -65,6 +73,7 @@ export class OnlineStats {
     let nulls = 0;
     let nans = 0;
     const length = values.length;
+    let shift = this.count > 0 ? this.shift : NaN;
     for (let i = 0; i < length; i++) {
       if (validity !== null) {
         const j = i + offset;
@@ -78,10 +87,12 @@ export class OnlineStats {
         nans++;
         continue;
       }
+      if (shift !== shift) shift = x;
       n++;
-      const delta = x - mean;
+      const y = x - shift;
+      const delta = y - mean;
       mean += delta / n;
-      m2 += delta * (x - mean);
+      m2 += delta * (y - mean);
       if (x < min) min = x;
       if (x > max) max = x;
       const t = sum + x;
@@ -90,27 +101,48 @@ export class OnlineStats {
     }
     this.nulls += nulls;
     this.nans += nans;
-    this.#mergeParts(n, mean, m2, min, max, sum, c);
+    this.#mergeParts(n, shift, mean, m2, min, max, sum, c);
   }
 
   /** Folds another state into this one; the result is as if every value had been added here. */
   merge(other: OnlineStats): this {
     this.nulls += other.nulls;
     this.nans += other.nans;
-    this.#mergeParts(other.count, other.mean, other.m2, other.min, other.max, other.#sum, other.#compensation);
+    this.#mergeParts(
+      other.count,
+      other.shift,
+      other.#mean,
+      other.m2,
+      other.min,
+      other.max,
+      other.#sum,
+      other.#compensation,
+    );
     return this;
   }
 
-  #mergeParts(n: number, mean: number, m2: number, min: number, max: number, sum: number, c: number): void {
+  /** Chan et al.'s combination of (count, mean, m2); `mean` is relative to `shift`. */
+  #mergeParts(
+    n: number,
+    shift: number,
+    mean: number,
+    m2: number,
+    min: number,
+    max: number,
+    sum: number,
+    c: number,
+  ): void {
     if (n === 0) return;
     if (this.count === 0) {
       this.count = n;
-      this.mean = mean;
+      this.shift = shift;
+      this.#mean = mean;
       this.m2 = m2;
     } else {
       const total = this.count + n;
-      const delta = mean - this.mean;
-      this.mean += delta * (n / total);
+      // The other mean in this state's frame: the shift difference first (exact for nearby shifts).
+      const delta = (shift - this.shift) + mean - this.#mean;
+      this.#mean += delta * (n / total);
       this.m2 += m2 + delta * delta * (this.count * n / total);
       this.count = total;
     }
@@ -125,6 +157,11 @@ export class OnlineStats {
     const t = this.#sum + x;
     this.#compensation += Math.abs(this.#sum) >= Math.abs(x) ? (this.#sum - t) + x : (x - t) + this.#sum;
     this.#sum = t;
+  }
+
+  /** The mean of the values. */
+  get mean(): number {
+    return this.shift + this.#mean;
   }
 
   /** The compensated sum of the values. */
@@ -156,7 +193,8 @@ export class OnlineStats {
   toJSON(): OnlineStatsState {
     return {
       count: this.count,
-      mean: this.mean,
+      shift: this.shift,
+      mean: this.#mean,
       m2: this.m2,
       min: this.count ? this.min : null,
       max: this.count ? this.max : null,
@@ -171,7 +209,8 @@ export class OnlineStats {
   static fromJSON(state: OnlineStatsState): OnlineStats {
     const s = new OnlineStats();
     s.count = state.count;
-    s.mean = state.mean;
+    s.shift = state.shift;
+    s.#mean = state.mean;
     s.m2 = state.m2;
     s.min = state.min ?? Infinity;
     s.max = state.max ?? -Infinity;
@@ -214,7 +253,9 @@ export interface ColumnSummary {
  * Exact reference statistics for validation: two passes with compensated sums (the mean from a Neumaier
  * sum, then Σ(x − mean)² compensated too). O(1) memory besides the input.
  */
-export function exactStats(values: ArrayLike<number>): { count: number; mean: number; variance: number; min: number; max: number; sum: number } {
+export function exactStats(
+  values: ArrayLike<number>,
+): { count: number; mean: number; variance: number; min: number; max: number; sum: number } {
   let count = 0;
   let sum = 0;
   let c = 0;

@@ -4,7 +4,7 @@ import { runCli, tempDir } from "./_helpers.ts";
 Deno.test("outcore --help lists every command and --version prints the version", async () => {
   const help = await runCli(["--help"]);
   assert.equal(help.code, 0);
-  for (const name of ["generate", "inspect", "head"]) {
+  for (const name of ["generate", "inspect", "head", "stats", "filter", "memory", "bench", "batches"]) {
     assert.match(help.stdout, new RegExp(`^  ${name} `, "m"));
   }
   const version = await runCli(["--version"]);
@@ -13,7 +13,7 @@ Deno.test("outcore --help lists every command and --version prints the version",
 });
 
 Deno.test("every command has --help with its usage", async () => {
-  for (const name of ["generate", "inspect", "head"]) {
+  for (const name of ["generate", "inspect", "head", "stats", "filter", "memory", "bench", "batches"]) {
     const { code, stdout } = await runCli([name, "--help"]);
     assert.equal(code, 0);
     assert.match(stdout, new RegExp(`Usage: outcore ${name} `));
@@ -87,4 +87,62 @@ Deno.test("generate, inspect and head work end to end with --json", async () => 
   const again = await runCli(["generate", "sales", "--rows", "10", "--csv", `${dir}/s.csv`, "--no-parquet"]);
   assert.equal(again.code, 1);
   assert.match(again.stderr, /already exists \(use --force to replace it\)/);
+});
+
+Deno.test("stats, filter, memory, bench and batches run end to end with --json", async () => {
+  const dir = await tempDir();
+  assert.equal(
+    (await runCli(["generate", "sales", "--rows", "3000", "--csv", `${dir}/s.csv`, "--parquet", `${dir}/ds`]))
+      .code,
+    0,
+  );
+  assert.equal((await runCli(["generate", "warmup", "--rows", "3000", "--out", `${dir}/w.parquet`])).code, 0);
+  const stats = JSON.parse((await runCli(["stats", `${dir}/s.csv`, "--column", "price", "--json"])).stdout);
+  assert.deepEqual(Object.keys(stats.columns.price).sort(), [
+    "count",
+    "max",
+    "mean",
+    "min",
+    "nulls",
+    "std",
+    "sum",
+    "variance",
+  ]);
+  assert.equal(stats.columns.price.count, 3000);
+  const filter = JSON.parse(
+    (await runCli([
+      "filter",
+      `${dir}/ds`,
+      "--where",
+      "category = Home",
+      "--out",
+      `${dir}/h.parquet`,
+      "--json",
+    ])).stdout,
+  );
+  assert.equal(filter.rows_in, filter.rows_out);
+  const memory = JSON.parse(
+    (await runCli(["memory", `${dir}/s.csv`, "--chunk-size", "1000", "--plot", `${dir}/m.svg`, "--json"]))
+      .stdout,
+  );
+  assert.equal(memory.rss_mb.length, 3);
+  assert.match(await Deno.readTextFile(`${dir}/m.svg`), /<circle /);
+  const projection = JSON.parse(
+    (await runCli(["bench", "projection", `${dir}/w.parquet`, "--runs", "1", "--json"])).stdout,
+  );
+  assert.equal(typeof projection.revenue, "number");
+  const batches = JSON.parse(
+    (await runCli(["batches", `${dir}/w.parquet`, "--batch-size", "1000", "--json"])).stdout,
+  );
+  assert.equal(batches.batches.length, 3);
+  assert.equal(batches.revenue, projection.revenue);
+  const usage = await runCli(["filter", `${dir}/s.csv`, "--out", `${dir}/x.parquet`]);
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /missing --where/);
+  const badColumn = await runCli(["stats", `${dir}/s.csv`, "--column", "colour"]);
+  assert.equal(badColumn.code, 2);
+  assert.match(
+    badColumn.stderr,
+    /no column "colour" \(available: date, product_id, category, price, quantity, customer_id\)/,
+  );
 });

@@ -16,7 +16,12 @@ const csvOptions: Record<string, OptionSpec> = {
   },
 };
 
-const chunkSize: OptionSpec = { type: "string", value: "N", description: "rows per chunk", default: "500000" };
+const chunkSize: OptionSpec = {
+  type: "string",
+  value: "N",
+  description: "rows per chunk",
+  default: "500000",
+};
 
 export const COMMANDS: CommandSpec[] = [
   {
@@ -101,7 +106,12 @@ Examples:
   outcore stats data/raw/sales_large.csv --column price
   outcore stats data/processed/sales_partitioned --json`,
     options: {
-      column: { type: "string", multiple: true, value: "C", description: "a column to summarise (repeatable, or a,b)" },
+      column: {
+        type: "string",
+        multiple: true,
+        value: "C",
+        description: "a column to summarise (repeatable, or a,b)",
+      },
       "chunk-size": chunkSize,
       ...csvOptions,
       json,
@@ -136,15 +146,26 @@ Examples:
     name: "memory",
     summary: "RSS after every chunk of a chunked pass, listed and drawn as an SVG chart",
     usage: "PATH [--chunk-size 500000] [--column C …] [--plot results/memoria_chunking.svg] [--json]",
-    details: `Reads PATH chunk by chunk (computing statistics of its numeric columns) and records the process's
+    details:
+      `Reads PATH chunk by chunk (computing statistics of its numeric columns) and records the process's
 resident memory after each chunk: it stays flat whatever the file size. --plot none skips the chart.
 
 Example:
   outcore memory data/raw/sales_large.csv --column price`,
     options: {
       "chunk-size": chunkSize,
-      column: { type: "string", multiple: true, value: "C", description: "columns to process (default: numeric columns)" },
-      plot: { type: "string", value: "SVG", description: "chart path", default: "results/memoria_chunking.svg" },
+      column: {
+        type: "string",
+        multiple: true,
+        value: "C",
+        description: "columns to process (default: numeric columns)",
+      },
+      plot: {
+        type: "string",
+        value: "SVG",
+        description: "chart path",
+        default: "results/memoria_chunking.svg",
+      },
       ...csvOptions,
       json,
     },
@@ -179,7 +200,11 @@ Examples:
   outcore batches data/processed/sales_warmup.parquet --batch-size 500000`,
     options: {
       "batch-size": { type: "string", value: "N", description: "rows per batch", default: "500000" },
-      columns: { type: "string", value: "A,B", description: "columns to read (must include price and quantity)" },
+      columns: {
+        type: "string",
+        value: "A,B",
+        description: "columns to read (must include price and quantity)",
+      },
       json,
     },
     positionals: { min: 1, max: 1 },

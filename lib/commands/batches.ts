@@ -10,11 +10,17 @@ export async function run(args: ParsedArgs): Promise<void> {
     console.log(JSON.stringify(result, null, 2));
     return;
   }
-  console.log(`${result.path}: ${formatCount(result.rows)} rows in ${result.row_groups} row groups (from the footer)`);
+  console.log(
+    `${result.path}: ${formatCount(result.rows)} rows in ${result.row_groups} row groups (from the footer)`,
+  );
   console.log(`batches of up to ${formatCount(batchSize)} rows:`);
   console.log(formatTable(
     ["batch", "rows", "revenue", "running total", "RSS MiB"],
-    result.batches.map((b) => [b.batch, b.rows, Number(b.revenue.toFixed(2)), Number(b.running_total.toFixed(2)), b.rss_mb]),
+    result.batches.map((
+      b,
+    ) => [b.batch, b.rows, Number(b.revenue.toFixed(2)), Number(b.running_total.toFixed(2)), b.rss_mb]),
   ));
-  console.log(`revenue = ${result.revenue}   peak RSS ${result.peak_rss_mb} MiB   ${formatSeconds(result.seconds)}`);
+  console.log(
+    `revenue = ${result.revenue}   peak RSS ${result.peak_rss_mb} MiB   ${formatSeconds(result.seconds)}`,
+  );
 }

@@ -14,7 +14,9 @@ export async function run(args: ParsedArgs): Promise<void> {
       console.log(JSON.stringify(result, null, 2));
       return;
     }
-    console.log(`${path}: ${formatCount(result.rows)} rows × ${result.columns} columns, median of ${runs} runs`);
+    console.log(
+      `${path}: ${formatCount(result.rows)} rows × ${result.columns} columns, median of ${runs} runs`,
+    );
     console.log(formatTable(
       ["method", "median time", "rows/s", "memory", "measured as"],
       result.methods.map((m) => [
@@ -28,7 +30,9 @@ export async function run(args: ParsedArgs): Promise<void> {
     console.log(
       `columnar (B) is ${result.speedup_columnar_vs_rows.toFixed(1)}× faster than row objects (A) and holds ${
         result.memory_ratio_rows_vs_columnar.toFixed(1)
-      }× less memory; converting to rows (C) costs ${(result.methods[2].median_seconds / result.methods[1].median_seconds).toFixed(1)}× the columnar read`,
+      }× less memory; converting to rows (C) costs ${
+        (result.methods[2].median_seconds / result.methods[1].median_seconds).toFixed(1)
+      }× the columnar read`,
     );
     return;
   }
@@ -43,9 +47,27 @@ export async function run(args: ParsedArgs): Promise<void> {
     console.log(formatTable(
       ["read", "columns", "time", "bytes read", "bytes held (largest batch)"],
       [
-        ["all columns", result.all.columns, `${result.all.seconds.toFixed(3)} s`, formatBytes(result.all.bytes_read), formatBytes(result.all.bytes_held)],
-        [result.columns.join(", "), result.projected.columns, `${result.projected.seconds.toFixed(3)} s`, formatBytes(result.projected.bytes_read), formatBytes(result.projected.bytes_held)],
-        ["reduction", "", pct(result.reduction.time), pct(result.reduction.bytes_read), pct(result.reduction.bytes_held)],
+        [
+          "all columns",
+          result.all.columns,
+          `${result.all.seconds.toFixed(3)} s`,
+          formatBytes(result.all.bytes_read),
+          formatBytes(result.all.bytes_held),
+        ],
+        [
+          result.columns.join(", "),
+          result.projected.columns,
+          `${result.projected.seconds.toFixed(3)} s`,
+          formatBytes(result.projected.bytes_read),
+          formatBytes(result.projected.bytes_held),
+        ],
+        [
+          "reduction",
+          "",
+          pct(result.reduction.time),
+          pct(result.reduction.bytes_read),
+          pct(result.reduction.bytes_held),
+        ],
       ],
     ));
     if (result.revenue !== null) console.log(`revenue = Σ price × quantity = ${result.revenue}`);

@@ -11,7 +11,9 @@ import { sourceOptions } from "./_source.ts";
 export async function run(args: ParsedArgs): Promise<void> {
   const raw = args.values.where;
   const where = (Array.isArray(raw) ? raw : raw === undefined ? [] : [String(raw)]).map(parsePredicate);
-  if (where.length === 0) throw new UsageError("missing --where EXPR (e.g. --where 'category = Electronics')", "filter");
+  if (where.length === 0) {
+    throw new UsageError("missing --where EXPR (e.g. --where 'category = Electronics')", "filter");
+  }
   const out = stringOption(args, "out");
   if (!out) throw new UsageError("missing --out PATH (.parquet, or .csv for CSV)", "filter");
   const chunkRows = intOption(args, "chunk-size", 500_000, { min: 1 });
@@ -27,13 +29,25 @@ export async function run(args: ParsedArgs): Promise<void> {
     });
     progress.done();
     if (args.values.json) {
-      console.log(JSON.stringify({ path: source.path, where: where.map((p) => `${p.column} ${p.op} ${p.value}`), ...result }, null, 2));
+      console.log(
+        JSON.stringify(
+          {
+            path: source.path,
+            where: where.map((p) => `${p.column} ${p.op} ${p.value}`),
+            ...result,
+          },
+          null,
+          2,
+        ),
+      );
       return;
     }
     const share = result.rows_in ? (100 * result.rows_out / result.rows_in).toFixed(1) : "0.0";
     const pruned = result.files_skipped ? `, ${result.files_skipped} files skipped by partition` : "";
     console.log(
-      `kept ${formatCount(result.rows_out)} of ${formatCount(result.rows_in)} rows (${share}%) → ${result.out} (${result.format}, ${result.row_groups} row groups${pruned}) in ${
+      `kept ${formatCount(result.rows_out)} of ${
+        formatCount(result.rows_in)
+      } rows (${share}%) → ${result.out} (${result.format}, ${result.row_groups} row groups${pruned}) in ${
         formatSeconds(result.seconds)
       }`,
     );

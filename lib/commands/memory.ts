@@ -15,26 +15,50 @@ export async function run(args: ParsedArgs): Promise<void> {
   const source = await openSource(args.positionals[0], sourceOptions(args));
   const progress = new Progress("memory", { bytes: source.byteLength, rows: source.rowCount });
   try {
-    const profile = await memoryProfile(source, { columns, chunkRows, onChunk: (r, b) => progress.update(r, b) });
+    const profile = await memoryProfile(source, {
+      columns,
+      chunkRows,
+      onChunk: (r, b) => progress.update(r, b),
+    });
     progress.done();
     const svg = lineChart({
       title: "Memory while processing in chunks",
       subtitle: `${source.path}: ${formatCount(profile.rows)} rows, chunks of ${formatCount(chunkRows)}`,
       xLabel: "chunk",
       yLabel: "resident memory (MiB)",
-      series: [{ name: "RSS after the chunk (MiB)", points: profile.rss_mb.map((mb, i) => [i + 1, mb] as const) }],
+      series: [{
+        name: "RSS after the chunk (MiB)",
+        points: profile.rss_mb.map((mb, i) => [i + 1, mb] as const),
+      }],
     });
     if (plot !== "none") await writeTextAtomically(plot, svg);
     if (args.values.json) {
-      console.log(JSON.stringify({ path: source.path, chunk_rows: chunkRows, plot: plot === "none" ? null : plot, ...profile }, null, 2));
+      console.log(
+        JSON.stringify(
+          { path: source.path, chunk_rows: chunkRows, plot: plot === "none" ? null : plot, ...profile },
+          null,
+          2,
+        ),
+      );
       return;
     }
-    console.log(`${source.path}: ${formatCount(profile.rows)} rows in ${profile.rss_mb.length} chunks, ${formatSeconds(profile.seconds)}`);
+    console.log(
+      `${source.path}: ${formatCount(profile.rows)} rows in ${profile.rss_mb.length} chunks, ${
+        formatSeconds(profile.seconds)
+      }`,
+    );
     console.log(`RSS before: ${profile.baseline_mb} MiB, peak: ${profile.peak_mb} MiB`);
-    console.log(profile.rss_mb.map((mb, i) => `chunk ${String(i + 1).padStart(3)}: ${mb.toFixed(1).padStart(7)} MiB`).join("\n"));
+    console.log(
+      profile.rss_mb.map((mb, i) => `chunk ${String(i + 1).padStart(3)}: ${mb.toFixed(1).padStart(7)} MiB`)
+        .join("\n"),
+    );
     const tail = profile.rss_mb.slice(Math.floor(profile.rss_mb.length / 2));
     if (tail.length > 1) {
-      console.log(`second half of the run: ${Math.min(...tail)}–${Math.max(...tail)} MiB (flat: memory does not grow with rows read)`);
+      console.log(
+        `second half of the run: ${Math.min(...tail)}–${
+          Math.max(...tail)
+        } MiB (flat: memory does not grow with rows read)`,
+      );
     }
     if (plot !== "none") console.log(`chart: ${plot}`);
   } finally {

@@ -12,7 +12,11 @@ export async function run(args: ParsedArgs): Promise<void> {
   const source = await openSource(args.positionals[0], sourceOptions(args));
   const progress = new Progress("stats", { bytes: source.byteLength, rows: source.rowCount });
   try {
-    const result = await chunkedStats(source, { columns, chunkRows, onChunk: (r, b) => progress.update(r, b) });
+    const result = await chunkedStats(source, {
+      columns,
+      chunkRows,
+      onChunk: (r, b) => progress.update(r, b),
+    });
     progress.done();
     const bad = source.badRows();
     if (args.values.json) {
@@ -20,15 +24,21 @@ export async function run(args: ParsedArgs): Promise<void> {
       return;
     }
     console.log(
-      `${source.path}: ${formatCount(result.rows)} rows in ${result.chunks} chunks, ${formatSeconds(result.seconds)} (${
-        formatCount(result.rows / result.seconds)
-      } rows/s)`,
+      `${source.path}: ${formatCount(result.rows)} rows in ${result.chunks} chunks, ${
+        formatSeconds(result.seconds)
+      } (${formatCount(result.rows / result.seconds)} rows/s)`,
     );
     console.log(formatTable(
       ["column", "count", "nulls", "mean", "std", "min", "max", "sum"],
-      Object.entries(result.columns).map(([name, s]) => [name, s.count, s.nulls, s.mean, s.std, s.min, s.max, s.sum]),
+      Object.entries(result.columns).map((
+        [name, s],
+      ) => [name, s.count, s.nulls, s.mean, s.std, s.min, s.max, s.sum]),
     ));
-    if (bad.count) console.error(`skipped ${bad.count} bad rows (first: line ${bad.examples[0].line}: ${bad.examples[0].reason})`);
+    if (bad.count) {
+      console.error(
+        `skipped ${bad.count} bad rows (first: line ${bad.examples[0].line}: ${bad.examples[0].reason})`,
+      );
+    }
   } finally {
     progress.done();
     source.close();

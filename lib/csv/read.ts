@@ -350,7 +350,13 @@ export class CsvReader {
           data = timestampData(slot.int64.subarray(0, rows), nulls, nullCount);
           break;
         default:
-          data = dictionaryData(slot.int32.subarray(0, rows), [...slot.dictionary.keys()], nulls, nullCount);
+          data = dictionaryData(
+            slot.int32.subarray(0, rows),
+            [...slot.dictionary.keys()],
+            nulls,
+            nullCount,
+            this.schema.fields[i].type,
+          );
       }
       this.#slots[i] = this.#newSlot(slot.name, slot.kind);
       return { name: slot.name, data };

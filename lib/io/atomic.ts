@@ -110,7 +110,11 @@ export async function writeAtomically<T>(
 }
 
 /** Writes a text file atomically, replacing an existing one (charts and reports are regenerated). */
-export async function writeTextAtomically(path: string, text: string, options: { force?: boolean } = { force: true }): Promise<void> {
+export async function writeTextAtomically(
+  path: string,
+  text: string,
+  options: { force?: boolean } = { force: true },
+): Promise<void> {
   await writeAtomically(path, { force: options.force ?? true }, async (temp) => {
     try {
       await Deno.writeTextFile(temp, text);

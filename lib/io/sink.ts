@@ -19,7 +19,11 @@ export interface Sink {
 }
 
 /** A sink writing `schema` to `path` (`.csv` → CSV, anything else → Parquet). */
-export async function openSink(path: string, schema: Schema, options: { force?: boolean } = {}): Promise<Sink> {
+export async function openSink(
+  path: string,
+  schema: Schema,
+  options: { force?: boolean } = {},
+): Promise<Sink> {
   const output = await AtomicOutput.create(path, { force: options.force });
   try {
     if (/\.csv$/i.test(path)) {

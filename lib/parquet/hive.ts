@@ -125,7 +125,7 @@ export class HiveDataset {
         for await (const batch of reader.batches({ columns: fileColumns, batchSize: options.batchSize })) {
           const parts: Column[] = columns.map((name) =>
             this.partitionKeys.includes(name)
-              ? { name, data: constantStringData(file.partitions[name], batch.numRows) }
+              ? { name, data: constantStringData(file.partitions[name], batch.numRows, this.#type(name)) }
               : { name, data: columnData(batch, name) }
           );
           yield makeBatch(parts);
@@ -135,6 +135,10 @@ export class HiveDataset {
         if (source !== this.first.source) (source as Partial<{ close(): void }>).close?.();
       }
     }
+  }
+
+  #type(name: string) {
+    return this.schema.fields.find((f) => f.name === name)!.type;
   }
 
   /** Closes the file kept open for the schema. */

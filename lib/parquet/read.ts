@@ -3,7 +3,7 @@
  * once). Memory: one row group of the projected columns. Reads what pyarrow/pandas, DuckDB and Spark write:
  * nullable and dictionary-encoded columns, INT64, timestamps, and every codec hyparquet-compressors knows.
  */
-import type { Data, RecordBatch, Schema } from "apache-arrow";
+import type { Data, DataType, RecordBatch, Schema } from "apache-arrow";
 import { Field, Schema as ArrowSchema } from "apache-arrow";
 import {
   type AsyncBuffer,
@@ -208,7 +208,8 @@ export class ParquetReader {
     }
     const out: Column[] = columns.map((name) => {
       const column = this.columns.find((c) => c.name === name)!;
-      const { data, filled } = toArrowData(column, chunks.get(name) ?? [], start, rows);
+      const type = this.schema.fields[this.columns.indexOf(column)].type;
+      const { data, filled } = toArrowData(column, chunks.get(name) ?? [], start, rows, type);
       if (filled !== rows) {
         throw new DataError(
           { file: this.file, rowGroup: index, column: name },
@@ -266,9 +267,16 @@ function typedColumn<T extends Float64Array | Int32Array | BigInt64Array>(
   Ctor: TypedCtor,
 ): T | null {
   if (!pieces.every((p) => p.data instanceof Ctor)) return null;
-  if (pieces.length === 1 && pieces[0].rowStart === start && pieces[0].data.length === rows) return pieces[0].data as T;
+  if (pieces.length === 1 && pieces[0].rowStart === start && pieces[0].data.length === rows) {
+    return pieces[0].data as T;
+  }
   const out = new Ctor(rows) as T;
-  eachPart(pieces, start, rows, (data, from, to, dest) => out.set((data as T).subarray(from, to) as never, dest));
+  eachPart(
+    pieces,
+    start,
+    rows,
+    (data, from, to, dest) => out.set((data as T).subarray(from, to) as never, dest),
+  );
   return out;
 }
 
@@ -276,7 +284,7 @@ function typedColumn<T extends Float64Array | Int32Array | BigInt64Array>(
  * Converts hyparquet's decoded pieces (typed arrays, or arrays with nulls) of rows [start, start + rows)
  * into one Arrow column, writing straight into the output arrays. Memory: the output plus the pieces.
  */
-function toArrowData(column: ParquetColumn, pieces: Piece[], start: number, rows: number) {
+function toArrowData(column: ParquetColumn, pieces: Piece[], start: number, rows: number, type: DataType) {
   pieces.sort((a, b) => a.rowStart - b.rowStart);
   let nulls: Uint8Array | undefined;
   let nullCount = 0;
@@ -323,7 +331,9 @@ function toArrowData(column: ParquetColumn, pieces: Piece[], start: number, rows
     case "int64":
     case "timestamp": {
       const { multiply, divide } = column.toMs ?? { multiply: 1, divide: 1 };
-      let out = multiply === 1 && divide === 1 ? typedColumn<BigInt64Array>(pieces, start, rows, BigInt64Array) : null;
+      let out = multiply === 1 && divide === 1
+        ? typedColumn<BigInt64Array>(pieces, start, rows, BigInt64Array)
+        : null;
       if (out) filled = rows;
       else {
         const values = out = new BigInt64Array(rows);
@@ -341,7 +351,9 @@ function toArrowData(column: ParquetColumn, pieces: Piece[], start: number, rows
           }
         });
       }
-      data = column.kind === "int64" ? int64Data(out, nulls, nullCount) : timestampData(out, nulls, nullCount);
+      data = column.kind === "int64"
+        ? int64Data(out, nulls, nullCount)
+        : timestampData(out, nulls, nullCount);
       break;
     }
     case "bool": {
@@ -372,7 +384,7 @@ function toArrowData(column: ParquetColumn, pieces: Piece[], start: number, rows
           indices[k] = index;
         }
       });
-      data = dictionaryData(indices, [...dictionary.keys()], nulls, nullCount);
+      data = dictionaryData(indices, [...dictionary.keys()], nulls, nullCount, type);
     }
   }
   return { data, filled };

@@ -61,7 +61,10 @@ export function lineChart(options: ChartOptions): string {
   const xs = all.map((p) => p[0]);
   const ys = all.map((p) => p[1]);
   const xTicks = niceTicks(Math.min(...xs, xs.length ? xs[0] : 0), Math.max(...xs, 1));
-  const yTicks = niceTicks(yFromZero ? Math.min(0, ...ys) : Math.min(...ys), Math.max(...ys, yFromZero ? 1 : -Infinity));
+  const yTicks = niceTicks(
+    yFromZero ? Math.min(0, ...ys) : Math.min(...ys),
+    Math.max(...ys, yFromZero ? 1 : -Infinity),
+  );
   const [x0, x1] = [xTicks[0], xTicks[xTicks.length - 1]];
   const [y0, y1] = [yTicks[0], yTicks[yTicks.length - 1]];
   const left = 80, right = 24, top = subtitle ? 64 : 48, bottom = 64;
@@ -74,9 +77,13 @@ export function lineChart(options: ChartOptions): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<title>${escape(title)}</title>`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
-    `<text x="${width / 2}" y="24" text-anchor="middle" font-size="16" font-weight="bold">${escape(title)}</text>`,
+    `<text x="${width / 2}" y="24" text-anchor="middle" font-size="16" font-weight="bold">${
+      escape(title)
+    }</text>`,
   );
-  if (subtitle) out.push(`<text x="${width / 2}" y="44" text-anchor="middle" fill="#555">${escape(subtitle)}</text>`);
+  if (subtitle) {
+    out.push(`<text x="${width / 2}" y="44" text-anchor="middle" fill="#555">${escape(subtitle)}</text>`);
+  }
   for (const t of yTicks) {
     const y = py(t).toFixed(1);
     out.push(
@@ -95,22 +102,34 @@ export function lineChart(options: ChartOptions): string {
     `<line x1="${left}" x2="${left + plotW}" y1="${top + plotH}" y2="${top + plotH}" stroke="#333"/>`,
     `<line x1="${left}" x2="${left}" y1="${top}" y2="${top + plotH}" stroke="#333"/>`,
     `<text x="${left + plotW / 2}" y="${height - 16}" text-anchor="middle">${escape(xLabel)}</text>`,
-    `<text transform="translate(20 ${top + plotH / 2}) rotate(-90)" text-anchor="middle">${escape(yLabel)}</text>`,
+    `<text transform="translate(20 ${top + plotH / 2}) rotate(-90)" text-anchor="middle">${
+      escape(yLabel)
+    }</text>`,
   );
   series.forEach((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length];
-    const path = s.points.map((p, k) => `${k ? "L" : "M"}${px(p[0]).toFixed(1)} ${py(p[1]).toFixed(1)}`).join(" ");
+    const path = s.points.map((p, k) => `${k ? "L" : "M"}${px(p[0]).toFixed(1)} ${py(p[1]).toFixed(1)}`).join(
+      " ",
+    );
     out.push(
-      `<path d="${path}" fill="none" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ""}/>`,
+      `<path d="${path}" fill="none" stroke="${color}" stroke-width="2"${
+        s.dashed ? ' stroke-dasharray="6 4"' : ""
+      }/>`,
     );
     if (!s.dashed) {
       for (const p of s.points) {
-        out.push(`<circle cx="${px(p[0]).toFixed(1)}" cy="${py(p[1]).toFixed(1)}" r="3.5" fill="${color}"><title>${escape(`${s.name}: ${label(p[0])}, ${label(p[1])}`)}</title></circle>`);
+        out.push(
+          `<circle cx="${px(p[0]).toFixed(1)}" cy="${py(p[1]).toFixed(1)}" r="3.5" fill="${color}"><title>${
+            escape(`${s.name}: ${label(p[0])}, ${label(p[1])}`)
+          }</title></circle>`,
+        );
       }
     }
     const ly = top + 8 + i * 18;
     out.push(
-      `<line x1="${left + 12}" x2="${left + 36}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ""}/>`,
+      `<line x1="${left + 12}" x2="${left + 36}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"${
+        s.dashed ? ' stroke-dasharray="6 4"' : ""
+      }/>`,
       `<text x="${left + 42}" y="${ly}" dominant-baseline="middle">${escape(s.name)}</text>`,
     );
   });
