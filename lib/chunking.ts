@@ -133,6 +133,7 @@ export async function filterToFile(
     await sink.abort();
     throw err;
   }
+  rowsIn += source.rowsSkipped();
   return {
     out,
     format: sink.format,

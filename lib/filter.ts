@@ -7,6 +7,7 @@ import type { RecordBatch, Schema } from "apache-arrow";
 import { columnData, type ColumnKind, kindOf } from "./batch.ts";
 import { getInt64, parseFloat64, parseTimestamp } from "./csv/_values.ts";
 import { UsageError } from "./errors.ts";
+import type { RawPredicate } from "./csv/read.ts";
 import { compare, type Op, type Predicate } from "./predicate.ts";
 
 interface Compiled {
@@ -58,6 +59,34 @@ export class RowFilter {
   /** Columns the filter reads. */
   get columns(): string[] {
     return [...new Set(this.#compiled.map((c) => c.column))];
+  }
+
+  /**
+   * The predicates as tests on raw CSV field text, for the CSV reader's late materialisation. A value that
+   * does not parse passes, so that the reader reports it as a bad value instead of silently dropping it.
+   */
+  rawPredicates(): RawPredicate[] {
+    return this.#compiled.map(({ column, kind, op, value }) => {
+      if (kind === "string") {
+        const literal = value as string;
+        if (op === "=") {
+          return {
+            column,
+            test: (t: string, a: number, b: number) => b - a === literal.length && t.startsWith(literal, a),
+          };
+        }
+        return { column, test: (t: string, a: number, b: number) => compare(t.slice(a, b), op, literal) };
+      }
+      const parse = kind === "timestamp" ? parseTimestamp : parseFloat64;
+      const v = value as number;
+      return {
+        column,
+        test: (t: string, a: number, b: number) => {
+          const x = parse(t, a, b);
+          return x === undefined || compareNumber(x, op, v);
+        },
+      };
+    });
   }
 
   /** Indices of the rows of `batch` that satisfy every predicate, ascending. O(rows) memory. */

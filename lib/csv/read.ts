@@ -49,6 +49,17 @@ export interface CsvReadOptions {
    */
   header?: readonly string[];
   firstLine?: number;
+  /**
+   * Predicates tested on a record's raw field text before any field is converted (late materialisation):
+   * a rejected record costs only its delimiter scan. Columns of rejected records are not validated.
+   */
+  rawFilter?: readonly RawPredicate[];
+}
+
+/** A test on one field's text (`text[start, end)`); an empty field is null and never passes. */
+export interface RawPredicate {
+  column: string;
+  test(text: string, start: number, end: number): boolean;
 }
 
 /** A skipped bad row, as reported with `onBadRows: "skip"`. */
@@ -111,6 +122,8 @@ export class CsvReader {
   }
   /** Data rows returned so far. */
   rowsRead = 0;
+  /** Data rows rejected by `rawFilter` so far. */
+  rowsFiltered = 0;
   /** Rows skipped with `onBadRows: "skip"`, and the first few of them. */
   badRowCount = 0;
   readonly badRows: BadRow[] = [];
@@ -127,6 +140,11 @@ export class CsvReader {
   #skipBad: boolean;
   #fieldSlot: Int32Array;
   #slots: Slot[];
+  /** Field index of each slot. */
+  #slotField: Int32Array;
+  #rawTests: { field: number; test: RawPredicate["test"] }[];
+  #fieldStart: Int32Array;
+  #fieldEnd: Int32Array;
   #row = 0;
   #error: string | null = null;
   #errorColumn: string | undefined;
@@ -146,6 +164,20 @@ export class CsvReader {
     this.#chunkRows = chunkRows;
     this.#skipBad = onBadRows === "skip";
     this.#fieldSlot = new Int32Array(init.header.length).fill(-1);
+    this.#slotField = Int32Array.from(init.columns, (name) => init.header.indexOf(name));
+    this.#fieldStart = new Int32Array(init.header.length + 1);
+    this.#fieldEnd = new Int32Array(init.header.length + 1);
+    this.#rawTests = (options.rawFilter ?? []).map((p) => ({
+      field: init.header.indexOf(p.column),
+      test: p.test,
+    }));
+    for (const [i, t] of this.#rawTests.entries()) {
+      if (t.field < 0) {
+        throw new UsageError(
+          `${init.file}: no column "${options.rawFilter![i].column}" (available: ${init.header.join(", ")})`,
+        );
+      }
+    }
     this.#slots = init.columns.map((name, slotIndex) => {
       const field = init.header.indexOf(name);
       this.#fieldSlot[field] = slotIndex;
@@ -445,6 +477,11 @@ export class CsvReader {
     const fieldSlot = this.#fieldSlot;
     const slots = this.#slots;
     const fieldCount = fieldSlot.length;
+    const slotField = this.#slotField;
+    const slotCount = slots.length;
+    const rawTests = this.#rawTests;
+    const fieldStart = this.#fieldStart;
+    const fieldEnd = this.#fieldEnd;
     const chunkRows = this.#chunkRows;
     const length = text.length;
     let pos = this.#pos;
@@ -494,6 +531,7 @@ export class CsvReader {
         line++;
         continue;
       }
+      // Scan the record's field boundaries, then test the raw filter, then convert projected fields.
       let field = 0;
       let start = pos;
       let ok = true;
@@ -504,20 +542,39 @@ export class CsvReader {
         }
         const stop = nextDelimiter === -2 || nextDelimiter > end ? end : nextDelimiter;
         if (field < fieldCount) {
-          const slot = fieldSlot[field];
-          if (slot >= 0 && !this.#store(slots[slot], text, start, stop, row)) {
-            ok = false;
-            break;
-          }
+          fieldStart[field] = start;
+          fieldEnd[field] = stop;
         }
         field++;
         if (stop === end) break;
         start = stop + 1;
       }
-      if (ok && field !== fieldCount) {
+      if (field !== fieldCount) {
         ok = false;
         this.#error = `expected ${fieldCount} fields, found ${field}`;
         this.#errorColumn = undefined;
+      } else {
+        let keep = true;
+        for (let t = 0; t < rawTests.length; t++) {
+          const { field: f, test } = rawTests[t];
+          if (fieldStart[f] === fieldEnd[f] || !test(text, fieldStart[f], fieldEnd[f])) {
+            keep = false;
+            break;
+          }
+        }
+        if (!keep) {
+          this.rowsFiltered++;
+          pos = lineEnd + 1;
+          line++;
+          continue;
+        }
+        for (let s = 0; s < slotCount; s++) {
+          const f = slotField[s];
+          if (!this.#store(slots[s], text, fieldStart[f], fieldEnd[f], row)) {
+            ok = false;
+            break;
+          }
+        }
       }
       if (ok) row++;
       else {
@@ -561,6 +618,15 @@ export class CsvReader {
       ok = false;
       this.#error = record.error;
       this.#errorColumn = undefined;
+    } else if (
+      this.#rawTests.some(({ field, test }) =>
+        fields[field] === "" || !test(fields[field], 0, fields[field].length)
+      )
+    ) {
+      this.rowsFiltered++;
+      this.#line += record.lines;
+      this.#pos = record.next;
+      return CONTINUE;
     } else {
       for (let f = 0; f < fields.length; f++) {
         const slot = this.#fieldSlot[f];

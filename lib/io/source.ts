@@ -8,6 +8,7 @@ import { CsvReader } from "../csv/read.ts";
 import { HiveDataset } from "../parquet/hive.ts";
 import { ParquetReader } from "../parquet/read.ts";
 import type { Predicate } from "../predicate.ts";
+import { RowFilter } from "../filter.ts";
 import { fileByteSource, fileByteStream, fileError, openFile } from "./file.ts";
 import { releaseDeadBuffers } from "./memory.ts";
 
@@ -27,7 +28,10 @@ export interface ReadOptions {
   columns?: readonly string[];
   /** Rows per batch (CSV default 500,000; Parquet default: whole row groups). */
   batchSize?: number;
-  /** Datasets: predicates on partition columns prune whole folders. */
+  /**
+   * A hint: rows (CSV, tested on raw text before conversion) or whole folders (datasets, by partition
+   * value) that cannot match are skipped. Callers still apply the filter to what is returned.
+   */
   where?: readonly Predicate[];
 }
 
@@ -44,6 +48,8 @@ export interface Source {
   bytesRead(): number;
   /** Files a dataset's `where` pruned in the current `batches()` (0 for single files). */
   filesSkipped(): number;
+  /** Rows `where` dropped before conversion in the current `batches()` (CSV). */
+  rowsSkipped(): number;
   /** Bad rows skipped so far (CSV with `onBadRows: "skip"`), and the first few. */
   badRows(): { count: number; examples: { line: number; reason: string }[] };
   batches(options?: ReadOptions): AsyncGenerator<RecordBatch>;
@@ -96,6 +102,7 @@ async function openParquetSource(path: string): Promise<Source> {
     rowCount: reader.rowCount,
     bytesRead: () => read,
     filesSkipped: () => 0,
+    rowsSkipped: () => 0,
     badRows: () => ({ count: 0, examples: [] }),
     async *batches(options: ReadOptions = {}) {
       let rows = 0;
@@ -123,6 +130,7 @@ async function openDatasetSource(path: string): Promise<Source> {
     rowCount: undefined,
     bytesRead: () => read,
     filesSkipped: () => skipped,
+    rowsSkipped: () => 0,
     badRows: () => ({ count: 0, examples: [] }),
     async *batches(options: ReadOptions = {}) {
       read = 0;
@@ -152,6 +160,7 @@ async function openCsvSource(path: string, options: SourceOptions): Promise<Sour
     rowCount: undefined,
     bytesRead: () => current?.bytesRead ?? 0,
     filesSkipped: () => 0,
+    rowsSkipped: () => current?.rowsFiltered ?? 0,
     badRows: () => ({ count: current?.badRowCount ?? 0, examples: current?.badRows ?? [] }),
     async *batches(readOptions: ReadOptions = {}) {
       current = await CsvReader.open(await fileByteStream(path), {
@@ -160,6 +169,9 @@ async function openCsvSource(path: string, options: SourceOptions): Promise<Sour
         file: path,
         columns: readOptions.columns,
         chunkRows: readOptions.batchSize,
+        rawFilter: readOptions.where?.length
+          ? new RowFilter(readOptions.where, probe.schema).rawPredicates()
+          : undefined,
       });
       for await (const batch of current.batches()) {
         yield batch;
