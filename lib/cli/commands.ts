@@ -98,9 +98,11 @@ Examples:
   {
     name: "stats",
     summary: "count, mean, std, min, max and sum of numeric columns, chunk by chunk",
-    usage: "PATH [--column C …] [--chunk-size 500000] [--json]",
+    usage: "PATH [--column C …] [--workers N] [--chunk-size 500000] [--json]",
     details: `PATH is a CSV file, a Parquet file or a dataset folder. Without --column, every numeric column.
-Population variance and std (ddof 0), as the lab. One pass, memory of one chunk.
+Population variance and std (ddof 0), as the lab: Welford's one-pass update per chunk, merged exactly
+across chunks and workers (Chan et al.). Workers read fixed 32 MiB CSV ranges, row groups or files; the
+answer does not depend on their number. --workers 0 reads in the main thread, chunk by chunk.
 
 Examples:
   outcore stats data/raw/sales_large.csv --column price
@@ -111,6 +113,11 @@ Examples:
         multiple: true,
         value: "C",
         description: "a column to summarise (repeatable, or a,b)",
+      },
+      workers: {
+        type: "string",
+        value: "N",
+        description: "parallel workers (default: number of cores; 0: main thread)",
       },
       "chunk-size": chunkSize,
       ...csvOptions,

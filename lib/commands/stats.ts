@@ -4,43 +4,79 @@ import { formatCount, formatSeconds, formatTable } from "../cli/format.ts";
 import { Progress } from "../cli/progress.ts";
 import { chunkedStats } from "../chunking.ts";
 import { openSource } from "../io/source.ts";
+import type { ColumnSummary } from "../online_stats.ts";
+import { parallelStats } from "../stats.ts";
 import { sourceOptions } from "./_source.ts";
 
 export async function run(args: ParsedArgs): Promise<void> {
   const chunkRows = intOption(args, "chunk-size", 500_000, { min: 1 });
+  const workers = intOption(args, "workers", navigator.hardwareConcurrency || 1, { min: 0, max: 64 });
   const columns = listOption(args, "column");
-  const source = await openSource(args.positionals[0], sourceOptions(args));
-  const progress = new Progress("stats", { bytes: source.byteLength, rows: source.rowCount });
-  try {
-    const result = await chunkedStats(source, {
-      columns,
-      chunkRows,
-      onChunk: (r, b) => progress.update(r, b),
-    });
-    progress.done();
-    const bad = source.badRows();
-    if (args.values.json) {
-      console.log(JSON.stringify({ path: source.path, ...result, workers: 1, bad_rows: bad.count }, null, 2));
-      return;
+  const path = args.positionals[0];
+  const options = sourceOptions(args);
+  let result: {
+    columns: Record<string, ColumnSummary>;
+    rows: number;
+    seconds: number;
+    workers: number;
+    units: number;
+    fallback: string | null;
+    bad_rows?: number;
+  };
+  if (workers === 0) {
+    // In the main thread, one chunk at a time (the lab's loop).
+    const source = await openSource(path, options);
+    const progress = new Progress("stats", { bytes: source.byteLength, rows: source.rowCount });
+    try {
+      const r = await chunkedStats(source, {
+        columns,
+        chunkRows,
+        onChunk: (rows, bytes) => progress.update(rows, bytes),
+      });
+      result = {
+        columns: r.columns,
+        rows: r.rows,
+        seconds: r.seconds,
+        workers: 0,
+        units: r.chunks,
+        fallback: null,
+        bad_rows: source.badRows().count,
+      };
+    } finally {
+      progress.done();
+      source.close();
     }
-    console.log(
-      `${source.path}: ${formatCount(result.rows)} rows in ${result.chunks} chunks, ${
-        formatSeconds(result.seconds)
-      } (${formatCount(result.rows / result.seconds)} rows/s)`,
-    );
-    console.log(formatTable(
-      ["column", "count", "nulls", "mean", "std", "min", "max", "sum"],
-      Object.entries(result.columns).map((
-        [name, s],
-      ) => [name, s.count, s.nulls, s.mean, s.std, s.min, s.max, s.sum]),
-    ));
-    if (bad.count) {
-      console.error(
-        `skipped ${bad.count} bad rows (first: line ${bad.examples[0].line}: ${bad.examples[0].reason})`,
-      );
+  } else {
+    const progress = new Progress("stats", {});
+    try {
+      result = await parallelStats(path, {
+        ...options,
+        columns,
+        workers,
+        chunkRows,
+        onUnit: (done) => progress.update(done, 0),
+      });
+    } finally {
+      progress.done();
     }
-  } finally {
-    progress.done();
-    source.close();
   }
+  if (args.values.json) {
+    console.log(JSON.stringify({ path, ...result }, null, 2));
+    return;
+  }
+  const how = result.workers === 0
+    ? "in the main thread"
+    : `with ${result.workers} worker${result.workers > 1 ? "s" : ""}`;
+  console.log(
+    `${path}: ${formatCount(result.rows)} rows ${how}, ${formatSeconds(result.seconds)} (${
+      formatCount(result.rows / result.seconds)
+    } rows/s)`,
+  );
+  console.log(formatTable(
+    ["column", "count", "nulls", "mean", "std", "variance", "min", "max", "sum"],
+    Object.entries(result.columns).map((
+      [name, s],
+    ) => [name, s.count, s.nulls, s.mean, s.std, s.variance, s.min, s.max, s.sum]),
+  ));
+  if (result.fallback) console.error(`note: read sequentially: ${result.fallback}`);
 }

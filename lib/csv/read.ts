@@ -124,6 +124,17 @@ export class CsvReader {
   rowsRead = 0;
   /** Data rows rejected by `rawFilter` so far. */
   rowsFiltered = 0;
+  /** Byte offset of the first data line in the stream (after the BOM and header). */
+  dataOffset = 0;
+  /**
+   * Quote characters in the text read so far. A byte range of a file starts outside quotes exactly when the
+   * quotes before it are even in number, which is how parallel readers check their split points.
+   */
+  quoteCount = 0;
+  /** The line number the parser has reached (the next record's first line). */
+  get line(): number {
+    return this.#line;
+  }
   /** Rows skipped with `onBadRows: "skip"`, and the first few of them. */
   badRowCount = 0;
   readonly badRows: BadRow[] = [];
@@ -235,7 +246,8 @@ export class CsvReader {
       text += next.chunk;
       if (countLines(text, inferRows + 2)) break;
     }
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    const bom = text.charCodeAt(0) === 0xfeff;
+    if (bom) text = text.slice(1);
 
     let pos = 0;
     let line = firstLine;
@@ -297,6 +309,8 @@ export class CsvReader {
     csv.#text = text;
     csv.#pos = pos;
     csv.#final = final;
+    csv.dataOffset = (bom ? 3 : 0) + new TextEncoder().encode(text.slice(0, pos)).length;
+    csv.quoteCount = countQuotes(text);
     csv.#pull = async () => {
       const next = await pull();
       if (next === null) return null;
@@ -304,6 +318,7 @@ export class CsvReader {
         const rest = csv.#text.slice(csv.#pos);
         throw invalid(rest + next.chunk, rest.length + next.invalidAt, csv.#line);
       }
+      csv.quoteCount += countQuotes(next.chunk);
       return next.chunk;
     };
     csv.#bytesRead = () => bytesRead;
@@ -531,48 +546,74 @@ export class CsvReader {
         line++;
         continue;
       }
-      // Scan the record's field boundaries, then test the raw filter, then convert projected fields.
       let field = 0;
       let start = pos;
       let ok = true;
-      while (true) {
-        if (nextDelimiter !== -2 && nextDelimiter < start) {
-          nextDelimiter = text.indexOf(delimiter, start);
-          if (nextDelimiter === -1) nextDelimiter = -2;
-        }
-        const stop = nextDelimiter === -2 || nextDelimiter > end ? end : nextDelimiter;
-        if (field < fieldCount) {
-          fieldStart[field] = start;
-          fieldEnd[field] = stop;
-        }
-        field++;
-        if (stop === end) break;
-        start = stop + 1;
-      }
-      if (field !== fieldCount) {
-        ok = false;
-        this.#error = `expected ${fieldCount} fields, found ${field}`;
-        this.#errorColumn = undefined;
-      } else {
-        let keep = true;
-        for (let t = 0; t < rawTests.length; t++) {
-          const { field: f, test } = rawTests[t];
-          if (fieldStart[f] === fieldEnd[f] || !test(text, fieldStart[f], fieldEnd[f])) {
-            keep = false;
-            break;
+      if (rawTests.length === 0) {
+        // Convert each projected field as the scan reaches it.
+        while (true) {
+          if (nextDelimiter !== -2 && nextDelimiter < start) {
+            nextDelimiter = text.indexOf(delimiter, start);
+            if (nextDelimiter === -1) nextDelimiter = -2;
           }
+          const stop = nextDelimiter === -2 || nextDelimiter > end ? end : nextDelimiter;
+          if (field < fieldCount) {
+            const slot = fieldSlot[field];
+            if (slot >= 0 && !this.#store(slots[slot], text, start, stop, row)) {
+              ok = false;
+              break;
+            }
+          }
+          field++;
+          if (stop === end) break;
+          start = stop + 1;
         }
-        if (!keep) {
-          this.rowsFiltered++;
-          pos = lineEnd + 1;
-          line++;
-          continue;
+        if (ok && field !== fieldCount) {
+          ok = false;
+          this.#error = `expected ${fieldCount} fields, found ${field}`;
+          this.#errorColumn = undefined;
         }
-        for (let s = 0; s < slotCount; s++) {
-          const f = slotField[s];
-          if (!this.#store(slots[s], text, fieldStart[f], fieldEnd[f], row)) {
-            ok = false;
-            break;
+      } else {
+        // Late materialisation: scan the field boundaries, test the raw filter, then convert.
+        while (true) {
+          if (nextDelimiter !== -2 && nextDelimiter < start) {
+            nextDelimiter = text.indexOf(delimiter, start);
+            if (nextDelimiter === -1) nextDelimiter = -2;
+          }
+          const stop = nextDelimiter === -2 || nextDelimiter > end ? end : nextDelimiter;
+          if (field < fieldCount) {
+            fieldStart[field] = start;
+            fieldEnd[field] = stop;
+          }
+          field++;
+          if (stop === end) break;
+          start = stop + 1;
+        }
+        if (field !== fieldCount) {
+          ok = false;
+          this.#error = `expected ${fieldCount} fields, found ${field}`;
+          this.#errorColumn = undefined;
+        } else {
+          let keep = true;
+          for (let t = 0; t < rawTests.length; t++) {
+            const { field: f, test } = rawTests[t];
+            if (fieldStart[f] === fieldEnd[f] || !test(text, fieldStart[f], fieldEnd[f])) {
+              keep = false;
+              break;
+            }
+          }
+          if (!keep) {
+            this.rowsFiltered++;
+            pos = lineEnd + 1;
+            line++;
+            continue;
+          }
+          for (let s = 0; s < slotCount; s++) {
+            const f = slotField[s];
+            if (!this.#store(slots[s], text, fieldStart[f], fieldEnd[f], row)) {
+              ok = false;
+              break;
+            }
           }
         }
       }
@@ -740,6 +781,13 @@ function nextStop(text: string, p: number, delimiterCode: number): number {
     if (c === delimiterCode || c === LF || c === CR) return i;
   }
   return -1;
+}
+
+/** Number of `"` characters in `text` (native indexOf: nearly free when there are none). */
+function countQuotes(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('"'); i !== -1; i = text.indexOf('"', i + 1)) n++;
+  return n;
 }
 
 /** Whether `text` holds at least `n` newlines. */

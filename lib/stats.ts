@@ -1,0 +1,134 @@
+/**
+ * Exercise 2: online statistics over CSV, Parquet or a dataset, in parallel. The input is cut into units
+ * (fixed-size CSV byte ranges, row groups, files — see parallel.ts); workers summarise units into
+ * OnlineStats states, merged in unit order, so the answer is the same whatever the number of workers. A CSV
+ * whose split points turn out to fall inside quoted fields, or any unit that fails, is read again
+ * sequentially: the result is then still right, and an error message has its exact line.
+ */
+import { addBatch, chunkedStats, statsColumns } from "./chunking.ts";
+import { openSource, type SourceOptions } from "./io/source.ts";
+import { splitsAreSafe } from "./io/split.ts";
+import { type ColumnSummary, OnlineStats, type OnlineStatsState } from "./online_stats.ts";
+import { planUnits, type Unit, unitBatches } from "./parallel.ts";
+import { WorkerPool } from "./pool.ts";
+
+export interface UnitStatsTask {
+  type: "unit-stats";
+  unit: Unit;
+  columns: string[];
+  chunkRows: number;
+}
+
+export interface UnitStatsResult {
+  states: OnlineStatsState[];
+  rows: number;
+  quotes: number;
+}
+
+/** Statistics of one unit (run inside a worker). Memory: one batch. */
+export async function unitStats(task: UnitStatsTask): Promise<UnitStatsResult> {
+  const stats = task.columns.map(() => new OnlineStats());
+  const counts = { rows: 0, quotes: 0, skipped: 0 };
+  for await (
+    const batch of unitBatches(task.unit, { columns: task.columns, chunkRows: task.chunkRows }, counts)
+  ) {
+    task.columns.forEach((c, i) => addBatch(stats[i], batch, c));
+  }
+  return { states: stats.map((s) => s.toJSON()), rows: counts.rows, quotes: counts.quotes };
+}
+
+export interface ParallelStatsResult {
+  columns: Record<string, ColumnSummary>;
+  rows: number;
+  units: number;
+  workers: number;
+  seconds: number;
+  /** Why the input was read sequentially instead, or null. */
+  fallback: string | null;
+}
+
+/**
+ * count, nulls, sum, mean, variance, std (population), min and max of numeric columns (default: all) using
+ * `workers` workers. Memory: one batch per worker.
+ */
+export async function parallelStats(
+  path: string,
+  options: SourceOptions & {
+    columns?: readonly string[];
+    workers?: number;
+    chunkRows?: number;
+    /** CSV range size (default 32 MiB; tests use small ones). */
+    rangeBytes?: number;
+    onUnit?: (done: number, total: number) => void;
+  } = {},
+): Promise<ParallelStatsResult> {
+  const { workers = navigator.hardwareConcurrency || 1, chunkRows = 500_000, onUnit } = options;
+  const started = performance.now();
+  const source = await openSource(path, options);
+  let columns: string[];
+  try {
+    columns = statsColumns(source, options.columns);
+  } finally {
+    source.close();
+  }
+  const sequential = async (reason: string): Promise<ParallelStatsResult> => {
+    const again = await openSource(path, options);
+    try {
+      const result = await chunkedStats(again, { columns, chunkRows });
+      return {
+        columns: result.columns,
+        rows: result.rows,
+        units: 1,
+        workers: 1,
+        seconds: (performance.now() - started) / 1000,
+        fallback: reason,
+      };
+    } finally {
+      again.close();
+    }
+  };
+  if (options.onBadRows === "skip") {
+    return await sequential("--on-bad-rows=skip reports exact lines, which needs one reader");
+  }
+  const plan = await planUnits(path, options);
+  const pool = new WorkerPool(
+    new URL("../workers/scan.ts", import.meta.url),
+    Math.max(1, Math.min(workers, plan.units.length)),
+  );
+  let results: UnitStatsResult[];
+  try {
+    let done = 0;
+    results = await Promise.all(plan.units.map(async (unit, i) => {
+      const task: UnitStatsTask = { type: "unit-stats", unit, columns, chunkRows };
+      const result = await pool.run<UnitStatsResult>(`stats of ${describeUnit(unit, i)}`, { ...task });
+      onUnit?.(++done, plan.units.length);
+      return result;
+    }));
+  } catch (err) {
+    if (plan.format !== "csv") throw err;
+    // A CSV split inside a quoted field fails in the worker that got it; the sequential reader decides.
+    return await sequential(`a parallel reader failed (${err instanceof Error ? err.message : err})`);
+  } finally {
+    pool.close();
+  }
+  if (plan.format === "csv" && !splitsAreSafe(results.map((r) => r.quotes))) {
+    return await sequential("a split point fell inside a quoted field (newlines in quotes)");
+  }
+  const merged = columns.map(() => new OnlineStats());
+  for (const r of results) r.states.forEach((state, i) => merged[i].merge(OnlineStats.fromJSON(state)));
+  return {
+    columns: Object.fromEntries(columns.map((c, i) => [c, merged[i].summary()])),
+    rows: results.reduce((s, r) => s + r.rows, 0),
+    units: plan.units.length,
+    workers: Math.max(1, Math.min(workers, plan.units.length)),
+    seconds: (performance.now() - started) / 1000,
+    fallback: null,
+  };
+}
+
+/** A unit for messages: `bytes 0–33554432`, `row group 3`, or the file name. */
+export function describeUnit(unit: Unit, index: number): string {
+  if (unit.kind === "csv") return `${unit.path} bytes ${unit.start}–${unit.end}`;
+  if (unit.rowGroups) return `${unit.path} row group ${unit.rowGroups.join(",")}`;
+  return `${unit.path} (unit ${index})`;
+}

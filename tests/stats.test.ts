@@ -1,0 +1,97 @@
+import assert from "node:assert/strict";
+import { columnValues } from "../lib/batch.ts";
+import { generateBlock, generateSales, generateWarmup } from "../lib/generate.ts";
+import { csvRanges, splitsAreSafe } from "../lib/io/split.ts";
+import { exactStats } from "../lib/online_stats.ts";
+import { parallelStats } from "../lib/stats.ts";
+import { planUnits } from "../lib/parallel.ts";
+import { tempDir } from "./_helpers.ts";
+
+const ROWS = 30_000;
+const dir = await tempDir("stats");
+await generateSales({ rows: ROWS, seed: 4, csv: `${dir}/s.csv`, parquet: `${dir}/ds`, workers: 1 });
+await generateWarmup({ rows: 2_500_000 > ROWS ? ROWS : ROWS, seed: 4, out: `${dir}/w.parquet` });
+const exact = exactStats(columnValues(generateBlock("sales", 4, 0, ROWS), "price") as Float64Array);
+
+function assertExact(
+  summary: {
+    count: number;
+    mean: number | null;
+    variance: number | null;
+    min: number | null;
+    max: number | null;
+    sum: number;
+  },
+) {
+  assert.equal(summary.count, ROWS);
+  assert.ok(Math.abs(summary.mean! - exact.mean) <= 1e-12 * exact.mean);
+  assert.ok(Math.abs(summary.variance! - exact.variance) <= 1e-10 * exact.variance);
+  assert.ok(Math.abs(summary.sum - exact.sum) <= 1e-12 * exact.sum);
+  assert.equal(summary.min, exact.min);
+  assert.equal(summary.max, exact.max);
+}
+
+Deno.test("csvRanges cuts a CSV at line starts, and splitsAreSafe checks quote parity", async () => {
+  const ranges = await csvRanges(`${dir}/s.csv`, 52, 100_000);
+  assert.ok(ranges.length > 5);
+  const bytes = await Deno.readFile(`${dir}/s.csv`);
+  for (const r of ranges.slice(1)) {
+    assert.equal(bytes[r.start - 1], 10, `range at ${r.start} follows a newline`);
+  }
+  assert.equal(ranges.at(-1)!.end, bytes.length);
+  for (let i = 1; i < ranges.length; i++) assert.equal(ranges[i].start, ranges[i - 1].end);
+  assert.ok(splitsAreSafe([0, 2, 4]));
+  assert.ok(!splitsAreSafe([1, 1, 0]));
+  assert.ok(splitsAreSafe([2, 1])); // an odd count in the last range affects no split point
+});
+
+Deno.test("parallelStats gives the same exact answer with 1, 2 or 3 workers, on CSV, Parquet and a dataset", async () => {
+  const results = [];
+  for (const path of [`${dir}/s.csv`, `${dir}/ds`]) {
+    for (const workers of [1, 2, 3]) {
+      const r = await parallelStats(path, { columns: ["price"], workers });
+      assert.equal(r.fallback, null);
+      assertExact(r.columns.price);
+      results.push(r.columns.price);
+    }
+  }
+  // Bitwise the same for any number of workers (units merge in a fixed order).
+  assert.deepEqual(results[0], results[1]);
+  assert.deepEqual(results[1], results[2]);
+  assert.deepEqual(results[3], results[5]);
+  const warm = await parallelStats(`${dir}/w.parquet`, { workers: 2 });
+  assert.deepEqual(Object.keys(warm.columns), ["product_id", "price", "quantity", "customer_id"]);
+});
+
+Deno.test("parallelStats reads a CSV with newlines in quotes correctly by detecting unsafe splits", async () => {
+  // Many records whose quoted field holds a newline: byte-range splits land inside quotes.
+  const lines = ["id,note,price"];
+  let sum = 0;
+  for (let i = 0; i < 20_000; i++) {
+    lines.push(`${i},"line one\nline, two ""quoted""",${i % 100}.5`);
+    sum += (i % 100) + 0.5;
+  }
+  await Deno.writeTextFile(`${dir}/quoted.csv`, lines.join("\n")); // and no trailing newline
+  const rangeBytes = 64 * 1024;
+  assert.ok((await planUnits(`${dir}/quoted.csv`, { rangeBytes })).units.length > 1);
+  const r = await parallelStats(`${dir}/quoted.csv`, { columns: ["price"], workers: 2, rangeBytes });
+  assert.notEqual(r.fallback, null, "the unsafe split was detected");
+  assert.equal(r.columns.price.count, 20_000);
+  assert.ok(Math.abs(r.columns.price.sum - sum) < 1e-9);
+});
+
+Deno.test("parallelStats reads a file without a trailing newline and reports bad input with its exact line", async () => {
+  await Deno.writeTextFile(`${dir}/nonl.csv`, "price\n1.5\n2.5\n4");
+  const r = await parallelStats(`${dir}/nonl.csv`, { workers: 2, rangeBytes: 5 });
+  assert.equal(r.units, 2); // [1.5, 2.5] and the last line, which has no newline
+  assert.equal(r.columns.price.count, 3);
+  assert.equal(r.columns.price.sum, 8);
+  await Deno.writeTextFile(
+    `${dir}/bad.csv`,
+    "a,price\n" + Array.from({ length: 50 }, (_, i) => `${i},${i}.25`).join("\n") + "\n51,oops\n",
+  );
+  await assert.rejects(
+    parallelStats(`${dir}/bad.csv`, { workers: 2, types: { price: "float64" }, rangeBytes: 100 }),
+    /bad\.csv line 52, column "price": "oops" is not a number/,
+  );
+});
