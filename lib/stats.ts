@@ -8,7 +8,8 @@
 import { addBatch, chunkedStats, statsColumns } from "./chunking.ts";
 import { openSource, type SourceOptions } from "./io/source.ts";
 import { splitsAreSafe } from "./io/split.ts";
-import { type ColumnSummary, OnlineStats, type OnlineStatsState } from "./online_stats.ts";
+import { type ColumnSummary, exactStats, OnlineStats, type OnlineStatsState } from "./online_stats.ts";
+import { float64Values } from "./batch.ts";
 import { planUnits, type Unit, unitBatches } from "./parallel.ts";
 import { WorkerPool } from "./pool.ts";
 
@@ -131,4 +132,65 @@ export function describeUnit(unit: Unit, index: number): string {
   if (unit.kind === "csv") return `${unit.path} bytes ${unit.start}–${unit.end}`;
   if (unit.rowGroups) return `${unit.path} row group ${unit.rowGroups.join(",")}`;
   return `${unit.path} (unit ${index})`;
+}
+
+export interface Validation {
+  column: string;
+  rows: number;
+  online: { mean: number; variance: number; std: number; min: number; max: number };
+  exact: { mean: number; variance: number; std: number; min: number; max: number };
+  /** |online − exact| / |exact| for mean and variance (0 when equal). */
+  relative_error: { mean: number; variance: number; std: number };
+  passed: boolean;
+}
+
+/**
+ * The lab's `test_online_stats`: Welford value by value over the first `rows` values of a column, against an
+ * exact two-pass computation with compensated sums; passes within `tolerance` relative error.
+ */
+export async function validateOnlineStats(
+  path: string,
+  options: SourceOptions & { column?: string; rows?: number; tolerance?: number } = {},
+): Promise<Validation> {
+  const { column = "price", rows = 100_000, tolerance = 1e-9 } = options;
+  const source = await openSource(path, options);
+  const values = new Float64Array(rows);
+  let n = 0;
+  try {
+    statsColumns(source, [column]);
+    for await (const batch of source.batches({ columns: [column], batchSize: Math.min(rows, 500_000) })) {
+      const v = float64Values(batch, column);
+      const take = Math.min(v.length, rows - n);
+      values.set(v.subarray(0, take), n);
+      n += take;
+      if (n >= rows) break;
+    }
+  } finally {
+    source.close();
+  }
+  const sample = values.subarray(0, n);
+  const online = new OnlineStats();
+  for (let i = 0; i < sample.length; i++) online.update(sample[i]);
+  const e = exactStats(sample);
+  const rel = (a: number, b: number) => (a === b ? 0 : Math.abs(a - b) / Math.abs(b));
+  const relative = {
+    mean: rel(online.mean, e.mean),
+    variance: rel(online.variance, e.variance),
+    std: rel(online.std, Math.sqrt(e.variance)),
+  };
+  return {
+    column,
+    rows: sample.length,
+    online: {
+      mean: online.mean,
+      variance: online.variance,
+      std: online.std,
+      min: online.min,
+      max: online.max,
+    },
+    exact: { mean: e.mean, variance: e.variance, std: Math.sqrt(e.variance), min: e.min, max: e.max },
+    relative_error: relative,
+    passed: relative.mean <= tolerance && relative.variance <= tolerance && online.min === e.min &&
+      online.max === e.max,
+  };
 }

@@ -3,7 +3,7 @@ import { columnValues } from "../lib/batch.ts";
 import { generateBlock, generateSales, generateWarmup } from "../lib/generate.ts";
 import { csvRanges, splitsAreSafe } from "../lib/io/split.ts";
 import { exactStats } from "../lib/online_stats.ts";
-import { parallelStats } from "../lib/stats.ts";
+import { parallelStats, validateOnlineStats } from "../lib/stats.ts";
 import { planUnits } from "../lib/parallel.ts";
 import { tempDir } from "./_helpers.ts";
 
@@ -94,4 +94,15 @@ Deno.test("parallelStats reads a file without a trailing newline and reports bad
     parallelStats(`${dir}/bad.csv`, { workers: 2, types: { price: "float64" }, rangeBytes: 100 }),
     /bad\.csv line 52, column "price": "oops" is not a number/,
   );
+});
+
+Deno.test("validateOnlineStats compares Welford with the exact two-pass result on the first rows", async () => {
+  const v = await validateOnlineStats(`${dir}/s.csv`, { rows: 10_000 });
+  assert.equal(v.rows, 10_000);
+  assert.ok(v.passed);
+  assert.ok(v.relative_error.variance < 1e-12);
+  const exact10k = exactStats(
+    (columnValues(generateBlock("sales", 4, 0, ROWS), "price") as Float64Array).subarray(0, 10_000),
+  );
+  assert.equal(v.exact.mean, exact10k.mean);
 });

@@ -98,7 +98,7 @@ Examples:
   {
     name: "stats",
     summary: "count, mean, std, min, max and sum of numeric columns, chunk by chunk",
-    usage: "PATH [--column C …] [--workers N] [--chunk-size 500000] [--json]",
+    usage: "PATH [--column C …] [--workers N] [--chunk-size 500000] [--validate] [--json]",
     details: `PATH is a CSV file, a Parquet file or a dataset folder. Without --column, every numeric column.
 Population variance and std (ddof 0), as the lab: Welford's one-pass update per chunk, merged exactly
 across chunks and workers (Chan et al.). Workers read fixed 32 MiB CSV ranges, row groups or files; the
@@ -118,6 +118,10 @@ Examples:
         type: "string",
         value: "N",
         description: "parallel workers (default: number of cores; 0: main thread)",
+      },
+      validate: {
+        type: "boolean",
+        description: "check Welford on the first 100,000 values against an exact two-pass result",
       },
       "chunk-size": chunkSize,
       ...csvOptions,

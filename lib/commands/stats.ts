@@ -5,7 +5,7 @@ import { Progress } from "../cli/progress.ts";
 import { chunkedStats } from "../chunking.ts";
 import { openSource } from "../io/source.ts";
 import type { ColumnSummary } from "../online_stats.ts";
-import { parallelStats } from "../stats.ts";
+import { parallelStats, validateOnlineStats } from "../stats.ts";
 import { sourceOptions } from "./_source.ts";
 
 export async function run(args: ParsedArgs): Promise<void> {
@@ -14,6 +14,27 @@ export async function run(args: ParsedArgs): Promise<void> {
   const columns = listOption(args, "column");
   const path = args.positionals[0];
   const options = sourceOptions(args);
+  if (args.values.validate) {
+    const v = await validateOnlineStats(path, { ...options, column: columns?.[0] });
+    if (args.values.json) console.log(JSON.stringify(v, null, 2));
+    else {
+      console.log(
+        `validation of online statistics on the first ${formatCount(v.rows)} values of "${v.column}": ${
+          v.passed ? "PASSED" : "FAILED"
+        }`,
+      );
+      console.log(formatTable(
+        ["", "mean", "variance", "std", "min", "max"],
+        [
+          ["online (Welford)", v.online.mean, v.online.variance, v.online.std, v.online.min, v.online.max],
+          ["exact (two-pass)", v.exact.mean, v.exact.variance, v.exact.std, v.exact.min, v.exact.max],
+          ["relative error", v.relative_error.mean, v.relative_error.variance, v.relative_error.std, "", ""],
+        ],
+      ));
+    }
+    if (!v.passed) throw new Error(`online statistics differ from the exact computation beyond 1e-9`);
+    return;
+  }
   let result: {
     columns: Record<string, ColumnSummary>;
     rows: number;
