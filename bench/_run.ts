@@ -5,6 +5,10 @@
 import { columnValues } from "../lib/batch.ts";
 import { generateSales } from "../lib/generate.ts";
 import { openSource } from "../lib/io/source.ts";
+import { parallelStats } from "../lib/stats.ts";
+import { filterToFile } from "../lib/chunking.ts";
+import { parsePredicate } from "../lib/predicate.ts";
+import { projectionBenchmark } from "../lib/arrow_practice.ts";
 
 // Peak RSS: sampled every 5 ms and after every batch (/proc/self/status needs --allow-all in Deno).
 let peak = 0;
@@ -37,6 +41,24 @@ if (mode === "read") {
   });
   rows = result.rows;
   bytes = result.outputs.reduce((s, o) => s + o.bytes, 0);
+} else if (mode === "stats") {
+  // Price statistics with `arg` workers.
+  const result = await parallelStats(path, { columns: ["price"], workers: Number(arg) });
+  rows = result.rows;
+  bytes = (await Deno.stat(path)).size;
+  check = result.columns.price.sum;
+} else if (mode === "filter") {
+  const source = await openSource(path);
+  const result = await filterToFile(source, { where: [parsePredicate("category = Electronics")], out: arg, force: true });
+  source.close();
+  rows = result.rows_in;
+  bytes = source.byteLength;
+  check = result.rows_out;
+} else if (mode === "projection") {
+  // Projected revenue only (one run: the harness repeats the process).
+  const result = await projectionBenchmark(path, { runs: 1 });
+  console.log(JSON.stringify({ seconds: result.projected.seconds, rows: result.rows, bytes: result.projected.bytes_read, peak_rss_bytes: peak, check: result.revenue }));
+  Deno.exit(0);
 } else {
   console.error(`unknown mode ${mode}`);
   Deno.exit(2);

@@ -3,7 +3,8 @@
  * Each measurement runs in its own process (peak RSS = that run's VmHWM) and is repeated; the median is
  * reported. Timings never decide a test; they are printed for the issue notes.
  *
- *   deno task bench [--rows 20000000] [--runs 3] [--only csv-read,dataset-read,generate] [--peers]
+ *   deno task bench [--rows 20000000] [--runs 3] [--only csv-read,csv-read-all,dataset-read,stats,filter,
+ *                   projection,generate] [--peers]
  *
  * Data comes from data/ (the lab's paths) and is generated once if missing.
  */
@@ -115,6 +116,30 @@ if (want("csv-read")) {
 }
 if (want("csv-read-all")) await measure("csv read (all columns)", ["read", csv], "-");
 if (want("dataset-read")) await measure("dataset row-group iteration", ["read", dataset], "< 150 MiB");
+if (want("stats")) {
+  await measure("stats price, 1 worker", ["stats", csv, "1"], "-");
+  await measure("stats price, 2 workers", ["stats", csv, "2"], "≤ 2.0 s, ≤ 128 MiB");
+}
+if (want("filter")) {
+  await measure("filter CSV → Electronics pq", ["filter", csv, `data/processed/bench_electronics_${Deno.pid}.parquet`], "≤ 4 s, ≤ 200 MiB");
+  await Deno.remove(`data/processed/bench_electronics_${Deno.pid}.parquet`).catch(() => {});
+}
+if (want("projection")) {
+  const warmup = "data/processed/sales_warmup.parquet";
+  const duck = "data/processed/sales_warmup_duckdb.parquet";
+  try {
+    await Deno.stat(warmup);
+  } catch {
+    await new Deno.Command(Deno.execPath(), { args: [...flags, "main.ts", "generate", "warmup"], stdout: "inherit" }).output();
+  }
+  await measure("projected revenue, warmup", ["projection", warmup], "≤ 0.3 s");
+  try {
+    await Deno.stat(duck);
+    await measure("projected revenue, DuckDB file", ["projection", duck], "≤ 1.0 s");
+  } catch {
+    console.log(`(skipping the DuckDB-written file: make ${duck} with bench/duckdb_copy.mjs, see the README)`);
+  }
+}
 if (want("generate")) {
   const tmp = `data/bench-generate-${Deno.pid}`;
   try {
@@ -133,7 +158,12 @@ if (values.peers) {
     console.log(`peers ${workload}: ${line}`);
     results.push({ peers: workload, ...JSON.parse(line) });
   };
-  if (want("csv-read")) await peer("csv-stats", csv);
+  if (want("csv-read") || want("stats")) await peer("csv-stats", csv);
+  if (want("filter")) await peer("csv-filter", csv);
+  if (want("projection")) {
+    await peer("pq-revenue", "data/processed/sales_warmup.parquet");
+    await peer("pq-revenue", "data/processed/sales_warmup_duckdb.parquet").catch(() => {});
+  }
   if (want("generate")) await peer("gen-csv", String(rows));
 }
 if (values.json) await Deno.writeTextFile(values.json, JSON.stringify(results, null, 2) + "\n");

@@ -38,7 +38,7 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
 function formatCell(value: unknown): string {
   if (value === null || value === undefined) return "null";
   if (typeof value === "number") {
-    return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(12)));
+    return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(15)));
   }
   return String(value);
 }
