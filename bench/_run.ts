@@ -49,7 +49,11 @@ if (mode === "read") {
   check = result.columns.price.sum;
 } else if (mode === "filter") {
   const source = await openSource(path);
-  const result = await filterToFile(source, { where: [parsePredicate("category = Electronics")], out: arg, force: true });
+  const result = await filterToFile(source, {
+    where: [parsePredicate("category = Electronics")],
+    out: arg,
+    force: true,
+  });
   source.close();
   rows = result.rows_in;
   bytes = source.byteLength;
@@ -57,7 +61,15 @@ if (mode === "read") {
 } else if (mode === "projection") {
   // Projected revenue only (one run: the harness repeats the process).
   const result = await projectionBenchmark(path, { runs: 1 });
-  console.log(JSON.stringify({ seconds: result.projected.seconds, rows: result.rows, bytes: result.projected.bytes_read, peak_rss_bytes: peak, check: result.revenue }));
+  console.log(
+    JSON.stringify({
+      seconds: result.projected.seconds,
+      rows: result.rows,
+      bytes: result.projected.bytes_read,
+      peak_rss_bytes: peak,
+      check: result.revenue,
+    }),
+  );
   Deno.exit(0);
 } else {
   console.error(`unknown mode ${mode}`);

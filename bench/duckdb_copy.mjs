@@ -3,7 +3,8 @@
 // ../shared/peers/run.sh installs:  node bench/duckdb_copy.mjs IN.parquet OUT.parquet
 import { createRequire } from "node:module";
 import { homedir } from "node:os";
-const cache = process.env.PEERS_CACHE ?? `${process.env.XDG_CACHE_HOME ?? `${homedir()}/.cache`}/outcore-peers`;
+const cache = process.env.PEERS_CACHE ??
+  `${process.env.XDG_CACHE_HOME ?? `${homedir()}/.cache`}/outcore-peers`;
 const { DuckDBInstance } = createRequire(`${cache}/package.json`)("@duckdb/node-api");
 const [src, out] = process.argv.slice(2);
 const con = await (await DuckDBInstance.create(":memory:")).connect();

@@ -121,7 +121,11 @@ if (want("stats")) {
   await measure("stats price, 2 workers", ["stats", csv, "2"], "≤ 2.0 s, ≤ 128 MiB");
 }
 if (want("filter")) {
-  await measure("filter CSV → Electronics pq", ["filter", csv, `data/processed/bench_electronics_${Deno.pid}.parquet`], "≤ 4 s, ≤ 200 MiB");
+  await measure("filter CSV → Electronics pq", [
+    "filter",
+    csv,
+    `data/processed/bench_electronics_${Deno.pid}.parquet`,
+  ], "≤ 4 s, ≤ 200 MiB");
   await Deno.remove(`data/processed/bench_electronics_${Deno.pid}.parquet`).catch(() => {});
 }
 if (want("projection")) {
@@ -130,14 +134,19 @@ if (want("projection")) {
   try {
     await Deno.stat(warmup);
   } catch {
-    await new Deno.Command(Deno.execPath(), { args: [...flags, "main.ts", "generate", "warmup"], stdout: "inherit" }).output();
+    await new Deno.Command(Deno.execPath(), {
+      args: [...flags, "main.ts", "generate", "warmup"],
+      stdout: "inherit",
+    }).output();
   }
   await measure("projected revenue, warmup", ["projection", warmup], "≤ 0.3 s");
   try {
     await Deno.stat(duck);
     await measure("projected revenue, DuckDB file", ["projection", duck], "≤ 1.0 s");
   } catch {
-    console.log(`(skipping the DuckDB-written file: make ${duck} with bench/duckdb_copy.mjs, see the README)`);
+    console.log(
+      `(skipping the DuckDB-written file: make ${duck} with bench/duckdb_copy.mjs, see the README)`,
+    );
   }
 }
 if (want("generate")) {

@@ -4,12 +4,17 @@
 import { serveTasks } from "../lib/pool.ts";
 import { releaseDeadBuffers } from "../lib/io/memory.ts";
 import { unitStats, type UnitStatsTask } from "../lib/stats.ts";
+import { countUnit, type CountUnitTask, writePart, type WritePartTask } from "../lib/partition.ts";
 
 serveTasks(async (message) => {
   releaseDeadBuffers();
   switch (message.type) {
     case "unit-stats":
       return { value: await unitStats(message as unknown as UnitStatsTask) };
+    case "count-unit":
+      return { value: await countUnit(message as unknown as CountUnitTask) };
+    case "write-part":
+      return { value: await writePart(message as unknown as WritePartTask) };
   }
   throw new TypeError(`unknown task type ${message.type}`);
 });

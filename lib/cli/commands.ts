@@ -221,4 +221,30 @@ Examples:
     positionals: { min: 1, max: 1 },
     load: () => import("../commands/batches.ts"),
   },
+  {
+    name: "partition",
+    summary: "cut a CSV, Parquet file or dataset into N Parquet parts of contiguous rows (counts equal ±1)",
+    usage: "PATH [--parts 16] [--out data/processed/partitions] [--workers N] [--force] [--json]",
+    details:
+      `Streams the input (never loads it whole): rows are counted per unit first, then each part is written by
+a worker from the units that overlap it. Columns that never hold an empty value are written REQUIRED.
+
+Example:
+  outcore partition data/raw/sales_large.csv --parts 16 --out data/processed/partitions`,
+    options: {
+      parts: { type: "string", value: "N", description: "number of parts", default: "16" },
+      out: {
+        type: "string",
+        value: "DIR",
+        description: "output folder",
+        default: "data/processed/partitions",
+      },
+      workers: { type: "string", value: "N", description: "parallel workers (default: number of cores)" },
+      force: { type: "boolean", description: "replace DIR if it exists" },
+      ...csvOptions,
+      json,
+    },
+    positionals: { min: 1, max: 1 },
+    load: () => import("../commands/partition.ts"),
+  },
 ];

@@ -54,6 +54,8 @@ export interface CsvReadOptions {
    * a rejected record costs only its delimiter scan. Columns of rejected records are not validated.
    */
   rawFilter?: readonly RawPredicate[];
+  /** Count empty fields of non-projected columns (see `emptyFields`). */
+  countEmpty?: boolean;
 }
 
 /** A test on one field's text (`text[start, end)`); an empty field is null and never passes. */
@@ -124,6 +126,11 @@ export class CsvReader {
   rowsRead = 0;
   /** Data rows rejected by `rawFilter` so far. */
   rowsFiltered = 0;
+  /**
+   * With `countEmpty`, empty (null) fields per header column among the non-projected columns, e.g. to learn
+   * in a counting pass (no projection) which columns have nulls. Null otherwise.
+   */
+  emptyFields: Int32Array | null = null;
   /** Byte offset of the first data line in the stream (after the BOM and header). */
   dataOffset = 0;
   /**
@@ -175,6 +182,7 @@ export class CsvReader {
     this.#chunkRows = chunkRows;
     this.#skipBad = onBadRows === "skip";
     this.#fieldSlot = new Int32Array(init.header.length).fill(-1);
+    if (options.countEmpty) this.emptyFields = new Int32Array(init.header.length);
     this.#slotField = Int32Array.from(init.columns, (name) => init.header.indexOf(name));
     this.#fieldStart = new Int32Array(init.header.length + 1);
     this.#fieldEnd = new Int32Array(init.header.length + 1);
@@ -497,6 +505,7 @@ export class CsvReader {
     const rawTests = this.#rawTests;
     const fieldStart = this.#fieldStart;
     const fieldEnd = this.#fieldEnd;
+    const emptyFields = this.emptyFields;
     const chunkRows = this.#chunkRows;
     const length = text.length;
     let pos = this.#pos;
@@ -559,10 +568,12 @@ export class CsvReader {
           const stop = nextDelimiter === -2 || nextDelimiter > end ? end : nextDelimiter;
           if (field < fieldCount) {
             const slot = fieldSlot[field];
-            if (slot >= 0 && !this.#store(slots[slot], text, start, stop, row)) {
-              ok = false;
-              break;
-            }
+            if (slot >= 0) {
+              if (!this.#store(slots[slot], text, start, stop, row)) {
+                ok = false;
+                break;
+              }
+            } else if (start === stop && emptyFields !== null) emptyFields[field]++;
           }
           field++;
           if (stop === end) break;
@@ -671,7 +682,9 @@ export class CsvReader {
     } else {
       for (let f = 0; f < fields.length; f++) {
         const slot = this.#fieldSlot[f];
-        if (slot >= 0 && !this.#store(this.#slots[slot], fields[f], 0, fields[f].length, this.#row)) {
+        if (slot < 0) {
+          if (fields[f] === "" && this.emptyFields !== null) this.emptyFields[f]++;
+        } else if (!this.#store(this.#slots[slot], fields[f], 0, fields[f].length, this.#row)) {
           ok = false;
           break;
         }

@@ -1,0 +1,39 @@
+/** CLI wrapper for `outcore partition PATH --parts 16 --out DIR`. */
+import { intOption, type ParsedArgs, stringOption } from "../cli/args.ts";
+import { formatCount, formatSeconds, formatTable } from "../cli/format.ts";
+import { Progress } from "../cli/progress.ts";
+import { partition } from "../partition.ts";
+import { sourceOptions } from "./_source.ts";
+
+export async function run(args: ParsedArgs): Promise<void> {
+  const parts = intOption(args, "parts", 16, { min: 1, max: 10_000 });
+  const workers = intOption(args, "workers", navigator.hardwareConcurrency || 1, { min: 1, max: 64 });
+  const out = stringOption(args, "out", "data/processed/partitions");
+  const progress = new Progress("partition", { rows: parts });
+  let result;
+  try {
+    result = await partition(args.positionals[0], {
+      ...sourceOptions(args),
+      parts,
+      out,
+      workers,
+      force: args.values.force === true,
+      onPart: (done) => progress.update(done),
+    });
+  } finally {
+    progress.done();
+  }
+  if (args.values.json) {
+    console.log(JSON.stringify(result, null, 2));
+    return;
+  }
+  const rows = result.parts.map((p) => p.rows);
+  console.log(
+    `wrote ${result.parts.length} parts of ${formatCount(Math.min(...rows))}–${
+      formatCount(Math.max(...rows))
+    } rows (${formatCount(result.rows)} in all) to ${result.out} with ${result.workers} workers in ${
+      formatSeconds(result.seconds)
+    }`,
+  );
+  console.log(formatTable(["part", "rows"], result.parts.map((p) => [p.path, p.rows])));
+}
