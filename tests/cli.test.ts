@@ -4,7 +4,20 @@ import { runCli, tempDir } from "./_helpers.ts";
 Deno.test("outcore --help lists every command and --version prints the version", async () => {
   const help = await runCli(["--help"]);
   assert.equal(help.code, 0);
-  for (const name of ["generate", "inspect", "head", "stats", "filter", "memory", "bench", "batches"]) {
+  for (
+    const name of [
+      "generate",
+      "inspect",
+      "head",
+      "stats",
+      "filter",
+      "memory",
+      "bench",
+      "batches",
+      "partition",
+      "pipeline",
+    ]
+  ) {
     assert.match(help.stdout, new RegExp(`^  ${name} `, "m"));
   }
   const version = await runCli(["--version"]);
@@ -13,7 +26,20 @@ Deno.test("outcore --help lists every command and --version prints the version",
 });
 
 Deno.test("every command has --help with its usage", async () => {
-  for (const name of ["generate", "inspect", "head", "stats", "filter", "memory", "bench", "batches"]) {
+  for (
+    const name of [
+      "generate",
+      "inspect",
+      "head",
+      "stats",
+      "filter",
+      "memory",
+      "bench",
+      "batches",
+      "partition",
+      "pipeline",
+    ]
+  ) {
     const { code, stdout } = await runCli([name, "--help"]);
     assert.equal(code, 0);
     assert.match(stdout, new RegExp(`Usage: outcore ${name} `));
@@ -145,4 +171,40 @@ Deno.test("stats, filter, memory, bench and batches run end to end with --json",
     badColumn.stderr,
     /no column "colour" \(available: date, product_id, category, price, quantity, customer_id\)/,
   );
+});
+
+Deno.test("partition, pipeline and bench io/workers/scaling run end to end with --json", async () => {
+  const dir = await tempDir();
+  assert.equal(
+    (await runCli(["generate", "sales", "--rows", "4000", "--csv", `${dir}/s.csv`, "--no-parquet"])).code,
+    0,
+  );
+  const part = JSON.parse(
+    (await runCli(["partition", `${dir}/s.csv`, "--parts", "4", "--out", `${dir}/p`, "--json"])).stdout,
+  );
+  assert.deepEqual(part.parts.map((p: { rows: number }) => p.rows), [1000, 1000, 1000, 1000]);
+  const pipe = JSON.parse((await runCli(["pipeline", `${dir}/p`, "--workers", "2", "--json"])).stdout);
+  assert.deepEqual(Object.keys(pipe.rows[0]), [
+    "category",
+    "price_bin",
+    "revenue_sum",
+    "revenue_mean",
+    "revenue_count",
+    "quantity_sum",
+  ]);
+  for (const key of ["sequential_seconds", "parallel_seconds", "speedup", "workers"]) {
+    assert.ok(key in pipe, key);
+  }
+  const scaling = JSON.parse(
+    (await runCli(["bench", "scaling", `${dir}/p`, "--max-workers", "2", "--plot", `${dir}/s.svg`, "--json"]))
+      .stdout,
+  );
+  for (const key of ["cores", "sequential_seconds", "speedup", "serial_fraction"]) {
+    assert.ok(key in scaling, key);
+  }
+  assert.match(await Deno.readTextFile(`${dir}/s.svg`), /ideal/);
+  assert.equal((await runCli(["bench", "io", `${dir}/p`, "--json"])).code, 0);
+  assert.equal((await runCli(["bench", "workers", `${dir}/p`, "--workers", "2", "--json"])).code, 0);
+  const empty = await runCli(["pipeline", dir + "/none"]);
+  assert.equal(empty.code, 1);
 });

@@ -5,6 +5,8 @@ import { serveTasks } from "../lib/pool.ts";
 import { releaseDeadBuffers } from "../lib/io/memory.ts";
 import { unitStats, type UnitStatsTask } from "../lib/stats.ts";
 import { countUnit, type CountUnitTask, writePart, type WritePartTask } from "../lib/partition.ts";
+import { pipelinePartial } from "../lib/pipeline.ts";
+import { heavyProcess } from "../lib/parallelism.ts";
 
 serveTasks(async (message) => {
   releaseDeadBuffers();
@@ -15,6 +17,10 @@ serveTasks(async (message) => {
       return { value: await countUnit(message as unknown as CountUnitTask) };
     case "write-part":
       return { value: await writePart(message as unknown as WritePartTask) };
+    case "pipeline":
+      return { value: await pipelinePartial(String(message.path)) };
+    case "heavy":
+      return { value: await heavyProcess(String(message.path)) };
   }
   throw new TypeError(`unknown task type ${message.type}`);
 });

@@ -185,19 +185,44 @@ Example:
   },
   {
     name: "bench",
-    summary: "Exercise 0's measurements: row objects vs columnar reads, projection pushdown",
-    usage: "read|projection PATH.parquet [--runs 3] [--columns price,quantity] [--json]",
-    details: `bench read: Method A reads the file into row objects, B columnar into an Arrow Table, C converts
+    summary: "Exercises 0 and 3: read methods, projection, I/O concurrency, workers, scaling",
+    usage: "read|projection PATH.parquet | io|workers|scaling DIR [options] [--json]",
+    details:
+      `bench read PATH: Method A reads the file into row objects, B columnar into an Arrow Table, C converts
 that Table to row objects; median time and memory of each, and the speedups.
-bench projection: all columns vs only --columns (default price,quantity): time, bytes read and held, and
-revenue = Σ price × quantity.
+bench projection PATH: all columns vs only --columns (default price,quantity): time, bytes read and held,
+and revenue = Σ price × quantity.
+bench io DIR: every partition read sequentially vs --concurrency reads in flight (asynchronous I/O).
+bench workers DIR: the lab's heavy_process per partition, sequential vs --workers workers, results compared.
+bench scaling DIR: sequential, then 1, 2, 4 … --max-workers workers; speedup against the ideal line (SVG),
+and Amdahl's serial fraction.
 
 Examples:
   outcore bench read data/processed/sales_warmup.parquet
-  outcore bench projection data/processed/sales_warmup.parquet --columns price,quantity`,
+  outcore bench projection data/processed/sales_warmup.parquet --columns price,quantity
+  outcore bench scaling data/processed/partitions --max-workers 8`,
     options: {
-      runs: { type: "string", value: "N", description: "repetitions (the median is reported)", default: "3" },
+      runs: {
+        type: "string",
+        value: "N",
+        description: "read/projection: repetitions (median reported)",
+        default: "3",
+      },
       columns: { type: "string", value: "A,B", description: "projection: the columns to read" },
+      concurrency: { type: "string", value: "N", description: "io: reads in flight", default: "8" },
+      workers: { type: "string", value: "N", description: "workers: worker count", default: "4" },
+      "max-workers": {
+        type: "string",
+        value: "N",
+        description: "scaling: largest worker count",
+        default: "8",
+      },
+      plot: {
+        type: "string",
+        value: "SVG",
+        description: "scaling: chart path (none: no chart)",
+        default: "results/speedup_workers.svg",
+      },
       json,
     },
     positionals: { min: 2, max: 2 },
@@ -246,5 +271,25 @@ Example:
     },
     positionals: { min: 1, max: 1 },
     load: () => import("../commands/partition.ts"),
+  },
+  {
+    name: "pipeline",
+    summary:
+      "Exercise 4: revenue by category × price bin over partitions, sequential and parallel, merged exactly",
+    usage: "DIR [--workers N] [--json]",
+    details:
+      `Per partition: revenue = price × quantity; price_bin by right-closed intervals (0,50] low, (50,200] mid,
+(200,500] high, (500,1000] premium; by category × price_bin: revenue sum, mean and count, quantity sum.
+Partitions are summarised in workers and merged exactly (means from merged sums and counts).
+
+Example:
+  outcore partition data/raw/sales_large.csv --parts 16 --out data/processed/partitions
+  outcore pipeline data/processed/partitions --workers 2`,
+    options: {
+      workers: { type: "string", value: "N", description: "parallel workers (default: number of cores)" },
+      json,
+    },
+    positionals: { min: 1, max: 1 },
+    load: () => import("../commands/pipeline.ts"),
   },
 ];

@@ -1,8 +1,11 @@
 /** CLI wrapper for `outcore bench read|projection PATH` (Exercise 0's measurements). */
-import { intOption, listOption, type ParsedArgs } from "../cli/args.ts";
+import { intOption, listOption, type ParsedArgs, stringOption } from "../cli/args.ts";
 import { formatBytes, formatCount, formatTable } from "../cli/format.ts";
 import { projectionBenchmark, readBenchmark } from "../arrow_practice.ts";
 import { UsageError } from "../errors.ts";
+import { ioBenchmark, type ScalingBenchmark, scalingBenchmark, workersBenchmark } from "../parallelism.ts";
+import { writeTextAtomically } from "../io/atomic.ts";
+import { lineChart } from "../plot/svg.ts";
 
 export async function run(args: ParsedArgs): Promise<void> {
   const [kind, path] = args.positionals;
@@ -73,5 +76,105 @@ export async function run(args: ParsedArgs): Promise<void> {
     if (result.revenue !== null) console.log(`revenue = Σ price × quantity = ${result.revenue}`);
     return;
   }
-  throw new UsageError(`unknown benchmark "${kind}": use read or projection`, "bench");
+  if (kind === "io") {
+    const result = await ioBenchmark(path, {
+      concurrency: intOption(args, "concurrency", 8, { min: 1, max: 256 }),
+    });
+    if (args.values.json) {
+      console.log(JSON.stringify(result, null, 2));
+      return;
+    }
+    console.log(`${path}: ${result.files} partitions, ${formatCount(result.rows)} rows read in full`);
+    console.log(formatTable(["reads", "time"], [
+      ["sequential", `${result.sequential_seconds.toFixed(3)} s`],
+      [`concurrent (${result.concurrency} in flight)`, `${result.concurrent_seconds.toFixed(3)} s`],
+    ]));
+    console.log(
+      `speedup ${
+        result.speedup.toFixed(2)
+      }× — asynchronous reads overlap only the waiting on I/O; decoding still runs on one thread`,
+    );
+    return;
+  }
+  if (kind === "workers") {
+    const result = await workersBenchmark(path, {
+      workers: intOption(args, "workers", 4, { min: 1, max: 64 }),
+    });
+    if (args.values.json) {
+      console.log(JSON.stringify(result, null, 2));
+      return;
+    }
+    console.log(
+      `${path}: heavy_process (score = √price × log1p(quantity), by category) over ${result.files} partitions`,
+    );
+    console.log(formatTable(["run", "time"], [
+      ["sequential (main thread)", `${result.sequential_seconds.toFixed(3)} s`],
+      [`${result.workers} workers`, `${result.parallel_seconds.toFixed(3)} s`],
+    ]));
+    console.log(
+      `speedup ${result.speedup.toFixed(2)}×, results ${result.identical ? "identical" : "DIFFERENT"}`,
+    );
+    console.log(formatTable(
+      ["category", "mean score", "sum", "count"],
+      Object.entries(result.by_category).map(([name, e]) => [name, e.mean, e.sum, e.count]),
+    ));
+    if (!result.identical) throw new Error("sequential and parallel heavy_process results differ");
+    return;
+  }
+  if (kind === "scaling") {
+    const maxWorkers = intOption(args, "max-workers", 8, { min: 1, max: 64 });
+    const plot = stringOption(args, "plot", "results/speedup_workers.svg");
+    const result = await scalingBenchmark(path, { maxWorkers });
+    if (plot !== "none") await writeTextAtomically(plot, scalingChart(result));
+    if (args.values.json) {
+      console.log(JSON.stringify({ ...result, plot: plot === "none" ? null : plot }, null, 2));
+      return;
+    }
+    console.log(
+      `${path}: heavy_process over ${result.files} partitions on ${result.cores} cores; sequential ${
+        result.sequential_seconds.toFixed(3)
+      } s`,
+    );
+    console.log(formatTable(
+      ["workers", "time", "speedup", "ideal"],
+      Object.keys(result.seconds).map((
+        w,
+      ) => [Number(w), `${result.seconds[w].toFixed(3)} s`, Number(result.speedup[w].toFixed(2)), Number(w)]),
+    ));
+    console.log(
+      `serial fraction (Amdahl, from 2..${result.cores} workers): ${
+        result.serial_fraction === null ? "n/a" : result.serial_fraction.toFixed(3)
+      }`,
+    );
+    console.log(result.explanation);
+    if (plot !== "none") console.log(`chart: ${plot}`);
+    return;
+  }
+  throw new UsageError(`unknown benchmark "${kind}": use read, projection, io, workers or scaling`, "bench");
+}
+
+/** The speedup chart: measured speedup by worker count, the ideal line, and the core count. */
+export function scalingChart(result: ScalingBenchmark): string {
+  const counts = Object.keys(result.speedup).map(Number);
+  const max = Math.max(...counts);
+  return lineChart({
+    title: "Speedup of heavy_process by number of workers",
+    subtitle:
+      `${result.files} partitions, ${result.cores} cores, sequential ${
+        result.sequential_seconds.toFixed(2)
+      } s` +
+      (result.serial_fraction === null ? "" : `, serial fraction ${result.serial_fraction.toFixed(2)}`),
+    xLabel: "workers",
+    yLabel: "speedup (× sequential)",
+    series: [
+      { name: "measured speedup", points: counts.map((w) => [w, result.speedup[w]] as const) },
+      { name: "ideal (linear)", points: [[1, 1], [max, max]], dashed: true, color: "#7f7f7f" },
+      {
+        name: `cores available (${result.cores})`,
+        points: [[1, result.cores], [max, result.cores]],
+        dashed: true,
+        color: "#2ca02c",
+      },
+    ],
+  });
 }

@@ -1,0 +1,33 @@
+/** CLI wrapper for `outcore pipeline DIR` (Exercise 4). */
+import { intOption, type ParsedArgs } from "../cli/args.ts";
+import { formatSeconds, formatTable } from "../cli/format.ts";
+import { runPipeline } from "../pipeline.ts";
+
+export async function run(args: ParsedArgs): Promise<void> {
+  const workers = intOption(args, "workers", navigator.hardwareConcurrency || 1, { min: 1, max: 64 });
+  const result = await runPipeline(args.positionals[0], { workers });
+  if (args.values.json) {
+    console.log(JSON.stringify(result, null, 2));
+  } else {
+    console.log(`${result.dir}: ${result.partitions} partitions; revenue by category × price bin`);
+    console.log(formatTable(
+      ["category", "price_bin", "revenue_sum", "revenue_mean", "revenue_count", "quantity_sum"],
+      result.rows.map((
+        r,
+      ) => [
+        r.category,
+        r.price_bin,
+        Number(r.revenue_sum.toFixed(2)),
+        Number(r.revenue_mean.toFixed(4)),
+        r.revenue_count,
+        r.quantity_sum,
+      ]),
+    ));
+    console.log(
+      `sequential ${formatSeconds(result.sequential_seconds)}, ${result.workers} workers ${
+        formatSeconds(result.parallel_seconds)
+      }: speedup ${result.speedup.toFixed(2)}×; results ${result.identical ? "identical" : "DIFFERENT"}`,
+    );
+  }
+  if (!result.identical) throw new Error("sequential and parallel pipeline results differ");
+}

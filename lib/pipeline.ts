@@ -1,0 +1,211 @@
+/**
+ * Exercise 4, the pipeline: per partition, revenue = price × quantity and a price bin by right-closed
+ * intervals as `pd.cut(bins=[0, 50, 200, 500, 1000])` — (0,50] low, (50,200] mid, (200,500] high,
+ * (500,1000] premium, and a price outside every bin belongs to none — then, by category × price_bin, the
+ * revenue sum, mean and count and the quantity sum. Partitions are summarised independently (in workers)
+ * and merged exactly: sums and counts add (compensated), and a mean is always merged sum ÷ merged count,
+ * never a mean of means. Sequential and parallel runs merge the same partials in the same order, so they
+ * agree to the bit.
+ */
+import type { RecordBatch } from "apache-arrow";
+import { columnValidity, columnValues, float64Values } from "./batch.ts";
+import { UsageError } from "./errors.ts";
+import { fileByteSource, listFiles } from "./io/file.ts";
+import { releaseDeadBuffers } from "./io/memory.ts";
+import { ParquetReader } from "./parquet/read.ts";
+import { WorkerPool } from "./pool.ts";
+
+export const PRICE_BINS = [0, 50, 200, 500, 1000] as const;
+export const BIN_LABELS = ["low", "mid", "high", "premium"] as const;
+
+/** The bin index of a price (right-closed intervals), or -1 outside (0, 1000] and for NaN. */
+export function priceBin(price: number): number {
+  if (!(price > 0) || price > 1000) return -1;
+  if (price <= 50) return 0;
+  if (price <= 200) return 1;
+  if (price <= 500) return 2;
+  return 3;
+}
+
+/** One group's partial sums; revenue is a compensated (Neumaier) sum. */
+export interface GroupPartial {
+  category: string;
+  bin: number;
+  revenue: number;
+  revenueCompensation: number;
+  count: number;
+  quantity: number;
+}
+
+export interface PipelineRow {
+  category: string;
+  price_bin: string;
+  revenue_sum: number;
+  revenue_mean: number;
+  revenue_count: number;
+  quantity_sum: number;
+}
+
+function add(g: GroupPartial, x: number): void {
+  const t = g.revenue + x;
+  g.revenueCompensation += Math.abs(g.revenue) >= Math.abs(x) ? (g.revenue - t) + x : (x - t) + g.revenue;
+  g.revenue = t;
+}
+
+/** Adds one batch (columns category, price, quantity) to the groups. O(rows), one typed loop. */
+export function addPipelineBatch(groups: Map<string, GroupPartial>, batch: RecordBatch): void {
+  const category = batch.getChild("category");
+  if (!category) throw new UsageError("the pipeline needs a category column");
+  const data = category.data[0];
+  const indices = data.values as Int32Array;
+  const dictionary = (data.dictionary?.toArray() ?? []) as string[];
+  const raw = columnValues(batch, "price");
+  const price = raw instanceof BigInt64Array ? float64Values(batch, "price") : raw;
+  const rawQ = columnValues(batch, "quantity");
+  const quantity = rawQ instanceof BigInt64Array ? float64Values(batch, "quantity") : rawQ;
+  const pv = columnValidity(batch, "price");
+  const qv = columnValidity(batch, "quantity");
+  const cv = data.nullCount ? { bitmap: data.nullBitmap!, offset: data.offset } : null;
+  // Slots per (dictionary entry, bin), resolved to groups after the loop.
+  const bins = BIN_LABELS.length;
+  const sums = new Float64Array(dictionary.length * bins);
+  const comps = new Float64Array(dictionary.length * bins);
+  const counts = new Float64Array(dictionary.length * bins);
+  const quantities = new Float64Array(dictionary.length * bins);
+  const valid = (v: { bitmap: Uint8Array; offset: number } | null, i: number) =>
+    v === null || (v.bitmap[(i + v.offset) >> 3] & (1 << ((i + v.offset) & 7))) !== 0;
+  for (let i = 0; i < batch.numRows; i++) {
+    if (!valid(cv, i) || !valid(pv, i) || !valid(qv, i)) continue;
+    const p = price[i];
+    const bin = priceBin(p);
+    if (bin < 0) continue;
+    const slot = indices[i] * bins + bin;
+    const x = p * quantity[i];
+    const s = sums[slot];
+    const t = s + x;
+    comps[slot] += Math.abs(s) >= Math.abs(x) ? (s - t) + x : (x - t) + s;
+    sums[slot] = t;
+    counts[slot]++;
+    quantities[slot] += quantity[i];
+  }
+  for (let slot = 0; slot < sums.length; slot++) {
+    if (counts[slot] === 0) continue;
+    const name = dictionary[Math.floor(slot / bins)];
+    const bin = slot % bins;
+    const key = `${name}\u0000${bin}`;
+    let g = groups.get(key);
+    if (!g) {
+      groups.set(key, g = { category: name, bin, revenue: 0, revenueCompensation: 0, count: 0, quantity: 0 });
+    }
+    add(g, sums[slot]);
+    add(g, comps[slot]);
+    g.count += counts[slot];
+    g.quantity += quantities[slot];
+  }
+}
+
+/** The partial result of one Parquet file (run in a worker or the main thread). Memory: one row group. */
+export async function pipelinePartial(path: string): Promise<GroupPartial[]> {
+  const source = await fileByteSource(path);
+  try {
+    const reader = await ParquetReader.open(source, { file: path });
+    const groups = new Map<string, GroupPartial>();
+    for await (const batch of reader.batches({ columns: ["category", "price", "quantity"] })) {
+      addPipelineBatch(groups, batch);
+      releaseDeadBuffers();
+    }
+    return [...groups.values()];
+  } finally {
+    source.close();
+  }
+}
+
+/** Merges partials in the given order into the final table, sorted by category then bin. */
+export function mergePipeline(partials: readonly GroupPartial[][]): PipelineRow[] {
+  const groups = new Map<string, GroupPartial>();
+  for (const partial of partials) {
+    for (const p of partial) {
+      const key = `${p.category}\u0000${p.bin}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, g = { ...p, revenue: 0, revenueCompensation: 0, count: 0, quantity: 0 });
+      add(g, p.revenue);
+      add(g, p.revenueCompensation);
+      g.count += p.count;
+      g.quantity += p.quantity;
+    }
+  }
+  return [...groups.values()]
+    .sort((a, b) => (a.category < b.category ? -1 : a.category > b.category ? 1 : a.bin - b.bin))
+    .map((g) => {
+      const revenue = g.revenue + g.revenueCompensation;
+      return {
+        category: g.category,
+        price_bin: BIN_LABELS[g.bin],
+        revenue_sum: revenue,
+        revenue_mean: revenue / g.count,
+        revenue_count: g.count,
+        quantity_sum: g.quantity,
+      };
+    });
+}
+
+export interface PipelineResult {
+  dir: string;
+  partitions: number;
+  rows: PipelineRow[];
+  sequential_seconds: number;
+  parallel_seconds: number;
+  speedup: number;
+  workers: number;
+  /** Sequential and parallel tables are identical. */
+  identical: boolean;
+}
+
+/** The Parquet files of a partition folder (part_000.parquet …), sorted. */
+export async function partitionFiles(dir: string): Promise<string[]> {
+  const files = await listFiles(dir, ".parquet");
+  if (files.length === 0) {
+    throw new UsageError(`${dir}: no .parquet files (make them with: outcore partition PATH --out ${dir})`);
+  }
+  return files;
+}
+
+/** Runs the pipeline over every file of `dir`, sequentially in the main thread and on `workers` workers. */
+export async function runPipeline(
+  dir: string,
+  options: { workers?: number; skipSequential?: boolean } = {},
+): Promise<PipelineResult> {
+  const { workers = navigator.hardwareConcurrency || 1 } = options;
+  const files = await partitionFiles(dir);
+  let sequentialRows: PipelineRow[] | null = null;
+  let sequentialSeconds = NaN;
+  if (!options.skipSequential) {
+    const t = performance.now();
+    const partials: GroupPartial[][] = [];
+    for (const f of files) partials.push(await pipelinePartial(f));
+    sequentialRows = mergePipeline(partials);
+    sequentialSeconds = (performance.now() - t) / 1000;
+  }
+  const t = performance.now();
+  const pool = new WorkerPool(new URL("../workers/scan.ts", import.meta.url), workers);
+  let parallelRows: PipelineRow[];
+  try {
+    const partials = await Promise.all(
+      files.map((path) => pool.run<GroupPartial[]>(`pipeline of ${path}`, { type: "pipeline", path })),
+    );
+    parallelRows = mergePipeline(partials);
+  } finally {
+    pool.close();
+  }
+  const parallelSeconds = (performance.now() - t) / 1000;
+  return {
+    dir,
+    partitions: files.length,
+    rows: parallelRows,
+    sequential_seconds: sequentialSeconds,
+    parallel_seconds: parallelSeconds,
+    speedup: sequentialSeconds / parallelSeconds,
+    workers,
+    identical: sequentialRows === null || JSON.stringify(sequentialRows) === JSON.stringify(parallelRows),
+  };
+}
