@@ -22,11 +22,13 @@ export function batchBytes(batch: RecordBatch): number {
   return bytes;
 }
 
-/** JS heap plus ArrayBuffer memory, after a full GC when one can be forced (for before/after deltas). */
-function settledMemory(): number {
+/**
+ * JS heap in use after a full GC when one can be forced, for before/after deltas of row objects (which live
+ * in the heap). ArrayBuffer memory is left out: its release lags the GC, so it would blur the delta.
+ */
+function settledHeap(): number {
   releaseDeadBuffers(0);
-  const m = Deno.memoryUsage();
-  return m.heapUsed + m.external;
+  return Deno.memoryUsage().heapUsed;
 }
 
 function median(xs: number[]): number {
@@ -83,7 +85,7 @@ export async function readBenchmark(path: string, options: { runs?: number } = {
     let rowsA = 0, rowsB = 0, rowsC = 0;
     for (let run = 0; run < runs; run++) {
       // A: row objects straight from the file.
-      let before = settledMemory();
+      let before = settledHeap();
       let t = performance.now();
       let objects: Record<string, unknown>[] | null = await parquetReadObjects({
         file,
@@ -91,7 +93,7 @@ export async function readBenchmark(path: string, options: { runs?: number } = {
         compressors,
       });
       times.A.push((performance.now() - t) / 1000);
-      memory.A = Math.max(memory.A, settledMemory() - before);
+      memory.A = Math.max(memory.A, settledHeap() - before);
       rowsA = objects.length;
       objects = null;
       // B: columnar, into an Arrow Table.
@@ -103,11 +105,11 @@ export async function readBenchmark(path: string, options: { runs?: number } = {
       rowsB = table.numRows;
       memory.B = batches.reduce((s, b) => s + batchBytes(b), 0);
       // C: the Arrow Table into row objects.
-      before = settledMemory();
+      before = settledHeap();
       t = performance.now();
       let rows: Record<string, unknown>[] | null = tableToObjects(batches, names);
       times.C.push((performance.now() - t) / 1000);
-      memory.C = Math.max(memory.C, settledMemory() - before);
+      memory.C = Math.max(memory.C, settledHeap() - before);
       rowsC = rows.length;
       rows = null;
     }

@@ -10,6 +10,7 @@ import { releaseDeadBuffers } from "./io/memory.ts";
 import { ParquetReader } from "./parquet/read.ts";
 import { partitionFiles } from "./pipeline.ts";
 import { WorkerPool } from "./pool.ts";
+import { lineChart } from "./plot/svg.ts";
 
 const WORKER_URL = new URL("../workers/scan.ts", import.meta.url);
 
@@ -291,4 +292,30 @@ export async function scalingBenchmark(
     serial_fraction: f,
     explanation,
   };
+}
+
+/** The speedup chart: measured speedup by worker count, the ideal line, and the core count. */
+export function scalingChart(result: ScalingBenchmark): string {
+  const counts = Object.keys(result.speedup).map(Number);
+  const max = Math.max(...counts);
+  return lineChart({
+    title: "Speedup of heavy_process by number of workers",
+    subtitle:
+      `${result.files} partitions, ${result.cores} cores, sequential ${
+        result.sequential_seconds.toFixed(2)
+      } s` +
+      (result.serial_fraction === null ? "" : `, serial fraction ${result.serial_fraction.toFixed(2)}`),
+    xLabel: "workers",
+    yLabel: "speedup (× sequential)",
+    series: [
+      { name: "measured speedup", points: counts.map((w) => [w, result.speedup[w]] as const) },
+      { name: "ideal (linear)", points: [[1, 1], [max, max]], dashed: true, color: "#7f7f7f" },
+      {
+        name: `cores available (${result.cores})`,
+        points: [[1, result.cores], [max, result.cores]],
+        dashed: true,
+        color: "#2ca02c",
+      },
+    ],
+  });
 }

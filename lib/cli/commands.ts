@@ -25,6 +25,37 @@ const chunkSize: OptionSpec = {
 
 export const COMMANDS: CommandSpec[] = [
   {
+    name: "lab",
+    summary: "run the whole lab: generate the data, Exercises 0–4, metrics JSON, charts and an HTML report",
+    usage: "[--small] [--exercise N …] [--data data] [--results results] [--workers N] [--json]",
+    details:
+      `Generates the data unless data/ already holds it at the requested sizes and seed (5,000,000 warmup rows
+and 20,000,000 sales rows, or 200,000 and 1,000,000 with --small), then runs each exercise in order and writes
+results/lab06_metrics.json, results/memoria_chunking.svg, results/speedup_workers.svg and results/report.html.
+
+Examples:
+  outcore lab --small
+  outcore lab --exercise 0 --exercise 2`,
+    options: {
+      small: { type: "boolean", description: "small data: everything in well under a minute" },
+      exercise: {
+        type: "string",
+        multiple: true,
+        value: "N",
+        description: "run only these exercises (0–4; repeatable)",
+      },
+      data: { type: "string", value: "DIR", description: "data folder", default: "data" },
+      results: { type: "string", value: "DIR", description: "results folder", default: "results" },
+      workers: { type: "string", value: "N", description: "parallel workers (default: number of cores)" },
+      seed: { type: "string", value: "N", description: "random seed for the data", default: "42" },
+      "warmup-rows": { type: "string", value: "N", description: "warmup table size (overrides the default)" },
+      "sales-rows": { type: "string", value: "N", description: "sales table size (overrides the default)" },
+      json,
+    },
+    positionals: { min: 0, max: 0 },
+    load: () => import("../commands/lab.ts"),
+  },
+  {
     name: "generate",
     summary: "write the lab's synthetic data: the warmup Parquet file or the sales CSV + Hive dataset",
     usage: "warmup|sales [options]",

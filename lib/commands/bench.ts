@@ -3,9 +3,8 @@ import { intOption, listOption, type ParsedArgs, stringOption } from "../cli/arg
 import { formatBytes, formatCount, formatTable } from "../cli/format.ts";
 import { projectionBenchmark, readBenchmark } from "../arrow_practice.ts";
 import { UsageError } from "../errors.ts";
-import { ioBenchmark, type ScalingBenchmark, scalingBenchmark, workersBenchmark } from "../parallelism.ts";
+import { ioBenchmark, scalingBenchmark, scalingChart, workersBenchmark } from "../parallelism.ts";
 import { writeTextAtomically } from "../io/atomic.ts";
-import { lineChart } from "../plot/svg.ts";
 
 export async function run(args: ParsedArgs): Promise<void> {
   const [kind, path] = args.positionals;
@@ -151,30 +150,4 @@ export async function run(args: ParsedArgs): Promise<void> {
     return;
   }
   throw new UsageError(`unknown benchmark "${kind}": use read, projection, io, workers or scaling`, "bench");
-}
-
-/** The speedup chart: measured speedup by worker count, the ideal line, and the core count. */
-export function scalingChart(result: ScalingBenchmark): string {
-  const counts = Object.keys(result.speedup).map(Number);
-  const max = Math.max(...counts);
-  return lineChart({
-    title: "Speedup of heavy_process by number of workers",
-    subtitle:
-      `${result.files} partitions, ${result.cores} cores, sequential ${
-        result.sequential_seconds.toFixed(2)
-      } s` +
-      (result.serial_fraction === null ? "" : `, serial fraction ${result.serial_fraction.toFixed(2)}`),
-    xLabel: "workers",
-    yLabel: "speedup (× sequential)",
-    series: [
-      { name: "measured speedup", points: counts.map((w) => [w, result.speedup[w]] as const) },
-      { name: "ideal (linear)", points: [[1, 1], [max, max]], dashed: true, color: "#7f7f7f" },
-      {
-        name: `cores available (${result.cores})`,
-        points: [[1, result.cores], [max, result.cores]],
-        dashed: true,
-        color: "#2ca02c",
-      },
-    ],
-  });
 }
