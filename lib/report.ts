@@ -13,12 +13,12 @@ function esc(value: unknown): string {
   );
 }
 
+/** A number with thousands separators and at most `digits` decimals. */
 function num(value: unknown, digits = 3): string {
   if (typeof value !== "number" || !Number.isFinite(value)) {
     return value === null || value === undefined ? "–" : esc(value);
   }
-  if (Number.isInteger(value)) return value.toLocaleString("en-US");
-  return Number(value.toPrecision(digits + 3)).toLocaleString("en-US", { maximumFractionDigits: digits + 3 });
+  return value.toLocaleString("en-US", { maximumFractionDigits: digits });
 }
 
 function secs(value: unknown): string {
@@ -91,8 +91,8 @@ ${
     ])
   }
 <p>Revenue Σ price × quantity from the projected read: <strong>${
-    num(p.revenue, 6)
-  }</strong>; from the batches: ${num(it.revenue, 6)}.
+    num(p.revenue, 2)
+  }</strong>; from the batches: ${num(it.revenue, 2)}.
 The file has ${it.row_groups} row groups (${
     it.rows_per_row_group.map((r: number) => num(r)).join(", ")
   } rows).</p>
@@ -328,7 +328,8 @@ export function renderReport(doc: Json, charts: { memory?: string; speedup?: str
   h1 { font-size: 1.6rem; margin-bottom: 0.2rem; } h2 { margin-top: 2.2rem; border-bottom: 1px solid #ddd; }
   table { border-collapse: collapse; margin: 0.8rem 0; font-size: 0.92rem; }
   th, td { border: 1px solid #ddd; padding: 0.25rem 0.6rem; text-align: left; vertical-align: top; }
-  th { background: #f5f5f5; } td:not(:first-child) { font-variant-numeric: tabular-nums; }
+  th { background: #f5f5f5; } td:not(:first-child) { font-variant-numeric: tabular-nums; white-space: nowrap; }
+  td:last-child { white-space: normal; }
   figure { margin: 1rem 0; } figure svg { max-width: 100%; height: auto; border: 1px solid #eee; }
   code { background: #f5f5f5; padding: 0 0.2rem; } .note { color: #666; } li { margin-bottom: 0.7rem; }
 </style>

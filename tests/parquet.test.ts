@@ -158,11 +158,23 @@ Deno.test("ParquetReader names the file when it is not Parquet or is truncated",
   await assert.rejects(
     openSource(`${dir}/fake.parquet`),
     (err: unknown) =>
-      err instanceof DataError && err.message.startsWith(`${dir}/fake.parquet: not a readable Parquet file`),
+      err instanceof DataError &&
+      err.message.startsWith(`${dir}/fake.parquet: is not a Parquet file, or is truncated`),
   );
   const bytes = await Deno.readFile("fixtures/duckdb_snappy.parquet");
   await Deno.writeFile(`${dir}/cut.parquet`, bytes.subarray(0, bytes.length - 100));
-  await assert.rejects(openSource(`${dir}/cut.parquet`), /cut\.parquet: not a readable Parquet file/);
+  await assert.rejects(
+    openSource(`${dir}/cut.parquet`),
+    /cut\.parquet: is not a Parquet file, or is truncated/,
+  );
+  // A valid tail with a damaged footer: the footer's own error, still naming the file.
+  const damaged = bytes.slice();
+  damaged.fill(0xff, bytes.length - 300, bytes.length - 8);
+  await Deno.writeFile(`${dir}/damaged.parquet`, damaged);
+  await assert.rejects(
+    openSource(`${dir}/damaged.parquet`),
+    /damaged\.parquet: has a corrupt footer|damaged\.parquet/,
+  );
 });
 
 Deno.test("ParquetReader joins a column's pages into one array, typed or nullable", async () => {

@@ -7,6 +7,7 @@ import { unitStats, type UnitStatsTask } from "../lib/stats.ts";
 import { countUnit, type CountUnitTask, writePart, type WritePartTask } from "../lib/partition.ts";
 import { pipelinePartial } from "../lib/pipeline.ts";
 import { heavyProcess } from "../lib/parallelism.ts";
+import { readBenchmark } from "../lib/arrow_practice.ts";
 
 serveTasks(async (message) => {
   releaseDeadBuffers();
@@ -21,6 +22,8 @@ serveTasks(async (message) => {
       return { value: await pipelinePartial(String(message.path)) };
     case "heavy":
       return { value: await heavyProcess(String(message.path)) };
+    case "read-benchmark":
+      return { value: await readBenchmark(String(message.path), { runs: Number(message.runs) }) };
   }
   throw new TypeError(`unknown task type ${message.type}`);
 });

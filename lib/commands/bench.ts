@@ -1,7 +1,7 @@
 /** CLI wrapper for `outcore bench read|projection PATH` (Exercise 0's measurements). */
 import { intOption, listOption, type ParsedArgs, stringOption } from "../cli/args.ts";
 import { formatBytes, formatCount, formatTable } from "../cli/format.ts";
-import { projectionBenchmark, readBenchmark } from "../arrow_practice.ts";
+import { projectionBenchmark, readBenchmarkInWorker } from "../arrow_practice.ts";
 import { UsageError } from "../errors.ts";
 import { ioBenchmark, scalingBenchmark, scalingChart, workersBenchmark } from "../parallelism.ts";
 import { writeTextAtomically } from "../io/atomic.ts";
@@ -11,7 +11,7 @@ export async function run(args: ParsedArgs): Promise<void> {
   if (path === undefined) throw new UsageError(`missing PATH after "bench ${kind}"`, "bench");
   const runs = intOption(args, "runs", 3, { min: 1, max: 100 });
   if (kind === "read") {
-    const result = await readBenchmark(path, { runs });
+    const result = await readBenchmarkInWorker(path, { runs });
     if (args.values.json) {
       console.log(JSON.stringify(result, null, 2));
       return;

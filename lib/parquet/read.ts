@@ -40,6 +40,9 @@ const parsers = {
   dateFromDays: (days: number) => BigInt(days) * 86_400_000n,
 };
 
+/** Codecs hyparquet (snappy) and hyparquet-compressors (the rest) decompress. */
+export const READABLE_CODECS = ["UNCOMPRESSED", "SNAPPY", "GZIP", "BROTLI", "ZSTD", "LZ4", "LZ4_RAW"];
+
 export interface ParquetBatchOptions {
   /** Columns to read, in output order (projection pushdown: other columns' bytes are never fetched). */
   columns?: readonly string[];
@@ -117,12 +120,47 @@ export class ParquetReader {
         `not a Parquet file (${source.byteLength} bytes, too short for a footer)`,
       );
     }
+    const tail = new Uint8Array(await source.slice(source.byteLength - 4, source.byteLength));
+    const magic = String.fromCharCode(...tail);
+    if (magic === "PARE") {
+      throw new DataError(
+        { file },
+        "is an encrypted Parquet file (encrypted footer), which outcore cannot read",
+      );
+    }
+    if (magic !== "PAR1") {
+      throw new DataError(
+        { file },
+        "is not a Parquet file, or is truncated (it does not end with the PAR1 magic bytes)",
+      );
+    }
     let metadata: FileMetaData;
     try {
       metadata = await parquetMetadataAsync(source);
     } catch (err) {
       const detail = err instanceof Error ? err.message : String(err);
-      throw new DataError({ file }, `not a readable Parquet file (${detail.replace(/^parquet /, "")})`);
+      throw new DataError({ file }, `has a corrupt footer (${detail.replace(/^parquet /, "")})`);
+    }
+    for (const [g, group] of metadata.row_groups.entries()) {
+      for (const chunk of group.columns) {
+        const name = chunk.meta_data?.path_in_schema.join(".") ?? "?";
+        if (chunk.crypto_metadata || chunk.encrypted_column_metadata) {
+          throw new DataError({ file, rowGroup: g, column: name }, "is encrypted, which outcore cannot read");
+        }
+        if (chunk.file_path) {
+          throw new DataError(
+            { file, rowGroup: g, column: name },
+            `is stored in another file (${chunk.file_path}), which outcore cannot read`,
+          );
+        }
+        const codec = chunk.meta_data?.codec;
+        if (codec && !READABLE_CODECS.includes(codec)) {
+          throw new DataError(
+            { file, rowGroup: g, column: name },
+            `uses the ${codec} codec, which outcore cannot read (it reads ${READABLE_CODECS.join(", ")})`,
+          );
+        }
+      }
     }
     return new ParquetReader(file, source, metadata);
   }
