@@ -332,3 +332,79 @@ export function selectRows(batch: RecordBatch, rows: Int32Array | Uint32Array): 
 export function constantStringData(value: string, rows: number, type?: DataType): Data {
   return dictionaryData(new Int32Array(rows), [value], undefined, undefined, type);
 }
+
+/**
+ * One batch holding the rows of `batches` (same columns) in order, copied; string dictionaries are merged.
+ * O(total rows) memory.
+ */
+export function concatBatches(batches: readonly RecordBatch[]): RecordBatch {
+  if (batches.length === 1) return batches[0];
+  const names = batches[0].schema.fields.map((f) => f.name);
+  const total = batches.reduce((s, b) => s + b.numRows, 0);
+  const columns: Column[] = names.map((name) => {
+    const first = columnData(batches[0], name);
+    const kind = kindOf(first.type);
+    let nulls: Uint8Array | undefined;
+    let nullCount = 0;
+    let at = 0;
+    const markNulls = (data: Data, n: number) => {
+      if (!data.nullCount) return;
+      nulls ??= allValid(total);
+      for (let i = 0; i < n; i++) {
+        const j = i + data.offset;
+        if ((data.nullBitmap![j >> 3] & (1 << (j & 7))) === 0) {
+          setNull(nulls, at + i);
+          nullCount++;
+        }
+      }
+    };
+    if (kind === "bool") {
+      const bits = new Uint8Array((total + 7) >> 3);
+      for (const b of batches) {
+        const vector = b.getChild(name)!;
+        markNulls(columnData(b, name), b.numRows);
+        for (let i = 0; i < b.numRows; i++) if (vector.get(i)) bits[(at + i) >> 3] |= 1 << ((at + i) & 7);
+        at += b.numRows;
+      }
+      return { name, data: boolData(bits, total, nulls, nullCount) };
+    }
+    if (kind === "string") {
+      const merged = new Map<string, number>();
+      const indices = new Int32Array(total);
+      for (const b of batches) {
+        const data = columnData(b, name);
+        const remap = (data.dictionary!.toArray() as string[]).map((s) => {
+          let k = merged.get(s);
+          if (k === undefined) merged.set(s, k = merged.size);
+          return k;
+        });
+        const source = data.values as Int32Array;
+        for (let i = 0; i < b.numRows; i++) indices[at + i] = remap[source[i]] ?? 0;
+        markNulls(data, b.numRows);
+        at += b.numRows;
+      }
+      return { name, data: dictionaryData(indices, [...merged.keys()], nulls, nullCount, first.type) };
+    }
+    const values = first.values as Float64Array | Int32Array | BigInt64Array;
+    // deno-lint-ignore no-explicit-any
+    const out = new (values.constructor as any)(total) as typeof values;
+    for (const b of batches) {
+      const data = columnData(b, name);
+      out.set(data.values as never, at);
+      markNulls(data, b.numRows);
+      at += b.numRows;
+    }
+    const make = {
+      float64: float64Data,
+      int32: int32Data,
+      int64: int64Data,
+      timestamp: timestampData,
+    }[kind] as (
+      v: typeof values,
+      n?: Uint8Array,
+      c?: number,
+    ) => Data;
+    return { name, data: make(out, nulls, nullCount) };
+  });
+  return makeBatch(columns);
+}

@@ -4,11 +4,27 @@
  * Parquet, Hive dataset).
  */
 import type { RecordBatch } from "apache-arrow";
-import { columnValidity, columnValues, float64Values, kindOf, selectRows } from "./batch.ts";
+import { Field, Schema } from "apache-arrow";
+import {
+  arrowType,
+  columnValidity,
+  columnValues,
+  concatBatches,
+  float64Values,
+  kindOf,
+  selectRows,
+} from "./batch.ts";
+import { CsvEncoder } from "./csv/write.ts";
+import { AtomicOutput, FileWriter } from "./io/atomic.ts";
+import { releaseDeadBuffers, rssBytes } from "./io/memory.ts";
+import { openSource, type Source, type SourceOptions } from "./io/source.ts";
+import { splitsAreSafe } from "./io/split.ts";
+import { describeUnit, planUnits, type Unit, unitBatches } from "./parallel.ts";
+import type { FieldSpec } from "./partition.ts";
+import { type EncodedRowGroup, encodeRowGroup, ParquetFileWriter } from "./parquet/write.ts";
+import { WorkerPool } from "./pool.ts";
 import { RowFilter } from "./filter.ts";
-import { rssBytes } from "./io/memory.ts";
 import { openSink } from "./io/sink.ts";
-import type { Source } from "./io/source.ts";
 import { type ColumnSummary, OnlineStats } from "./online_stats.ts";
 import type { Predicate } from "./predicate.ts";
 import { UsageError } from "./errors.ts";
@@ -191,4 +207,190 @@ export async function memoryProfile(
     rows,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+export interface FilterUnitTask {
+  type: "filter-unit";
+  unit: Unit;
+  where: Predicate[];
+  fields: FieldSpec[];
+  format: "parquet" | "csv";
+  chunkRows: number;
+}
+
+export interface FilterUnitResult {
+  /** Encoded row groups (Parquet) or CSV text without header, in order. */
+  parts: (EncodedRowGroup | Uint8Array)[];
+  rowsIn: number;
+  rowsOut: number;
+  quotes: number;
+}
+
+/** The Arrow schema for plain field specs (they cross to workers as data). */
+export function schemaOf(fields: readonly FieldSpec[]): Schema {
+  return new Schema(fields.map((f) => new Field(f.name, arrowType(f.kind), f.nullable)));
+}
+
+/**
+ * Filters one unit (run in a worker) and encodes the matches — as Parquet row groups of up to `chunkRows` rows
+ * or as CSV text — so that the costly encoding is shared by the workers too. Memory: one unit's matches.
+ */
+export async function filterUnit(task: FilterUnitTask): Promise<FilterUnitResult> {
+  const schema = schemaOf(task.fields);
+  const columns = task.fields.map((f) => f.name);
+  const filter = new RowFilter(task.where, schema);
+  const counts = { rows: 0, quotes: 0, skipped: 0 };
+  const parts: (EncodedRowGroup | Uint8Array)[] = [];
+  let pending: RecordBatch[] = [];
+  let pendingRows = 0;
+  let rowsOut = 0;
+  const encoder = task.format === "csv" ? new CsvEncoder(schema) : null;
+  const flush = () => {
+    if (pendingRows === 0) return;
+    const batch = concatBatches(pending);
+    parts.push(encoder ? encoder.encode(batch) : encodeRowGroup(batch, schema));
+    pending = [];
+    pendingRows = 0;
+  };
+  for await (
+    const batch of unitBatches(task.unit, { columns, chunkRows: task.chunkRows, where: task.where }, counts)
+  ) {
+    const rows = filter.select(batch);
+    if (rows.length === 0) continue;
+    const kept = rows.length === batch.numRows ? batch : selectRows(batch, rows);
+    pending.push(kept);
+    pendingRows += kept.numRows;
+    rowsOut += kept.numRows;
+    if (pendingRows >= task.chunkRows) flush();
+  }
+  flush();
+  return { parts, rowsIn: counts.rows + counts.skipped, rowsOut, quotes: counts.quotes };
+}
+
+/**
+ * `filterToFile` on `workers` workers: each reads and filters units (CSV ranges, row groups, dataset files)
+ * and encodes its matches; the main thread appends them in unit order. Same output as the sequential filter
+ * up to row-group boundaries. A CSV whose splits fall inside quotes, or any failing CSV unit, is filtered
+ * again sequentially. Memory: a few units' encoded matches.
+ */
+export async function parallelFilter(
+  path: string,
+  options: SourceOptions & {
+    where: readonly Predicate[];
+    out: string;
+    force?: boolean;
+    workers?: number;
+    chunkRows?: number;
+    rangeBytes?: number;
+    onUnit?: (done: number, total: number) => void;
+  },
+): Promise<FilterResult & { workers: number; fallback: string | null }> {
+  const {
+    where,
+    out,
+    force = false,
+    workers = navigator.hardwareConcurrency || 1,
+    chunkRows = 500_000,
+    onUnit,
+  } = options;
+  const started = performance.now();
+  const source = await openSource(path, options);
+  const fields: FieldSpec[] = source.schema.fields.map((f) => ({
+    name: f.name,
+    kind: kindOf(f.type),
+    nullable: f.nullable,
+  }));
+  new RowFilter(where, source.schema); // usage errors before any work
+  const sequential = async (reason: string) => {
+    try {
+      const result = await filterToFile(source, { where, out, force: true, chunkRows });
+      return { ...result, seconds: (performance.now() - started) / 1000, workers: 1, fallback: reason };
+    } finally {
+      source.close();
+    }
+  };
+  if (options.onBadRows === "skip") {
+    return await sequential("--on-bad-rows=skip needs one reader for exact lines");
+  }
+  const format = /\.csv$/i.test(out) ? "csv" : "parquet";
+  const plan = await planUnits(path, { ...options, where });
+  const output = await AtomicOutput.create(out, { force });
+  const pool = new WorkerPool(
+    new URL("../workers/scan.ts", import.meta.url),
+    Math.max(1, Math.min(workers, plan.units.length)),
+  );
+  let rowsIn = 0, rowsOut = 0, rowGroups = 0;
+  const quotes: number[] = [];
+  try {
+    const parquet = format === "parquet"
+      ? await ParquetFileWriter.create(output.tempPath, source.schema)
+      : null;
+    const csv = format === "csv" ? await FileWriter.open(output.tempPath) : null;
+    await csv?.write(new CsvEncoder(source.schema).header());
+    try {
+      const window = Math.max(2, workers * 2);
+      const running: Promise<FilterUnitResult>[] = [];
+      const launch = (i: number) => {
+        const task: FilterUnitTask = {
+          type: "filter-unit",
+          unit: plan.units[i],
+          where: [...where],
+          fields,
+          format,
+          chunkRows,
+        };
+        running[i] = pool.run<FilterUnitResult>(`filter ${describeUnit(plan.units[i], i)}`, { ...task });
+        running[i].catch(() => {});
+      };
+      for (let i = 0; i < Math.min(window, plan.units.length); i++) launch(i);
+      for (let i = 0; i < plan.units.length; i++) {
+        const result = await running[i];
+        delete running[i];
+        if (i + window < plan.units.length) launch(i + window);
+        for (const part of result.parts) {
+          if (part instanceof Uint8Array) await csv!.write(part);
+          else await parquet!.append(part);
+          rowGroups++;
+        }
+        rowsIn += result.rowsIn;
+        rowsOut += result.rowsOut;
+        quotes.push(result.quotes);
+        onUnit?.(i + 1, plan.units.length);
+        releaseDeadBuffers();
+      }
+    } finally {
+      if (parquet) await parquet.close();
+      csv?.close();
+    }
+  } catch (err) {
+    pool.close();
+    await output.abort();
+    if (plan.format !== "csv") {
+      source.close();
+      throw err;
+    }
+    return await sequential(`a parallel reader failed (${err instanceof Error ? err.message : err})`);
+  }
+  pool.close();
+  if (plan.format === "csv" && !splitsAreSafe(quotes)) {
+    await output.abort();
+    return await sequential("a split point fell inside a quoted field (newlines in quotes)");
+  }
+  await output.commit();
+  source.close();
+  return {
+    out,
+    format,
+    rows_in: rowsIn,
+    rows_out: rowsOut,
+    row_groups: rowGroups,
+    files_skipped: plan.format === "dataset" ? (await countDatasetFiles(path)) - plan.units.length : 0,
+    seconds: (performance.now() - started) / 1000,
+    workers: Math.max(1, Math.min(workers, plan.units.length)),
+    fallback: null,
+  };
+}
+
+async function countDatasetFiles(path: string): Promise<number> {
+  return (await planUnits(path)).units.length;
 }

@@ -174,3 +174,10 @@ export async function* unitBatches(
 function csvSchema(unit: CsvUnit): Schema {
   return new Schema(unit.header.map((name) => new Field(name, arrowType(unit.types[name]), true)));
 }
+
+/** A unit for messages: `bytes 0–33554432`, `row group 3`, or the file name. */
+export function describeUnit(unit: Unit, index: number): string {
+  if (unit.kind === "csv") return `${unit.path} bytes ${unit.start}–${unit.end}`;
+  if (unit.rowGroups) return `${unit.path} row group ${unit.rowGroups.join(",")}`;
+  return `${unit.path} (unit ${index})`;
+}

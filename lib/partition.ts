@@ -13,11 +13,10 @@ import { fileByteSource, fileByteStream } from "./io/file.ts";
 import { releaseDeadBuffers } from "./io/memory.ts";
 import { openSource, type SourceOptions } from "./io/source.ts";
 import { splitsAreSafe } from "./io/split.ts";
-import { planUnits, type Unit, unitBatches } from "./parallel.ts";
+import { describeUnit, planUnits, type Unit, unitBatches } from "./parallel.ts";
 import { ParquetReader } from "./parquet/read.ts";
 import { ParquetFileWriter } from "./parquet/write.ts";
 import { WorkerPool } from "./pool.ts";
-import { describeUnit } from "./stats.ts";
 
 /** A column of the output schema, as plain data that crosses to workers. */
 export interface FieldSpec {

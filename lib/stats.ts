@@ -10,7 +10,7 @@ import { openSource, type SourceOptions } from "./io/source.ts";
 import { splitsAreSafe } from "./io/split.ts";
 import { type ColumnSummary, exactStats, OnlineStats, type OnlineStatsState } from "./online_stats.ts";
 import { float64Values } from "./batch.ts";
-import { planUnits, type Unit, unitBatches } from "./parallel.ts";
+import { describeUnit, planUnits, type Unit, unitBatches } from "./parallel.ts";
 import { WorkerPool } from "./pool.ts";
 
 export interface UnitStatsTask {
@@ -125,13 +125,6 @@ export async function parallelStats(
     seconds: (performance.now() - started) / 1000,
     fallback: null,
   };
-}
-
-/** A unit for messages: `bytes 0–33554432`, `row group 3`, or the file name. */
-export function describeUnit(unit: Unit, index: number): string {
-  if (unit.kind === "csv") return `${unit.path} bytes ${unit.start}–${unit.end}`;
-  if (unit.rowGroups) return `${unit.path} row group ${unit.rowGroups.join(",")}`;
-  return `${unit.path} (unit ${index})`;
 }
 
 export interface Validation {

@@ -94,3 +94,40 @@ Deno.test("memoryProfile records RSS once per chunk", async () => {
   assert.deepEqual(profile.rows_per_chunk, [5000, 5000, 5000, 5000, 3456]);
   assert.ok(profile.rss_mb.every((mb) => mb > 10 && mb < 4096));
 });
+
+Deno.test("parallelFilter writes the same rows as the sequential filter, in order, to Parquet and CSV", async () => {
+  const { parallelFilter } = await import("../lib/chunking.ts");
+  const where = [parsePredicate("category = Electronics"), parsePredicate("price > 100")];
+  const sequentialSource = await openSource(`${dir}/s.csv`);
+  await filterToFile(sequentialSource, { where, out: `${dir}/seq.csv` });
+  sequentialSource.close();
+  for (const out of [`${dir}/par.parquet`, `${dir}/par.csv`]) {
+    const result = await parallelFilter(`${dir}/s.csv`, {
+      where,
+      out,
+      workers: 2,
+      rangeBytes: 100_000,
+      chunkRows: 700,
+    });
+    assert.equal(result.fallback, null);
+    assert.equal(result.rows_in, ROWS);
+    const back = await openSource(out);
+    const rows: unknown[] = [];
+    for await (const b of back.batches()) for (const r of b.toArray()) rows.push(r.toJSON());
+    back.close();
+    const expected = await openSource(`${dir}/seq.csv`);
+    const want: unknown[] = [];
+    for await (const b of expected.batches()) for (const r of b.toArray()) want.push(r.toJSON());
+    expected.close();
+    assert.equal(rows.length, result.rows_out);
+    assert.deepEqual(rows, want, out);
+  }
+  // A dataset: files pruned by the partition predicate are never read.
+  const ds = await parallelFilter(`${dir}/ds`, {
+    where: [parsePredicate("category = Home")],
+    out: `${dir}/home.parquet`,
+    workers: 2,
+  });
+  assert.equal(ds.files_skipped, 4);
+  assert.equal(ds.rows_in, ds.rows_out);
+});

@@ -196,3 +196,22 @@ Deno.test("ParquetReader joins a column's pages into one array, typed or nullabl
   }
   source.close();
 });
+
+Deno.test("row groups encoded apart (as in workers) and appended make a valid file", async () => {
+  const { encodeRowGroup } = await import("../lib/parquet/write.ts");
+  const dir = await tempDir();
+  const path = `${dir}/stitched.parquet`;
+  const writer = await ParquetFileWriter.create(path, SCHEMA);
+  await writer.write(sampleBatch(0, 700)); // one written directly, then two encoded elsewhere
+  await writer.append(encodeRowGroup(sampleBatch(700, 300), SCHEMA));
+  await writer.append(encodeRowGroup(sampleBatch(1000, 5), SCHEMA));
+  await writer.close();
+  const source = await fileByteSource(path);
+  const reader = await ParquetReader.open(source, { file: path });
+  assert.deepEqual(reader.rowGroupRanges().map((r) => r.rows), [700, 300, 5]);
+  const expected = [sampleBatch(0, 700), sampleBatch(700, 300), sampleBatch(1000, 5)].flatMap((b) =>
+    b.toArray().map((r) => r.toJSON())
+  );
+  assert.deepEqual(await collectRows(reader.batches()), expected);
+  source.close();
+});

@@ -8,6 +8,7 @@ import { countUnit, type CountUnitTask, writePart, type WritePartTask } from "..
 import { pipelinePartial } from "../lib/pipeline.ts";
 import { heavyProcess } from "../lib/parallelism.ts";
 import { readBenchmark } from "../lib/arrow_practice.ts";
+import { filterUnit, type FilterUnitTask } from "../lib/chunking.ts";
 
 serveTasks(async (message) => {
   releaseDeadBuffers();
@@ -22,6 +23,11 @@ serveTasks(async (message) => {
       return { value: await pipelinePartial(String(message.path)) };
     case "heavy":
       return { value: await heavyProcess(String(message.path)) };
+    case "filter-unit": {
+      const result = await filterUnit(message as unknown as FilterUnitTask);
+      const transfer = result.parts.map((p) => (p instanceof Uint8Array ? p : p.bytes).buffer as ArrayBuffer);
+      return { value: result, transfer };
+    }
     case "read-benchmark":
       return { value: await readBenchmark(String(message.path), { runs: Number(message.runs) }) };
   }

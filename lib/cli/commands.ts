@@ -177,6 +177,11 @@ Examples:
       where: { type: "string", multiple: true, value: "EXPR", description: "a row predicate (repeatable)" },
       out: { type: "string", value: "OUT", description: "output file (.parquet or .csv)" },
       force: { type: "boolean", description: "replace OUT if it exists" },
+      workers: {
+        type: "string",
+        value: "N",
+        description: "parallel workers (default: number of cores; 0: main thread)",
+      },
       "chunk-size": chunkSize,
       ...csvOptions,
       json,

@@ -2,7 +2,7 @@
 import { intOption, type ParsedArgs, stringOption } from "../cli/args.ts";
 import { formatCount, formatSeconds } from "../cli/format.ts";
 import { Progress } from "../cli/progress.ts";
-import { filterToFile } from "../chunking.ts";
+import { filterToFile, parallelFilter } from "../chunking.ts";
 import { UsageError } from "../errors.ts";
 import { openSource } from "../io/source.ts";
 import { parsePredicate } from "../predicate.ts";
@@ -17,22 +17,43 @@ export async function run(args: ParsedArgs): Promise<void> {
   const out = stringOption(args, "out");
   if (!out) throw new UsageError("missing --out PATH (.parquet, or .csv for CSV)", "filter");
   const chunkRows = intOption(args, "chunk-size", 500_000, { min: 1 });
-  const source = await openSource(args.positionals[0], sourceOptions(args));
-  const progress = new Progress("filter", { bytes: source.byteLength, rows: source.rowCount });
+  const workers = intOption(args, "workers", navigator.hardwareConcurrency || 1, { min: 0, max: 64 });
+  const options = sourceOptions(args);
+  const force = args.values.force === true;
+  const progress = new Progress("filter", {});
+  let result;
   try {
-    const result = await filterToFile(source, {
-      where,
-      out,
-      force: args.values.force === true,
-      chunkRows,
-      onChunk: (r, b) => progress.update(r, b),
-    });
+    if (workers === 0) {
+      const source = await openSource(args.positionals[0], options);
+      try {
+        result = {
+          ...await filterToFile(source, { where, out, force, chunkRows, onChunk: (r) => progress.update(r) }),
+          workers: 0,
+          fallback: null,
+        };
+      } finally {
+        source.close();
+      }
+    } else {
+      result = await parallelFilter(args.positionals[0], {
+        ...options,
+        where,
+        out,
+        force,
+        workers,
+        chunkRows,
+        onUnit: (d) => progress.update(d),
+      });
+    }
+  } finally {
     progress.done();
+  }
+  {
     if (args.values.json) {
       console.log(
         JSON.stringify(
           {
-            path: source.path,
+            path: args.positionals[0],
             where: where.map((p) => `${p.column} ${p.op} ${p.value}`),
             ...result,
           },
@@ -51,8 +72,6 @@ export async function run(args: ParsedArgs): Promise<void> {
         formatSeconds(result.seconds)
       }`,
     );
-  } finally {
-    progress.done();
-    source.close();
+    if (result.fallback) console.error(`note: filtered sequentially: ${result.fallback}`);
   }
 }

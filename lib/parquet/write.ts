@@ -5,7 +5,7 @@
  * min/max statistics, REQUIRED columns for schema fields that are not nullable.
  */
 import type { RecordBatch, Schema } from "apache-arrow";
-import type { SchemaElement } from "hyparquet";
+import type { RowGroup, SchemaElement } from "hyparquet";
 import { ByteWriter, ParquetWriter, type Writer } from "hyparquet-writer";
 import SnappyJS from "snappyjs";
 import { columnData, type ColumnKind, kindOf } from "../batch.ts";
@@ -54,7 +54,7 @@ export class ParquetFileWriter {
   #writer: ParquetWriter;
   #footerSchema: SchemaElement[];
 
-  private constructor(path: string, schema: Schema, writer: Writer, codec: WriteCodec) {
+  constructor(path: string, schema: Schema, writer: Writer, codec: WriteCodec) {
     this.path = path;
     this.names = schema.fields.map((f) => f.name);
     this.kinds = schema.fields.map((f) => kindOf(f.type));
@@ -92,13 +92,48 @@ export class ParquetFileWriter {
   async write(batch: RecordBatch): Promise<void> {
     const rows = batch.numRows;
     if (rows === 0) return;
-    const columnData = this.names.map((name, i) => ({
-      name,
-      data: parquetValues(batch, name, this.kinds[i], this.nullable[i]),
-    }));
-    await this.#writer.write({ columnData, rowGroupSize: rows });
+    await this.#writer.write({ columnData: this.#columnData(batch, true), rowGroupSize: rows });
     this.rowCount += rows;
     this.rowGroupCount++;
+  }
+
+  /** Encodes one row group without flushing (for `encodeRowGroup`). */
+  encodeOnly(batch: RecordBatch): void {
+    void this.#writer.write({ columnData: this.#columnData(batch, false), rowGroupSize: batch.numRows });
+  }
+
+  /** The row groups' metadata so far. */
+  get rowGroups(): RowGroup[] {
+    return this.#writer.row_groups;
+  }
+
+  #columnData(batch: RecordBatch, offsetIndex: boolean) {
+    return this.names.map((name, i) => ({
+      name,
+      data: parquetValues(batch, name, this.kinds[i], this.nullable[i]),
+      offsetIndex,
+    }));
+  }
+
+  /**
+   * Appends a row group encoded elsewhere (`encodeRowGroup`, usually in a worker) for the same schema: its
+   * bytes are copied as they are and its offsets moved to where they land in this file.
+   */
+  async append(encoded: EncodedRowGroup): Promise<void> {
+    const writer = this.#writer.writer;
+    const delta = BigInt(writer.offset - encoded.start);
+    for (const chunk of encoded.rowGroup.columns) {
+      chunk.file_offset += delta;
+      const meta = chunk.meta_data!;
+      meta.data_page_offset += delta;
+      if (meta.dictionary_page_offset !== undefined) meta.dictionary_page_offset += delta;
+    }
+    writer.appendBytes(encoded.bytes);
+    this.#writer.row_groups.push(encoded.rowGroup);
+    this.#writer.num_rows += encoded.rowGroup.num_rows;
+    this.rowCount += Number(encoded.rowGroup.num_rows);
+    this.rowGroupCount++;
+    await writer.flush?.();
   }
 
   /** Writes the footer and closes the file. */
@@ -106,6 +141,36 @@ export class ParquetFileWriter {
     this.#writer.schema = this.#footerSchema;
     await this.#writer.finish();
   }
+}
+
+/** A row group encoded on its own: its bytes, and its metadata with offsets counted from `start`. */
+export interface EncodedRowGroup {
+  bytes: Uint8Array;
+  rowGroup: RowGroup;
+  /** The offset (in the scratch file the group was encoded into) where `bytes` begin. */
+  start: number;
+}
+
+/**
+ * Encodes a batch as one row group, in memory, for `ParquetFileWriter.append` in another thread — the part of
+ * writing Parquet that costs CPU, so workers can share it. No page index is written for such groups (its
+ * offsets would point into the scratch buffer).
+ */
+export function encodeRowGroup(
+  batch: RecordBatch,
+  schema: Schema,
+  options: { codec?: WriteCodec } = {},
+): EncodedRowGroup {
+  const scratch = new ByteWriter() as ByteWriter & Writer;
+  const file = new ParquetFileWriter("(memory)", schema, scratch, options.codec ?? "SNAPPY");
+  const start = scratch.offset; // after the PAR1 magic
+  file.encodeOnly(batch);
+  const rowGroup = file.rowGroups[0];
+  return {
+    bytes: new Uint8Array(scratch.getBuffer(), start, scratch.offset - start).slice(),
+    rowGroup,
+    start,
+  };
 }
 
 /** A column's values in the form hyparquet-writer takes: typed arrays where possible, arrays with nulls otherwise. */
