@@ -5,7 +5,7 @@
  */
 import config from "../deno.json" with { type: "json" };
 import { iterBatches, projectionBenchmark, readBenchmarkInWorker } from "./arrow_practice.ts";
-import { chunkedStats, filterToFile, memoryProfile } from "./chunking.ts";
+import { chunkedStats, memoryProfile, parallelFilter } from "./chunking.ts";
 import { UsageError } from "./errors.ts";
 import { generateSales, generateWarmup } from "./generate.ts";
 import { writeTextAtomically } from "./io/atomic.ts";
@@ -198,10 +198,11 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
       const filter = await time(
         "exercise_1.filter",
         () =>
-          filterToFile(source, {
+          parallelFilter(paths.csv, {
             where: [parsePredicate("category = Electronics")],
             out: paths.electronics,
             force: true,
+            workers,
           }),
       );
       log(`  Electronics rows: ${filter.rows_out.toLocaleString("en-US")} → ${paths.electronics}`);

@@ -299,7 +299,8 @@ export class CsvReader {
     // Infer kinds from a sample of the rows after the header.
     const samples: string[][] = header.map(() => []);
     let p = pos;
-    for (let n = 0; n < inferRows && p < text.length; n++) {
+    const sampleRows = header.every((name) => types[name] !== undefined) ? 0 : inferRows; // all given: no sample
+    for (let n = 0; n < sampleRows && p < text.length; n++) {
       const record = splitRecord(text, p, final, delimiter);
       if (record === null || record === "unterminated") break;
       p = record.next;
