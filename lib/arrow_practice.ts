@@ -6,12 +6,13 @@ import type { RecordBatch } from "apache-arrow";
 import { Table } from "apache-arrow";
 import { parquetReadObjects } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
-import { columnValidity, columnValues, float64Values, kindOf } from "./batch.ts";
+import { kindOf, numericColumn } from "./batch.ts";
 import { UsageError } from "./errors.ts";
 import { fileByteSource } from "./io/file.ts";
 import { releaseDeadBuffers, rssBytes } from "./io/memory.ts";
 import { ParquetReader } from "./parquet/read.ts";
 import { WorkerPool } from "./pool.ts";
+import { CompensatedSum } from "./sum.ts";
 
 /** Bytes held by a batch's Arrow buffers (values, validity, offsets, dictionaries). */
 export function batchBytes(batch: RecordBatch): number {
@@ -290,20 +291,6 @@ export async function projectionBenchmark(
   }
 }
 
-/** Neumaier-compensated running sum. */
-export class CompensatedSum {
-  #sum = 0;
-  #c = 0;
-  add(x: number): void {
-    const t = this.#sum + x;
-    this.#c += Math.abs(this.#sum) >= Math.abs(x) ? (this.#sum - t) + x : (x - t) + this.#sum;
-    this.#sum = t;
-  }
-  get value(): number {
-    return this.#sum + this.#c;
-  }
-}
-
 /** Adds Σ price × quantity of a batch (rows where either is null are skipped) to `sum`. */
 export function addRevenue(sum: CompensatedSum, batch: RecordBatch): void {
   for (const name of ["price", "quantity"]) {
@@ -312,14 +299,8 @@ export function addRevenue(sum: CompensatedSum, batch: RecordBatch): void {
       throw new UsageError(`revenue needs numeric price and quantity; "${name}" is ${kind}`);
     }
   }
-  const price = columnValues(batch, "price") instanceof BigInt64Array
-    ? float64Values(batch, "price")
-    : columnValues(batch, "price") as Float64Array | Int32Array;
-  const quantity = columnValues(batch, "quantity") instanceof BigInt64Array
-    ? float64Values(batch, "quantity")
-    : columnValues(batch, "quantity") as Float64Array | Int32Array;
-  const pv = columnValidity(batch, "price");
-  const qv = columnValidity(batch, "quantity");
+  const { values: price, validity: pv } = numericColumn(batch, "price");
+  const { values: quantity, validity: qv } = numericColumn(batch, "quantity");
   const n = batch.numRows;
   // Per-batch compensated partial sum, then one add: the same loop shape as OnlineStats.updateBatch.
   let s = 0;

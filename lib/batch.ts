@@ -408,3 +408,18 @@ export function concatBatches(batches: readonly RecordBatch[]): RecordBatch {
   });
   return makeBatch(columns);
 }
+
+/**
+ * A numeric column for computing: float64 and int32 values without copying (int64 and timestamps converted
+ * once, nulls as NaN), with its validity bitmap. Throws a TypeError for strings and bools.
+ */
+export function numericColumn(
+  batch: RecordBatch,
+  name: string,
+): { values: Float64Array | Int32Array; validity: { bitmap: Uint8Array; offset: number } | null } {
+  const raw = columnValues(batch, name);
+  const kind = columnKind(batch, name);
+  if (kind === "string") throw new TypeError(`column "${name}" is a string column, not numeric`);
+  const values = raw instanceof BigInt64Array ? float64Values(batch, name) : raw;
+  return { values, validity: columnValidity(batch, name) };
+}

@@ -5,15 +5,7 @@
  */
 import type { RecordBatch } from "apache-arrow";
 import { Field, Schema } from "apache-arrow";
-import {
-  arrowType,
-  columnValidity,
-  columnValues,
-  concatBatches,
-  float64Values,
-  kindOf,
-  selectRows,
-} from "./batch.ts";
+import { arrowType, concatBatches, kindOf, numericColumn, selectRows } from "./batch.ts";
 import { CsvEncoder } from "./csv/write.ts";
 import { AtomicOutput, FileWriter } from "./io/atomic.ts";
 import { releaseDeadBuffers, rssBytes } from "./io/memory.ts";
@@ -57,9 +49,7 @@ export function statsColumns(source: Source, columns?: readonly string[]): strin
 
 /** Adds one batch's values of `column` to `stats` (one typed loop; int64 columns converted first). */
 export function addBatch(stats: OnlineStats, batch: RecordBatch, column: string): void {
-  const validity = columnValidity(batch, column);
-  const raw = columnValues(batch, column);
-  const values = raw instanceof BigInt64Array ? float64Values(batch, column) : raw;
+  const { values, validity } = numericColumn(batch, column);
   stats.updateBatch(values, validity?.bitmap ?? null, validity?.offset ?? 0);
 }
 
@@ -183,29 +173,27 @@ export async function memoryProfile(
     onChunk?: (rows: number, bytes: number) => void;
   } = {},
 ): Promise<MemoryProfile> {
-  const { chunkRows = 500_000, onChunk } = options;
-  const columns = statsColumns(source, options.columns);
   const mib = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
   const baseline = mib(rssBytes());
-  const started = performance.now();
-  const stats = new Map(columns.map((c) => [c, new OnlineStats()]));
   const rss: number[] = [];
   const rowsPerChunk: number[] = [];
-  let rows = 0;
-  for await (const batch of source.batches({ columns, batchSize: chunkRows })) {
-    for (const c of columns) addBatch(stats.get(c)!, batch, c);
-    rows += batch.numRows;
-    rowsPerChunk.push(batch.numRows);
-    rss.push(mib(rssBytes()));
-    onChunk?.(rows, source.bytesRead());
-  }
+  let previous = 0;
+  const result = await chunkedStats(source, {
+    ...options,
+    onChunk: (rows, bytes) => {
+      rowsPerChunk.push(rows - previous);
+      previous = rows;
+      rss.push(mib(rssBytes()));
+      options.onChunk?.(rows, bytes);
+    },
+  });
   return {
     rss_mb: rss,
     rows_per_chunk: rowsPerChunk,
     baseline_mb: baseline,
     peak_mb: Math.max(baseline, ...rss),
-    rows,
-    seconds: (performance.now() - started) / 1000,
+    rows: result.rows,
+    seconds: result.seconds,
   };
 }
 

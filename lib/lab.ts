@@ -258,11 +258,17 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
     log(
       `  full dataset with ${full.workers} workers: mean ${full.columns.price.mean}, std ${full.columns.price.std} in ${
         full.seconds.toFixed(2)
-      } s`,
+      } s${full.fallback ? ` (read sequentially: ${full.fallback})` : ""}`,
     );
     metrics.exercise_2 = {
       validation,
-      full_stats: { ...full.columns.price, rows: full.rows, workers: full.workers, seconds: full.seconds },
+      full_stats: {
+        ...full.columns.price,
+        rows: full.rows,
+        workers: full.workers,
+        seconds: full.seconds,
+        fallback: full.fallback,
+      },
     };
   }
 

@@ -7,6 +7,7 @@
  * compensated (Neumaier), so it is exact to the last bit or nearly. Nulls and NaN are skipped and counted. State is plain numbers: `toJSON`/`fromJSON` cross
  * worker boundaries cheaply.
  */
+import { addCompensated, type Compensated } from "./sum.ts";
 
 export interface OnlineStatsState {
   count: number;
@@ -34,8 +35,7 @@ export class OnlineStats {
   max = -Infinity;
   nulls = 0;
   nans = 0;
-  #sum = 0;
-  #compensation = 0;
+  #total: Compensated = { sum: 0, compensation: 0 };
 
   /** Adds one value (null/undefined count as nulls, NaN as NaN; neither enters the statistics). */
   update(x: number | null | undefined): void {
@@ -115,8 +115,8 @@ export class OnlineStats {
       other.m2,
       other.min,
       other.max,
-      other.#sum,
-      other.#compensation,
+      other.#total.sum,
+      other.#total.compensation,
     );
     return this;
   }
@@ -152,11 +152,8 @@ export class OnlineStats {
     this.#add(c);
   }
 
-  /** Neumaier's compensated addition. */
   #add(x: number): void {
-    const t = this.#sum + x;
-    this.#compensation += Math.abs(this.#sum) >= Math.abs(x) ? (this.#sum - t) + x : (x - t) + this.#sum;
-    this.#sum = t;
+    addCompensated(this.#total, x);
   }
 
   /** The mean of the values. */
@@ -166,7 +163,7 @@ export class OnlineStats {
 
   /** The compensated sum of the values. */
   get sum(): number {
-    return this.#sum + this.#compensation;
+    return this.#total.sum + this.#total.compensation;
   }
 
   /** Population variance (ddof 0, as the lab and numpy's default); NaN when empty. */
@@ -198,8 +195,8 @@ export class OnlineStats {
       m2: this.m2,
       min: this.count ? this.min : null,
       max: this.count ? this.max : null,
-      sum: this.#sum,
-      compensation: this.#compensation,
+      sum: this.#total.sum,
+      compensation: this.#total.compensation,
       nulls: this.nulls,
       nans: this.nans,
     };
@@ -216,8 +213,7 @@ export class OnlineStats {
     s.max = state.max ?? -Infinity;
     s.nulls = state.nulls;
     s.nans = state.nans;
-    s.#sum = state.sum;
-    s.#compensation = state.compensation;
+    s.#total = { sum: state.sum, compensation: state.compensation };
     return s;
   }
 

@@ -4,13 +4,14 @@
  * measurements over a folder of partitions: concurrent vs sequential reads, the lab's `heavy_process` on
  * workers vs sequentially, and speedup by worker count against the ideal line, with Amdahl's serial fraction.
  */
-import { columnValidity, columnValues, float64Values } from "./batch.ts";
+import { numericColumn } from "./batch.ts";
 import { fileByteSource } from "./io/file.ts";
 import { releaseDeadBuffers } from "./io/memory.ts";
 import { ParquetReader } from "./parquet/read.ts";
 import { partitionFiles } from "./pipeline.ts";
 import { WorkerPool } from "./pool.ts";
 import { lineChart } from "./plot/svg.ts";
+import { addCompensated } from "./sum.ts";
 
 const WORKER_URL = new URL("../workers/scan.ts", import.meta.url);
 
@@ -93,12 +94,8 @@ export async function heavyProcess(path: string): Promise<HeavyResult> {
       const data = batch.getChild("category")!.data[0];
       const indices = data.values as Int32Array;
       const dictionary = data.dictionary!.toArray() as string[];
-      const rawP = columnValues(batch, "price");
-      const price = rawP instanceof BigInt64Array ? float64Values(batch, "price") : rawP;
-      const rawQ = columnValues(batch, "quantity");
-      const quantity = rawQ instanceof BigInt64Array ? float64Values(batch, "quantity") : rawQ;
-      const pv = columnValidity(batch, "price");
-      const qv = columnValidity(batch, "quantity");
+      const { values: price, validity: pv } = numericColumn(batch, "price");
+      const { values: quantity, validity: qv } = numericColumn(batch, "quantity");
       const sums = new Float64Array(dictionary.length);
       const comps = new Float64Array(dictionary.length);
       const counts = new Float64Array(dictionary.length);
@@ -127,12 +124,6 @@ export async function heavyProcess(path: string): Promise<HeavyResult> {
   } finally {
     source.close();
   }
-}
-
-function addCompensated(e: { sum: number; compensation: number }, x: number): void {
-  const t = e.sum + x;
-  e.compensation += Math.abs(e.sum) >= Math.abs(x) ? (e.sum - t) + x : (x - t) + e.sum;
-  e.sum = t;
 }
 
 /** Per category: mean, sum and count of the score, merged from partition results in order. */

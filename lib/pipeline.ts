@@ -8,12 +8,13 @@
  * agree to the bit.
  */
 import type { RecordBatch } from "apache-arrow";
-import { columnValidity, columnValues, float64Values } from "./batch.ts";
+import { numericColumn } from "./batch.ts";
 import { UsageError } from "./errors.ts";
 import { fileByteSource, listFiles } from "./io/file.ts";
 import { releaseDeadBuffers } from "./io/memory.ts";
 import { ParquetReader } from "./parquet/read.ts";
 import { WorkerPool } from "./pool.ts";
+import { addCompensated, type Compensated } from "./sum.ts";
 
 export const PRICE_BINS = [0, 50, 200, 500, 1000] as const;
 export const BIN_LABELS = ["low", "mid", "high", "premium"] as const;
@@ -27,12 +28,12 @@ export function priceBin(price: number): number {
   return 3;
 }
 
-/** One group's partial sums; revenue is a compensated (Neumaier) sum. */
+/** One group's partial sums. */
 export interface GroupPartial {
   category: string;
   bin: number;
-  revenue: number;
-  revenueCompensation: number;
+  /** Revenue as a compensated sum. */
+  revenue: Compensated;
   count: number;
   quantity: number;
 }
@@ -46,12 +47,6 @@ export interface PipelineRow {
   quantity_sum: number;
 }
 
-function add(g: GroupPartial, x: number): void {
-  const t = g.revenue + x;
-  g.revenueCompensation += Math.abs(g.revenue) >= Math.abs(x) ? (g.revenue - t) + x : (x - t) + g.revenue;
-  g.revenue = t;
-}
-
 /** Adds one batch (columns category, price, quantity) to the groups. O(rows), one typed loop. */
 export function addPipelineBatch(groups: Map<string, GroupPartial>, batch: RecordBatch): void {
   const category = batch.getChild("category");
@@ -59,12 +54,8 @@ export function addPipelineBatch(groups: Map<string, GroupPartial>, batch: Recor
   const data = category.data[0];
   const indices = data.values as Int32Array;
   const dictionary = (data.dictionary?.toArray() ?? []) as string[];
-  const raw = columnValues(batch, "price");
-  const price = raw instanceof BigInt64Array ? float64Values(batch, "price") : raw;
-  const rawQ = columnValues(batch, "quantity");
-  const quantity = rawQ instanceof BigInt64Array ? float64Values(batch, "quantity") : rawQ;
-  const pv = columnValidity(batch, "price");
-  const qv = columnValidity(batch, "quantity");
+  const { values: price, validity: pv } = numericColumn(batch, "price");
+  const { values: quantity, validity: qv } = numericColumn(batch, "quantity");
   const cv = data.nullCount ? { bitmap: data.nullBitmap!, offset: data.offset } : null;
   // Slots per (dictionary entry, bin), resolved to groups after the loop.
   const bins = BIN_LABELS.length;
@@ -95,10 +86,13 @@ export function addPipelineBatch(groups: Map<string, GroupPartial>, batch: Recor
     const key = `${name}\u0000${bin}`;
     let g = groups.get(key);
     if (!g) {
-      groups.set(key, g = { category: name, bin, revenue: 0, revenueCompensation: 0, count: 0, quantity: 0 });
+      groups.set(
+        key,
+        g = { category: name, bin, revenue: { sum: 0, compensation: 0 }, count: 0, quantity: 0 },
+      );
     }
-    add(g, sums[slot]);
-    add(g, comps[slot]);
+    addCompensated(g.revenue, sums[slot]);
+    addCompensated(g.revenue, comps[slot]);
     g.count += counts[slot];
     g.quantity += quantities[slot];
   }
@@ -127,9 +121,9 @@ export function mergePipeline(partials: readonly GroupPartial[][]): PipelineRow[
     for (const p of partial) {
       const key = `${p.category}\u0000${p.bin}`;
       let g = groups.get(key);
-      if (!g) groups.set(key, g = { ...p, revenue: 0, revenueCompensation: 0, count: 0, quantity: 0 });
-      add(g, p.revenue);
-      add(g, p.revenueCompensation);
+      if (!g) groups.set(key, g = { ...p, revenue: { sum: 0, compensation: 0 }, count: 0, quantity: 0 });
+      addCompensated(g.revenue, p.revenue.sum);
+      addCompensated(g.revenue, p.revenue.compensation);
       g.count += p.count;
       g.quantity += p.quantity;
     }
@@ -137,7 +131,7 @@ export function mergePipeline(partials: readonly GroupPartial[][]): PipelineRow[
   return [...groups.values()]
     .sort((a, b) => (a.category < b.category ? -1 : a.category > b.category ? 1 : a.bin - b.bin))
     .map((g) => {
-      const revenue = g.revenue + g.revenueCompensation;
+      const revenue = g.revenue.sum + g.revenue.compensation;
       return {
         category: g.category,
         price_bin: BIN_LABELS[g.bin],

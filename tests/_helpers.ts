@@ -50,3 +50,13 @@ export async function collectRows(
   for await (const batch of batches) for (const row of batch.toArray()) rows.push(row.toJSON());
   return rows;
 }
+
+/** A small deterministic PRNG (mulberry32) for randomized tests. */
+export function rng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

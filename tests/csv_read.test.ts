@@ -3,7 +3,7 @@ import Papa from "papaparse";
 import { columnValues } from "../lib/batch.ts";
 import { CsvReader, splitRecord } from "../lib/csv/read.ts";
 import { DataError, UsageError } from "../lib/errors.ts";
-import { collectRows, streamOf } from "./_helpers.ts";
+import { collectRows, rng, streamOf } from "./_helpers.ts";
 
 async function readAll(text: string | Uint8Array, options = {}, cuts: number[] = []) {
   const reader = await CsvReader.open(streamOf(text, cuts), { file: "t.csv", ...options });
@@ -164,16 +164,6 @@ Deno.test("splitRecord asks for more text when a record is cut", () => {
     error: undefined,
   });
 });
-
-/** A small deterministic PRNG for the randomized test. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 Deno.test("CsvReader reads randomized CSV exactly as papaparse does", async () => {
   const random = rng(7);

@@ -1,17 +1,9 @@
 import assert from "node:assert/strict";
 import { exactStats, OnlineStats } from "../lib/online_stats.ts";
+import { rng } from "./_helpers.ts";
 
 function close(a: number, b: number, rel = 1e-12) {
   assert.ok(Math.abs(a - b) <= rel * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
-}
-
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 Deno.test("OnlineStats matches an exact two-pass computation, per value and per batch", () => {

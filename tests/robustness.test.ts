@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { DataError } from "../lib/errors.ts";
 import { openSource } from "../lib/io/source.ts";
 import { generateWarmup } from "../lib/generate.ts";
-import { runCli, tempDir } from "./_helpers.ts";
+import { rng, runCli, tempDir } from "./_helpers.ts";
 
 const BAD = "fixtures/bad";
 
@@ -201,16 +201,6 @@ Deno.test("a corrupt data page fails in a worker with a clear error naming the f
   assert.match(stderr, /^outcore: error: .*bad\.parquet.*row group 0.*$/);
   assert.equal(stderr.split("\n").length, 1);
 });
-
-/** Deterministic PRNG for the fuzz test. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 Deno.test("random byte flips and truncations of Parquet files end in a DataError or a clean read, never a crash or hang", async () => {
   const dir = await tempDir("fuzz");
