@@ -53,6 +53,13 @@ export function addBatch(stats: OnlineStats, batch: RecordBatch, column: string)
   stats.updateBatch(values, validity?.bitmap ?? null, validity?.offset ?? 0);
 }
 
+/** Options of a chunked pass: numeric columns (default all), rows per chunk, a callback after each chunk. */
+export interface ChunkOptions {
+  columns?: readonly string[];
+  chunkRows?: number;
+  onChunk?: (rows: number, bytes: number) => void;
+}
+
 export interface StatsResult {
   columns: Record<string, ColumnSummary>;
   rows: number;
@@ -66,11 +73,7 @@ export interface StatsResult {
  */
 export async function chunkedStats(
   source: Source,
-  options: {
-    columns?: readonly string[];
-    chunkRows?: number;
-    onChunk?: (rows: number, bytes: number) => void;
-  } = {},
+  options: ChunkOptions = {},
 ): Promise<StatsResult> {
   const { chunkRows = 500_000, onChunk } = options;
   const columns = statsColumns(source, options.columns);
@@ -167,11 +170,7 @@ export interface MemoryProfile {
  */
 export async function memoryProfile(
   source: Source,
-  options: {
-    columns?: readonly string[];
-    chunkRows?: number;
-    onChunk?: (rows: number, bytes: number) => void;
-  } = {},
+  options: ChunkOptions = {},
 ): Promise<MemoryProfile> {
   const mib = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
   const baseline = mib(rssBytes());
