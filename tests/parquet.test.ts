@@ -215,3 +215,35 @@ Deno.test("row groups encoded apart (as in workers) and appended make a valid fi
   assert.deepEqual(await collectRows(reader.batches()), expected);
   source.close();
 });
+
+Deno.test("the flat-column fast path decodes exactly what hyparquet's general reader does", async () => {
+  const { setFlatReads } = await import("../lib/parquet/read.ts");
+  const dir = await tempDir();
+  const ours = `${dir}/ours.parquet`;
+  const writer = await ParquetFileWriter.create(ours, SCHEMA);
+  await writer.write(sampleBatch(0, 200_000)); // several pages, nulls in price
+  await writer.close();
+  const files = [
+    ours,
+    "fixtures/polars_zstd.parquet",
+    ...["zstd", "snappy", "gzip", "brotli", "lz4", "uncompressed"].map((c) => `fixtures/duckdb_${c}.parquet`),
+  ];
+  try {
+    for (const path of files) {
+      const read = async () => {
+        const source = await openSource(path);
+        try {
+          return await collectRows(source.batches());
+        } finally {
+          source.close();
+        }
+      };
+      setFlatReads(false);
+      const general = await read();
+      setFlatReads(true);
+      assert.deepEqual(await read(), general, path);
+    }
+  } finally {
+    setFlatReads(true);
+  }
+});

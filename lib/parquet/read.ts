@@ -31,6 +31,7 @@ import {
 import { DataError, UsageError } from "../errors.ts";
 import { setInt64 } from "../csv/_values.ts";
 import { kindOfElement } from "./schema.ts";
+import { isFlatLeaf, readFlatColumn } from "./_flat.ts";
 
 /** Timestamps arrive as bigint milliseconds, never as `Date` objects (cheaper, and exact). */
 const parsers = {
@@ -39,6 +40,14 @@ const parsers = {
   timestampFromNanoseconds: (ns: bigint) => ns / 1_000_000n,
   dateFromDays: (days: number) => BigInt(days) * 86_400_000n,
 };
+
+/** Whether flat columns take the fast path in `_flat.ts`. */
+let FLAT_READS = true;
+
+/** Turns the flat-column fast path on or off (for tests that compare it with hyparquet's own reader). */
+export function setFlatReads(on: boolean): void {
+  FLAT_READS = on;
+}
 
 /** Codecs hyparquet (snappy) and hyparquet-compressors (the rest) decompress. */
 export const READABLE_CODECS = ["UNCOMPRESSED", "SNAPPY", "GZIP", "BROTLI", "ZSTD", "LZ4", "LZ4_RAW"];
@@ -110,6 +119,8 @@ export class ParquetReader {
   }
 
   #readMetadata: FileMetaData;
+  /** Use the flat-column fast path (tests turn it off to compare with hyparquet's general reader). */
+  #flatReads = FLAT_READS;
 
   /** Reads the footer; a DataError names the file when it is not Parquet or is truncated. */
   static async open(source: AsyncBuffer, options: { file?: string } = {}): Promise<ParquetReader> {
@@ -221,30 +232,75 @@ export class ParquetReader {
   /** Reads one row group's projected columns into a batch. Memory: that row group's columns. */
   async readRowGroup(index: number, columns: readonly string[]): Promise<RecordBatch> {
     const { start, rows } = this.rowGroupRanges()[index];
+    const tree = parquetSchema(this.#readMetadata);
+    const leafOf = (name: string) => tree.children.find((c) => c.element.name === name)!;
+    // Flat columns are decoded by our own page loop; nested ones go through hyparquet's general reader.
+    const flat = columns.filter((name) => this.#flatReads && isFlatLeaf(leafOf(name)));
+    const general = columns.filter((name) => !flat.includes(name));
+    const decoded = new Map<string, Data>();
     const chunks = new Map<string, Piece[]>();
-    try {
-      await parquetRead({
-        file: this.source,
-        metadata: this.#readMetadata,
-        columns: [...columns],
-        rowStart: start,
-        rowEnd: start + rows,
-        compressors,
-        parsers,
-        onChunk: ({ columnName, columnData, rowStart }) => {
-          let list = chunks.get(columnName);
-          if (!list) chunks.set(columnName, list = []);
-          list.push({ rowStart, data: columnData as ArrayLike<unknown> });
-        },
-      });
-    } catch (err) {
-      const detail = err instanceof Error ? err.message : String(err);
-      throw new DataError(
-        { file: this.file, rowGroup: index },
-        `cannot read (${detail.replace(/^parquet /, "")})`,
+    const group = this.metadata.row_groups[index];
+    for (const name of flat) {
+      const chunk = group.columns.find((c) =>
+        c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === name
       );
+      const meta = chunk?.meta_data;
+      if (!meta) {
+        throw new DataError({ file: this.file, rowGroup: index, column: name }, "has no column chunk");
+      }
+      const column = this.columns.find((c) => c.name === name)!;
+      try {
+        const from = Number(meta.dictionary_page_offset || meta.data_page_offset);
+        const bytes = new Uint8Array(
+          await this.source.slice(from, from + Number(meta.total_compressed_size)),
+        );
+        decoded.set(
+          name,
+          readFlatColumn(bytes, {
+            root: tree,
+            leaf: leafOf(name),
+            codec: meta.codec,
+            rows,
+            kind: column.kind,
+            type: this.schema.fields[this.columns.indexOf(column)].type,
+            toMs: column.toMs,
+          }),
+        );
+      } catch (err) {
+        const detail = err instanceof Error ? err.message : String(err);
+        throw new DataError(
+          { file: this.file, rowGroup: index, column: name },
+          `cannot read (${detail.replace(/^parquet /, "")})`,
+        );
+      }
+    }
+    if (general.length) {
+      try {
+        await parquetRead({
+          file: this.source,
+          metadata: this.#readMetadata,
+          columns: general,
+          rowStart: start,
+          rowEnd: start + rows,
+          compressors,
+          parsers,
+          onChunk: ({ columnName, columnData, rowStart }) => {
+            let list = chunks.get(columnName);
+            if (!list) chunks.set(columnName, list = []);
+            list.push({ rowStart, data: columnData as ArrayLike<unknown> });
+          },
+        });
+      } catch (err) {
+        const detail = err instanceof Error ? err.message : String(err);
+        throw new DataError(
+          { file: this.file, rowGroup: index },
+          `cannot read (${detail.replace(/^parquet /, "")})`,
+        );
+      }
     }
     const out: Column[] = columns.map((name) => {
+      const ready = decoded.get(name);
+      if (ready) return { name, data: ready };
       const column = this.columns.find((c) => c.name === name)!;
       const type = this.schema.fields[this.columns.indexOf(column)].type;
       const { data, filled } = toArrowData(column, chunks.get(name) ?? [], start, rows, type);
