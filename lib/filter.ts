@@ -149,19 +149,7 @@ export class RowFilter {
   }
 }
 
+/** `compare` for numbers, except that NaN is never "!=" anything (it is not a value to match). */
 function compareNumber(a: number, op: Op, b: number): boolean {
-  switch (op) {
-    case "=":
-      return a === b;
-    case "!=":
-      return a !== b && a === a;
-    case "<":
-      return a < b;
-    case "<=":
-      return a <= b;
-    case ">":
-      return a > b;
-    case ">=":
-      return a >= b;
-  }
+  return op === "!=" ? a !== b && a === a : compare(a, op, b);
 }
