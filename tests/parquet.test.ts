@@ -247,3 +247,20 @@ Deno.test("the flat-column fast path decodes exactly what hyparquet's general re
     setFlatReads(true);
   }
 });
+
+Deno.test("snappy stores incompressible pages as one literal that every reader decodes", async () => {
+  const { snappyCompress, snappyLiteral } = await import("../lib/parquet/write.ts");
+  const { snappyUncompress } = await import("hyparquet");
+  let seed = 1;
+  const noise = Uint8Array.from({ length: 70_000 }, () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24);
+  const zeros = new Uint8Array(70_000);
+  for (const input of [noise, zeros, noise.subarray(0, 59), noise.subarray(0, 300)]) {
+    for (const encoded of [snappyCompress(input), snappyLiteral(input)]) {
+      const back = new Uint8Array(input.length);
+      snappyUncompress(encoded, back);
+      assert.deepEqual(back, input);
+    }
+  }
+  assert.equal(snappyCompress(noise).length, snappyLiteral(noise).length, "noise is stored, not compressed");
+  assert.ok(snappyCompress(zeros).length < 5000, "compressible data is still compressed");
+});

@@ -15,8 +15,43 @@ import { elementForKind } from "./schema.ts";
 /** Codecs outcore can write. */
 export type WriteCodec = "SNAPPY" | "UNCOMPRESSED";
 
+/**
+ * Snappy that does not try hard on data it cannot shrink: a page whose first 8 KiB snappyjs compresses by less
+ * than 8 % is stored as one snappy literal (a valid snappy stream every reader accepts), which costs a copy
+ * instead of a hash-table pass. Random ids and prices are such data; sorted or repetitive columns still get
+ * compressed.
+ */
+export function snappyCompress(input: Uint8Array): Uint8Array {
+  const sample = input.subarray(0, 8192);
+  if (input.length > 16384 && SnappyJS.compress(sample).length > sample.length * 0.92) {
+    return snappyLiteral(input);
+  }
+  return SnappyJS.compress(input);
+}
+
+/** A snappy stream holding `input` as a single literal element. */
+export function snappyLiteral(input: Uint8Array): Uint8Array {
+  const n = input.length;
+  const header: number[] = [];
+  for (let v = n;; v = Math.floor(v / 128)) { // varint: the uncompressed length
+    if (v < 128) {
+      header.push(v);
+      break;
+    }
+    header.push((v & 127) | 128);
+  }
+  const m = n - 1; // literal length − 1, in 1–4 little-endian bytes after the tag
+  const extra = m < 60 ? 0 : m < 1 << 8 ? 1 : m < 1 << 16 ? 2 : m < 1 << 24 ? 3 : 4;
+  header.push(extra === 0 ? m << 2 : (59 + extra) << 2);
+  for (let i = 0; i < extra; i++) header.push((m >>> (8 * i)) & 255);
+  const out = new Uint8Array(header.length + n);
+  out.set(header);
+  out.set(input, header.length);
+  return out;
+}
+
 /** Compressors handed to hyparquet-writer. */
-export const compressors = { SNAPPY: (input: Uint8Array): Uint8Array => SnappyJS.compress(input) };
+export const compressors = { SNAPPY: snappyCompress };
 
 async function denoFileWriter(path: string): Promise<Writer> {
   let file: Deno.FsFile;
