@@ -315,7 +315,7 @@ export async function parallelFilter(
     const csv = format === "csv" ? await FileWriter.open(output.tempPath) : null;
     await csv?.write(new CsvEncoder(source.schema).header());
     try {
-      const window = Math.max(2, workers * 2);
+      const window = workers + 1; // units in flight: one per worker and one ready to append
       const running: Promise<FilterUnitResult>[] = [];
       const launch = (i: number) => {
         const task: FilterUnitTask = {
