@@ -21,3 +21,9 @@ Deno.test("formatters give readable sizes, counts, seconds and aligned tables", 
   assert.equal(formatSeconds(0.0421), "0.042 s");
   assert.equal(formatTable(["name", "n"], [["a", 1], ["bbb", 22]]), "name   n\n----  --\na      1\nbbb   22");
 });
+
+Deno.test("Progress counts parts when the work is split into units", () => {
+  const p = new Progress("stats", { unit: "parts" }, false);
+  p.setTotal(4);
+  assert.equal(p.line(1, 0, 2), "stats  [######..................]  25%  1 parts  1 parts/s  ETA 6 s");
+});

@@ -9,7 +9,9 @@ const encoder = new TextEncoder();
 export class Progress {
   readonly label: string;
   readonly totalBytes: number | undefined;
-  readonly totalRows: number | undefined;
+  totalRows: number | undefined;
+  /** What is counted: "rows" by default; "parts" for work split into units. */
+  readonly unit: string;
   #started = performance.now();
   #lastDraw = 0;
   #drawn = false;
@@ -17,13 +19,19 @@ export class Progress {
 
   constructor(
     label: string,
-    totals: { bytes?: number; rows?: number } = {},
+    totals: { bytes?: number; rows?: number; unit?: string } = {},
     enabled = Deno.stderr.isTerminal(),
   ) {
     this.label = label;
     this.totalBytes = totals.bytes;
     this.totalRows = totals.rows;
+    this.unit = totals.unit ?? "rows";
     this.#enabled = enabled;
+  }
+
+  /** Sets the total once it is known (parts are counted after planning). */
+  setTotal(count: number): void {
+    this.totalRows = count;
   }
 
   /** Reports work done so far; draws at most ten times a second. */
@@ -51,10 +59,12 @@ export class Progress {
         `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}%`,
       );
     }
-    parts.push(`${formatCount(rows)} rows`);
+    parts.push(`${formatCount(rows)} ${this.unit}`);
     if (bytes) parts.push(formatBytes(bytes));
     if (seconds > 0) {
-      parts.push(bytes ? `${formatBytes(bytes / seconds)}/s` : `${formatCount(rows / seconds)} rows/s`);
+      parts.push(
+        bytes ? `${formatBytes(bytes / seconds)}/s` : `${formatCount(rows / seconds)} ${this.unit}/s`,
+      );
     }
     if (fraction && fraction > 0 && fraction < 1) {
       parts.push(`ETA ${Math.ceil(seconds * (1 - fraction) / fraction)} s`);

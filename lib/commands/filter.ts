@@ -20,7 +20,7 @@ export async function run(args: ParsedArgs): Promise<void> {
   const workers = intOption(args, "workers", navigator.hardwareConcurrency || 1, { min: 0, max: 64 });
   const options = sourceOptions(args);
   const force = args.values.force === true;
-  const progress = new Progress("filter", {});
+  const progress = new Progress("filter", { unit: "parts" });
   let result;
   try {
     if (workers === 0) {
@@ -42,7 +42,10 @@ export async function run(args: ParsedArgs): Promise<void> {
         force,
         workers,
         chunkRows,
-        onUnit: (d) => progress.update(d),
+        onUnit: (d, t) => {
+          progress.setTotal(t);
+          progress.update(d);
+        },
       });
     }
   } finally {

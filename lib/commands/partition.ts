@@ -9,7 +9,7 @@ export async function run(args: ParsedArgs): Promise<void> {
   const parts = intOption(args, "parts", 16, { min: 1, max: 10_000 });
   const workers = intOption(args, "workers", navigator.hardwareConcurrency || 1, { min: 1, max: 64 });
   const out = stringOption(args, "out", "data/processed/partitions");
-  const progress = new Progress("partition", { rows: parts });
+  const progress = new Progress("partition", { rows: parts, unit: "parts" });
   let result;
   try {
     result = await partition(args.positionals[0], {

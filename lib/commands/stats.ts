@@ -68,14 +68,17 @@ export async function run(args: ParsedArgs): Promise<void> {
       source.close();
     }
   } else {
-    const progress = new Progress("stats", {});
+    const progress = new Progress("stats", { unit: "parts" });
     try {
       result = await parallelStats(path, {
         ...options,
         columns,
         workers,
         chunkRows,
-        onUnit: (done) => progress.update(done, 0),
+        onUnit: (done, total) => {
+          progress.setTotal(total);
+          progress.update(done);
+        },
       });
     } finally {
       progress.done();
