@@ -27,19 +27,12 @@ import {
   timestampData,
 } from "../batch.ts";
 import { setInt64 } from "../csv/_values.ts";
+import { PARSERS } from "./schema.ts";
 
 /** Whether a column can take the fast path: a top-level leaf with no repetition and at most one def level. */
 export function isFlatLeaf(tree: SchemaTree): boolean {
   return tree.children.length === 0 && tree.element.repetition_type !== "REPEATED";
 }
-
-const parsers = {
-  timestampFromMilliseconds: (ms: bigint) => ms,
-  timestampFromMicroseconds: (us: bigint) => us / 1000n,
-  timestampFromNanoseconds: (ns: bigint) => ns / 1_000_000n,
-  dateFromDays: (days: number) => BigInt(days) * 86_400_000n,
-  stringFromBytes: (bytes: Uint8Array) => new TextDecoder().decode(bytes),
-};
 
 /**
  * Decodes one column chunk (`bytes`, from its first page to its end) of `rows` rows into Arrow data of
@@ -65,7 +58,7 @@ export function readFlatColumn(
     element: leaf.element,
     schemaPath: [root, leaf],
     codec,
-    parsers: parsers as unknown as ColumnDecoder["parsers"],
+    parsers: PARSERS as unknown as ColumnDecoder["parsers"],
     compressors,
     utf8: true,
   };

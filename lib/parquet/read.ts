@@ -30,16 +30,8 @@ import {
 } from "../batch.ts";
 import { DataError, UsageError } from "../errors.ts";
 import { setInt64 } from "../csv/_values.ts";
-import { kindOfElement } from "./schema.ts";
+import { kindOfElement, PARSERS } from "./schema.ts";
 import { isFlatLeaf, readFlatColumn } from "./_flat.ts";
-
-/** Timestamps arrive as bigint milliseconds, never as `Date` objects (cheaper, and exact). */
-const parsers = {
-  timestampFromMilliseconds: (ms: bigint) => ms,
-  timestampFromMicroseconds: (us: bigint) => us / 1000n,
-  timestampFromNanoseconds: (ns: bigint) => ns / 1_000_000n,
-  dateFromDays: (days: number) => BigInt(days) * 86_400_000n,
-};
 
 /** Whether flat columns take the fast path in `_flat.ts`. */
 let FLAT_READS = true;
@@ -283,7 +275,7 @@ export class ParquetReader {
           rowStart: start,
           rowEnd: start + rows,
           compressors,
-          parsers,
+          parsers: PARSERS,
           onChunk: ({ columnName, columnData, rowStart }) => {
             let list = chunks.get(columnName);
             if (!list) chunks.set(columnName, list = []);

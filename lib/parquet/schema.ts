@@ -1,6 +1,19 @@
 /** Mapping between outcore column kinds (Arrow types) and Parquet schema elements. */
 import type { SchemaElement } from "hyparquet";
 import type { ColumnKind } from "../batch.ts";
+import { DEFAULT_PARSERS } from "hyparquet/src/convert.js";
+
+/**
+ * How hyparquet turns stored values into JS values, for every reader of ours: timestamps as bigint
+ * milliseconds (never `Date` objects: cheaper, and exact), everything else as hyparquet does by default.
+ */
+export const PARSERS = {
+  ...DEFAULT_PARSERS,
+  timestampFromMilliseconds: (ms: bigint) => ms,
+  timestampFromMicroseconds: (us: bigint) => us / 1000n,
+  timestampFromNanoseconds: (ns: bigint) => ns / 1_000_000n,
+  dateFromDays: (days: number) => BigInt(days) * 86_400_000n,
+};
 
 /**
  * The column kind a Parquet leaf column is read as, or undefined for nested (group/repeated) columns, which
