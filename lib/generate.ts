@@ -126,7 +126,7 @@ export async function generateWarmup(
 ): Promise<GenerateResult> {
   const { rows, seed, out, force = false, onProgress } = options;
   const started = performance.now();
-  const output = await AtomicOutput.create(out, { force });
+  const output = await AtomicOutput.create(out, { kind: "parquet", force });
   try {
     const writer = await ParquetFileWriter.create(output.tempPath, generatedSchema("warmup"));
     const blocks = Math.ceil(rows / BLOCK_ROWS);
@@ -196,9 +196,11 @@ export async function generateSales(
   const outputs: AtomicOutput[] = [];
   const pool = new WorkerPool(new URL("../workers/generate.ts", import.meta.url), workers);
   try {
-    const csvOut = csv === null ? null : await AtomicOutput.create(csv, { force });
+    const csvOut = csv === null ? null : await AtomicOutput.create(csv, { kind: "csv", force });
     if (csvOut) outputs.push(csvOut);
-    const pqOut = parquet === null ? null : await AtomicOutput.create(parquet, { force, kind: "dir" });
+    const pqOut = parquet === null
+      ? null
+      : await AtomicOutput.create(parquet, { kind: "dataset", force, inputs: csv === null ? [] : [csv] });
     if (pqOut) outputs.push(pqOut);
     const csvWriter = csvOut ? await FileWriter.open(csvOut.tempPath) : null;
     try {
@@ -259,6 +261,6 @@ async function* walkSizes(dir: string): AsyncGenerator<number> {
   for await (const entry of Deno.readDir(dir)) {
     const path = `${dir}/${entry.name}`;
     if (entry.isDirectory) yield* walkSizes(path);
-    else yield (await Deno.stat(path)).size;
+    else if (!entry.name.startsWith("_")) yield (await Deno.stat(path)).size;
   }
 }

@@ -9,6 +9,28 @@ export async function tempDir(prefix = "t"): Promise<string> {
   return await Deno.makeTempDir({ dir: ROOT, prefix });
 }
 
+/** Every file below `dir` (or `dir` itself, a file) with a SHA-256 of its bytes: what must survive unchanged. */
+export async function snapshot(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const hash = async (path: string) =>
+    Array.from(
+      new Uint8Array(await crypto.subtle.digest("SHA-256", await Deno.readFile(path))),
+      (b) => b.toString(16).padStart(2, "0"),
+    ).join("");
+  async function walk(folder: string) {
+    for await (const e of Deno.readDir(folder)) {
+      const path = `${folder}/${e.name}`;
+      if (e.isDirectory) {
+        out[`${path}/`] = "folder";
+        await walk(path);
+      } else out[path] = await hash(path);
+    }
+  }
+  if ((await Deno.stat(dir)).isDirectory) await walk(dir);
+  else out[dir] = await hash(dir);
+  return out;
+}
+
 /** A byte stream of `text` emitted in pieces cut at the given byte offsets. */
 export function streamOf(text: string | Uint8Array, cuts: number[] = []): ReadableStream<Uint8Array> {
   const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;

@@ -143,7 +143,7 @@ const CASES: Case[] = [
   },
   {
     name: "output folder that cannot be created",
-    argv: () => ["filter", `${BAD}/crlf.csv`, "--where", "price > 1", "--out", `${BAD}/crlf.csv/out.parquet`],
+    argv: () => ["filter", `${BAD}/bom.csv`, "--where", "price > 1", "--out", `${BAD}/crlf.csv/out.parquet`],
     code: 1,
     stderr: /cannot create folder "fixtures\/bad\/crlf\.csv"/,
   },

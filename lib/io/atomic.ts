@@ -4,6 +4,7 @@
  * process is interrupted (see `removePendingOutputs`).
  */
 import { dirname, exists, fileError } from "./file.ts";
+import { checkOutput, filesBelow, FOLDER_MARKER, folderMarker, type OutputKind } from "./replace.ts";
 
 const pending = new Set<string>();
 let counter = 0;
@@ -22,27 +23,33 @@ export function removePendingOutputs(): void {
 export class AtomicOutput {
   readonly path: string;
   readonly tempPath: string;
+  readonly kind: OutputKind;
   readonly force: boolean;
   #done = false;
 
-  private constructor(path: string, tempPath: string, force: boolean) {
+  private constructor(path: string, tempPath: string, kind: OutputKind, force: boolean) {
     this.path = path;
     this.tempPath = tempPath;
+    this.kind = kind;
     this.force = force;
   }
 
+  /** Whether this output is a folder (a dataset or partitions) rather than one file. */
+  get isFolder(): boolean {
+    return this.kind === "dataset" || this.kind === "partitions";
+  }
+
   /**
-   * Reserves `path`: fails when it exists and `force` is false, creates the parent folder, and (for
-   * `kind: "dir"`) creates the temporary folder.
+   * Reserves `path` for an output of `kind`: refuses it when `checkOutput` does (an input, something there
+   * that is not outcore's own kind of output, anything there without `force`), creates the parent folder
+   * and, for a folder kind, the temporary folder.
    */
   static async create(
     path: string,
-    options: { force?: boolean; kind?: "file" | "dir" } = {},
+    options: { kind: OutputKind; force?: boolean; inputs?: readonly string[] },
   ): Promise<AtomicOutput> {
-    const { force = false, kind = "file" } = options;
-    if (!force && await exists(path)) {
-      throw new Deno.errors.AlreadyExists(`"${path}" already exists (use --force to replace it)`);
-    }
+    const { kind, force = false } = options;
+    await checkOutput(path, options);
     const parent = dirname(path);
     try {
       await Deno.mkdir(parent, { recursive: true });
@@ -51,31 +58,46 @@ export class AtomicOutput {
     }
     const tempPath = `${path.replace(/\/+$/, "")}.tmp-${Deno.pid}-${counter++}`;
     pending.add(tempPath);
+    const output = new AtomicOutput(path, tempPath, kind, force);
     try {
-      if (kind === "dir") await Deno.mkdir(tempPath);
+      if (output.isFolder) await Deno.mkdir(tempPath);
     } catch (err) {
       pending.delete(tempPath);
       throw fileError(tempPath, "create", err);
     }
-    return new AtomicOutput(path, tempPath, force);
+    return output;
   }
 
-  /** Moves the finished output into place (replacing an existing one only when `force` was given). */
+  /**
+   * Moves the finished output into place. What is there now is checked again; a folder gets its marker and
+   * replaces an old one only once complete: the old one is moved aside, the new one renamed in, then the old
+   * one removed (restored if the rename fails). A file replaces an old one in one rename.
+   */
   async commit(): Promise<void> {
     if (this.#done) return;
-    if (await exists(this.path)) {
-      if (!this.force) {
-        throw new Deno.errors.AlreadyExists(`"${this.path}" already exists (use --force to replace it)`);
+    if (this.isFolder) {
+      const files = await filesBelow(this.tempPath);
+      await Deno.writeTextFile(`${this.tempPath}/${FOLDER_MARKER}`, folderMarker(this.kind, files));
+    }
+    await checkOutput(this.path, { kind: this.kind, force: this.force });
+    let aside: string | null = null;
+    if (this.isFolder && await exists(this.path)) {
+      aside = `${this.path.replace(/\/+$/, "")}.old-${Deno.pid}-${counter++}`;
+      try {
+        await Deno.rename(this.path, aside);
+      } catch (err) {
+        throw fileError(this.path, "move aside", err);
       }
-      await Deno.remove(this.path, { recursive: true });
     }
     try {
       await Deno.rename(this.tempPath, this.path);
     } catch (err) {
+      if (aside) await Deno.rename(aside, this.path).catch(() => {});
       throw fileError(this.path, "write", err);
     }
     this.#done = true;
     pending.delete(this.tempPath);
+    if (aside) await Deno.remove(aside, { recursive: true }).catch(() => {});
   }
 
   /** Removes the temporary output; safe to call after `commit` (then it does nothing). */
@@ -95,7 +117,7 @@ export class AtomicOutput {
  */
 export async function writeAtomically<T>(
   path: string,
-  options: { force?: boolean; kind?: "file" | "dir" },
+  options: { kind: OutputKind; force?: boolean; inputs?: readonly string[] },
   write: (tempPath: string) => Promise<T>,
 ): Promise<T> {
   const output = await AtomicOutput.create(path, options);
@@ -109,13 +131,16 @@ export async function writeAtomically<T>(
   }
 }
 
-/** Writes a text file atomically, replacing an existing one (charts and reports are regenerated). */
+/**
+ * Writes a chart, report or JSON document atomically. An existing file at `path` is replaced only when
+ * outcore wrote it (see replace.ts).
+ */
 export async function writeTextAtomically(
   path: string,
   text: string,
-  options: { force?: boolean } = { force: true },
+  kind: "svg" | "html" | "json",
 ): Promise<void> {
-  await writeAtomically(path, { force: options.force ?? true }, async (temp) => {
+  await writeAtomically(path, { kind }, async (temp) => {
     try {
       await Deno.writeTextFile(temp, text);
     } catch (err) {

@@ -18,15 +18,19 @@ export interface Sink {
   abort(): Promise<void>;
 }
 
-/** A sink writing `schema` to `path` (`.csv` → CSV, anything else → Parquet). */
+/**
+ * A sink writing `schema` to `path` (`.csv` → CSV, anything else → Parquet); `path` is checked against
+ * `inputs` and what is already there (see replace.ts).
+ */
 export async function openSink(
   path: string,
   schema: Schema,
-  options: { force?: boolean } = {},
+  options: { force?: boolean; inputs?: readonly string[] } = {},
 ): Promise<Sink> {
-  const output = await AtomicOutput.create(path, { force: options.force });
+  const kind = /\.csv$/i.test(path) ? "csv" : "parquet";
+  const output = await AtomicOutput.create(path, { kind, force: options.force, inputs: options.inputs });
   try {
-    if (/\.csv$/i.test(path)) {
+    if (kind === "csv") {
       const file = await FileWriter.open(output.tempPath);
       const encoder = new CsvEncoder(schema);
       await file.write(encoder.header());

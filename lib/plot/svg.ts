@@ -4,6 +4,8 @@
  * matplotlib figures.
  */
 
+import { SVG_MARK } from "../io/replace.ts";
+
 export interface Series {
   name: string;
   points: readonly (readonly [number, number])[];
@@ -74,7 +76,7 @@ export function lineChart(options: ChartOptions): string {
   const py = (y: number) => top + plotH - (y1 === y0 ? plotH / 2 : ((y - y0) / (y1 - y0)) * plotH);
   const out: string[] = [];
   out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" ${SVG_MARK} width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<title>${escape(title)}</title>`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
     `<text x="${width / 2}" y="24" text-anchor="middle" font-size="16" font-weight="bold">${
