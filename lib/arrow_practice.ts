@@ -339,7 +339,12 @@ export interface IterBatchesResult {
   batch_size: number;
   batches: BatchStep[];
   revenue: number;
+  /** RSS after a collection, before the first batch. */
+  baseline_rss_mb: number;
+  /** The largest RSS measured after a batch (the same figures as `batches[].rss_mb`). */
   peak_rss_mb: number;
+  /** The process the memory was measured in. */
+  pid: number;
   seconds: number;
 }
 
@@ -362,7 +367,9 @@ export async function iterBatches(
     const started = performance.now();
     const total = new CompensatedSum();
     const steps: BatchStep[] = [];
-    let peak = rssBytes();
+    releaseDeadBuffers(0); // the baseline is measured after a collection, not over earlier garbage
+    const baseline = rssBytes();
+    let peak = 0;
     for await (const batch of reader.batches({ columns, batchSize })) {
       const sum = new CompensatedSum();
       addRevenue(sum, batch);
@@ -388,7 +395,9 @@ export async function iterBatches(
       batch_size: batchSize,
       batches: steps,
       revenue: total.value,
+      baseline_rss_mb: Math.round(baseline / 2 ** 20 * 10) / 10,
       peak_rss_mb: Math.round(peak / 2 ** 20 * 10) / 10,
+      pid: Deno.pid,
       seconds: (performance.now() - started) / 1000,
     };
   } finally {

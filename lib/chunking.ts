@@ -11,7 +11,7 @@ import { AtomicOutput, FileWriter } from "./io/atomic.ts";
 import { releaseDeadBuffers, rssBytes } from "./io/memory.ts";
 import { openSource, type Source, type SourceOptions } from "./io/source.ts";
 import { splitsAreSafe } from "./io/split.ts";
-import { describeUnit, planUnits, type Unit, unitBatches } from "./parallel.ts";
+import { describeUnit, planUnits, type Unit, unitBatches, unitBytes } from "./parallel.ts";
 import type { FieldSpec } from "./partition.ts";
 import { type EncodedRowGroup, encodeRowGroup, ParquetFileWriter } from "./parquet/write.ts";
 import { WorkerPool } from "./pool.ts";
@@ -20,6 +20,7 @@ import { openSink } from "./io/sink.ts";
 import { type ColumnSummary, OnlineStats } from "./online_stats.ts";
 import type { Predicate } from "./predicate.ts";
 import { UsageError } from "./errors.ts";
+import { lineChart } from "./plot/svg.ts";
 
 /** Numeric columns of a source (float64, int32, int64), in schema order. */
 export function numericColumns(source: Source): string[] {
@@ -41,7 +42,11 @@ export function statsColumns(source: Source, columns?: readonly string[]): strin
       throw new UsageError(`${source.path}: no column "${c}" (available: ${names.join(", ")})`);
     }
     if (!numeric.includes(c)) {
-      throw new UsageError(`${source.path}: column "${c}" is not numeric (numeric: ${numeric.join(", ")})`);
+      throw new UsageError(
+        `${source.path}: column "${c}" is not numeric (${
+          numeric.length ? `numeric: ${numeric.join(", ")}` : "it has no numeric columns"
+        })`,
+      );
     }
   }
   return [...columns];
@@ -124,7 +129,7 @@ export async function filterToFile(
   const { where, out, force = false, chunkRows = 500_000, onChunk } = options;
   const filter = new RowFilter(where, source.schema);
   const started = performance.now();
-  const sink = await openSink(out, source.schema, { force });
+  const sink = await openSink(out, source.schema, { force, inputs: [source.path] });
   let rowsIn = 0;
   let rowGroups = 0;
   try {
@@ -158,8 +163,12 @@ export interface MemoryProfile {
   /** RSS in MiB after each chunk. */
   rss_mb: number[];
   rows_per_chunk: number[];
+  /** RSS before reading, after a collection. */
   baseline_mb: number;
+  /** The largest of `rss_mb` (the chart's highest point). */
   peak_mb: number;
+  /** The process the memory was measured in. */
+  pid: number;
   rows: number;
   seconds: number;
 }
@@ -173,6 +182,7 @@ export async function memoryProfile(
   options: ChunkOptions = {},
 ): Promise<MemoryProfile> {
   const mib = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
+  releaseDeadBuffers(0); // measure the baseline after a collection, not over garbage left by earlier work
   const baseline = mib(rssBytes());
   const rss: number[] = [];
   const rowsPerChunk: number[] = [];
@@ -190,10 +200,42 @@ export async function memoryProfile(
     rss_mb: rss,
     rows_per_chunk: rowsPerChunk,
     baseline_mb: baseline,
-    peak_mb: Math.max(baseline, ...rss),
+    peak_mb: Math.max(...rss),
+    pid: Deno.pid,
     rows: result.rows,
     seconds: result.seconds,
   };
+}
+
+/** Whether memory stayed flat over the second half of a profile, in words made from its numbers. */
+export function describeMemory(profile: MemoryProfile): { flat: boolean; text: string } {
+  const half = profile.rss_mb.slice(Math.floor(profile.rss_mb.length / 2));
+  if (half.length < 2) return { flat: false, text: "too few chunks to tell whether memory stays flat" };
+  const low = Math.min(...half), high = Math.max(...half);
+  // Flat: the second half moves by less than a tenth of its level (or 16 MiB), whatever the rows read.
+  const flat = high - low <= Math.max(16, high * 0.1);
+  return {
+    flat,
+    text: `second half of the run: ${low}–${high} MiB (${
+      flat ? "flat: memory does not grow with rows read" : "not flat: memory moved as rows were read"
+    })`,
+  };
+}
+
+/** The chart of a memory profile: RSS after every chunk. */
+export function memoryChart(profile: MemoryProfile, path: string, chunkRows: number): string {
+  return lineChart({
+    title: "Memory while processing in chunks",
+    subtitle: `${path}: ${profile.rows.toLocaleString("en-US")} rows, chunks of ${
+      chunkRows.toLocaleString("en-US")
+    }; before reading ${profile.baseline_mb} MiB, peak ${profile.peak_mb} MiB`,
+    xLabel: "chunk",
+    yLabel: "resident memory (MiB)",
+    series: [{
+      name: "RSS after the chunk (MiB)",
+      points: profile.rss_mb.map((mb, i) => [i + 1, mb] as const),
+    }],
+  });
 }
 
 export interface FilterUnitTask {
@@ -269,7 +311,8 @@ export async function parallelFilter(
     workers?: number;
     chunkRows?: number;
     rangeBytes?: number;
-    onUnit?: (done: number, total: number) => void;
+    /** After each unit: rows read so far, bytes read so far, and the input's bytes in all. */
+    onProgress?: (rows: number, bytes: number, totalBytes: number) => void;
   },
 ): Promise<FilterResult & { workers: number; fallback: string | null }> {
   const {
@@ -278,7 +321,7 @@ export async function parallelFilter(
     force = false,
     workers = navigator.hardwareConcurrency || 1,
     chunkRows = 500_000,
-    onUnit,
+    onProgress,
   } = options;
   const started = performance.now();
   const source = await openSource(path, options);
@@ -290,7 +333,13 @@ export async function parallelFilter(
   new RowFilter(where, source.schema); // usage errors before any work
   const sequential = async (reason: string) => {
     try {
-      const result = await filterToFile(source, { where, out, force: true, chunkRows });
+      const result = await filterToFile(source, {
+        where,
+        out,
+        force,
+        chunkRows,
+        onChunk: (rows, bytes) => onProgress?.(rows, bytes, source.byteLength),
+      });
       return { ...result, seconds: (performance.now() - started) / 1000, workers: 1, fallback: reason };
     } finally {
       source.close();
@@ -301,12 +350,13 @@ export async function parallelFilter(
   }
   const format = /\.csv$/i.test(out) ? "csv" : "parquet";
   const plan = await planUnits(path, { ...options, where });
-  const output = await AtomicOutput.create(out, { force });
+  const output = await AtomicOutput.create(out, { kind: format, force, inputs: [path] });
   const pool = new WorkerPool(
     new URL("../workers/scan.ts", import.meta.url),
     Math.max(1, Math.min(workers, plan.units.length)),
   );
-  let rowsIn = 0, rowsOut = 0, rowGroups = 0;
+  let rowsIn = 0, rowsOut = 0, rowGroups = 0, bytesIn = 0;
+  const totalBytes = plan.units.reduce((s, u) => s + unitBytes(u), 0);
   const quotes: number[] = [];
   try {
     const parquet = format === "parquet"
@@ -342,7 +392,8 @@ export async function parallelFilter(
         rowsIn += result.rowsIn;
         rowsOut += result.rowsOut;
         quotes.push(result.quotes);
-        onUnit?.(i + 1, plan.units.length);
+        bytesIn += unitBytes(plan.units[i]);
+        onProgress?.(rowsIn, bytesIn, totalBytes);
         releaseDeadBuffers();
       }
     } finally {

@@ -38,6 +38,8 @@ export interface ParquetUnit {
   rowGroups?: number[];
   /** Hive partition values restored as string columns. */
   partitions: Record<string, string>;
+  /** Bytes on disk the unit covers (its row groups' column chunks, or the whole file), for progress. */
+  bytes: number;
 }
 
 export type Unit = CsvUnit | ParquetUnit;
@@ -81,11 +83,12 @@ export async function planUnits(
       const reader = await ParquetReader.open(source, { file: path });
       return {
         format,
-        units: reader.metadata.row_groups.map((_, g) => ({
+        units: reader.metadata.row_groups.map((group, g) => ({
           kind: "parquet",
           path,
           rowGroups: [g],
           partitions: {},
+          bytes: group.columns.reduce((s, c) => s + Number(c.meta_data?.total_compressed_size ?? 0), 0),
         })),
       };
     } finally {
@@ -100,6 +103,7 @@ export async function planUnits(
         kind: "parquet",
         path: f.path,
         partitions: f.partitions,
+        bytes: f.size,
       })),
     };
   } finally {
@@ -173,6 +177,11 @@ export async function* unitBatches(
 /** The Arrow schema of a CSV unit's columns (for compiling filters in a worker). */
 function csvSchema(unit: CsvUnit): Schema {
   return new Schema(unit.header.map((name) => new Field(name, arrowType(unit.types[name]), true)));
+}
+
+/** Bytes on disk a unit covers (for progress in rows and bytes). */
+export function unitBytes(unit: Unit): number {
+  return unit.kind === "csv" ? unit.end - unit.start : unit.bytes;
 }
 
 /** A unit for messages: `bytes 0–33554432`, `row group 3`, or the file name. */

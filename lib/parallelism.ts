@@ -12,6 +12,8 @@ import { partitionFiles } from "./pipeline.ts";
 import { WorkerPool } from "./pool.ts";
 import { lineChart } from "./plot/svg.ts";
 import { addCompensated } from "./sum.ts";
+import { type MachineLoad, withLoad } from "./io/machine.ts";
+import { type Speedup, speedupOf, timeRounds, type Timing, timing } from "./measure.ts";
 
 const WORKER_URL = new URL("../workers/scan.ts", import.meta.url);
 
@@ -31,10 +33,19 @@ export async function readPartition(path: string): Promise<number> {
 export interface IoBenchmark {
   files: number;
   rows: number;
+  bytes: number;
   concurrency: number;
+  runs: number;
+  /** Medians (the spread is in `sequential` and `concurrent`). */
   sequential_seconds: number;
   concurrent_seconds: number;
   speedup: number;
+  sequential: Timing;
+  concurrent: Timing;
+  speedup_range: Speedup;
+  load: MachineLoad;
+  /** What the numbers mean, written from them. */
+  explanation: string;
 }
 
 /** Runs `tasks` with at most `limit` in flight (asynchronous concurrency on this one thread). */
@@ -53,30 +64,101 @@ export async function withConcurrency<T>(tasks: (() => Promise<T>)[], limit: num
 
 /**
  * Reads every partition one after another, then with `concurrency` reads in flight (the lab's
- * ThreadPoolExecutor for I/O). Decoding still runs on this one thread: the gain is only the waiting on I/O.
+ * ThreadPoolExecutor for I/O), `runs` rounds interleaved. Decoding runs on this one thread either way: the
+ * only thing concurrency can overlap is waiting on the disk, and the I/O-wait share measured says how much
+ * there was.
  */
-export async function ioBenchmark(dir: string, options: { concurrency?: number } = {}): Promise<IoBenchmark> {
-  const { concurrency = 8 } = options;
+export async function ioBenchmark(
+  dir: string,
+  options: { concurrency?: number; runs?: number } = {},
+): Promise<IoBenchmark> {
+  const { concurrency = 8, runs = 1 } = options;
   const files = await partitionFiles(dir);
-  let t = performance.now();
-  let rows = 0;
-  for (const f of files) rows += await readPartition(f);
-  const sequential = (performance.now() - t) / 1000;
-  releaseDeadBuffers(0);
-  t = performance.now();
-  const counts = await withConcurrency(files.map((f) => () => readPartition(f)), concurrency);
-  const concurrent = (performance.now() - t) / 1000;
-  if (counts.reduce((s, n) => s + n, 0) !== rows) {
-    throw new Error("concurrent and sequential reads disagree on the row count");
-  }
-  return {
+  let bytes = 0;
+  for (const f of files) bytes += (await Deno.stat(f)).size;
+  let rows = -1;
+  const { value: t, load } = await withLoad(() =>
+    timeRounds(
+      runs,
+      [
+        ["sequential", async () => {
+          let n = 0;
+          for (const f of files) n += await readPartition(f);
+          return n;
+        }],
+        ["concurrent", async () =>
+          (await withConcurrency(
+            files.map((f) => () => readPartition(f)),
+            concurrency,
+          )).reduce((s, n) => s + n, 0)],
+      ] as const,
+      (_, n) => {
+        if (rows >= 0 && n !== rows) {
+          throw new Error("concurrent and sequential reads disagree on the row count");
+        }
+        rows = n;
+      },
+      () => releaseDeadBuffers(0),
+    )
+  );
+  const speedup = speedupOf(t.sequential, t.concurrent);
+  const result = {
     files: files.length,
     rows,
+    bytes,
     concurrency,
-    sequential_seconds: sequential,
-    concurrent_seconds: concurrent,
-    speedup: sequential / concurrent,
+    runs,
+    sequential_seconds: t.sequential.median,
+    concurrent_seconds: t.concurrent.median,
+    speedup: speedup.median,
+    sequential: t.sequential,
+    concurrent: t.concurrent,
+    speedup_range: speedup,
+    load,
   };
+  return { ...result, explanation: explainIo(result) };
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;
+
+/** A sentence on how busy the machine was, or "" when it was quiet or unknown. */
+export function describeLoad(load: MachineLoad, cores: number): string {
+  const parts: string[] = [];
+  if (load.cpu && load.cpu.others >= 0.15) {
+    parts.push(`other processes used ${pct(load.cpu.others)} of the CPU time while this was measured`);
+  }
+  if (load.load_before && load.load_before[0] >= cores * 0.75) {
+    parts.push(`the load average was ${load.load_before[0].toFixed(2)} on ${cores} cores before it started`);
+  }
+  return parts.length
+    ? `The machine was busy: ${
+      parts.join(", and ")
+    }, so these timings are slower and noisier than on an idle machine. `
+    : "";
+}
+
+/** What an I/O benchmark's numbers mean, from the numbers. */
+export function explainIo(r: Omit<IoBenchmark, "explanation">): string {
+  const cores = navigator.hardwareConcurrency || 1;
+  const range = r.runs > 1
+    ? ` (runs ${r.speedup_range.min.toFixed(2)}–${r.speedup_range.max.toFixed(2)}×)`
+    : "";
+  const mbps = r.bytes / 2 ** 20 / r.sequential_seconds;
+  const wait = r.load.cpu
+    ? `I/O wait was ${pct(r.load.cpu.iowait)} of the CPU time during the runs, `
+    : "I/O wait could not be measured here, ";
+  const verdict = r.speedup_range.min > 1.05
+    ? `Concurrent reads were faster, ${
+      r.speedup.toFixed(2)
+    }×${range}: the reads overlapped some waiting on the disk.`
+    : r.speedup_range.max < 0.95
+    ? `Concurrent reads were slower, ${
+      r.speedup.toFixed(2)
+    }×${range}: interleaving ${r.concurrency} reads cost more than it saved.`
+    : `Concurrent and sequential reads took about the same time, ${r.speedup.toFixed(2)}×${range}.`;
+  return `${describeLoad(r.load, cores)}${verdict} ${wait}and the sequential reads ran at ${
+    mbps.toFixed(0)
+  } MiB/s of Parquet decoded on one thread: asynchronous reads can only overlap waiting on I/O, never the decoding, which stays on that one thread.`;
 }
 
 /** Per-category sums of the lab's score = √price × log1p(quantity) (compensated sums). */
@@ -204,12 +286,28 @@ export async function workersBenchmark(
 export interface ScalingBenchmark {
   cores: number;
   files: number;
+  runs: number;
+  /** Median seconds of the sequential run (its spread is in `sequential`). */
   sequential_seconds: number;
+  sequential: Timing;
+  /** Median seconds and speedup by worker count. */
   seconds: Record<string, number>;
   speedup: Record<string, number>;
-  /** Amdahl's serial fraction f from the speedups measured with 2..cores workers (least squares). */
+  timings: Record<string, Timing>;
+  speedup_range: Record<string, Speedup>;
+  /** Whether every parallel run gave exactly the sequential result. */
+  identical: boolean;
+  /** The sequential result, merged. */
+  by_category: Record<string, { mean: number; sum: number; count: number }>;
+  /** Seconds to start one worker and get its first reply (median of the rounds). */
+  worker_startup_seconds: number;
+  /**
+   * Amdahl's serial fraction f from the speedups measured with 2..cores workers (least squares), or null when
+   * no run beat the sequential one (then Amdahl's law does not describe the runs).
+   */
   serial_fraction: number | null;
-  /** Where adding workers stopped helping, and why. */
+  load: MachineLoad;
+  /** What the numbers mean, written from them. */
   explanation: string;
 }
 
@@ -238,51 +336,134 @@ export function serialFraction(points: readonly { workers: number; speedup: numb
   return Math.min(1, Math.max(0, num / den));
 }
 
-/** Sequential baseline, then `heavy_process` with 1, 2, 4 … `maxWorkers` workers. */
+/** Seconds to start one scan worker and get its first reply. */
+export async function workerStartup(): Promise<number> {
+  const t = performance.now();
+  const pool = new WorkerPool(WORKER_URL, 1);
+  try {
+    await pool.run("start-up", { type: "ping" });
+  } finally {
+    pool.close();
+  }
+  return (performance.now() - t) / 1000;
+}
+
+/**
+ * `heavy_process` sequentially and with 1, 2, 4 … `maxWorkers` workers, `runs` rounds interleaved (each
+ * round runs every configuration once), checking that every parallel result equals the sequential one.
+ */
 export async function scalingBenchmark(
   dir: string,
-  options: { maxWorkers?: number } = {},
+  options: { maxWorkers?: number; runs?: number } = {},
 ): Promise<ScalingBenchmark> {
-  const { maxWorkers = 8 } = options;
+  const { maxWorkers = 8, runs = 1 } = options;
   const cores = navigator.hardwareConcurrency || 1;
   const files = await partitionFiles(dir);
-  let t = performance.now();
-  await heavySequential(files);
-  const sequentialSeconds = (performance.now() - t) / 1000;
+  const counts = workerCounts(maxWorkers);
+  let reference: string | null = null;
+  let byCategory: ScalingBenchmark["by_category"] = {};
+  let identical = true;
+  const startups: number[] = [];
+  const { value: t, load } = await withLoad(() =>
+    timeRounds(
+      runs,
+      [
+        ["startup", async () => {
+          startups.push(await workerStartup());
+          return null;
+        }],
+        ["sequential", async () => mergeHeavy(await heavySequential(files))],
+        ...counts.map((w) => [String(w), async () => mergeHeavy(await heavyParallel(files, w))] as const),
+      ],
+      (name, merged) => {
+        if (merged === null) return;
+        const text = JSON.stringify(merged);
+        if (name === "sequential") {
+          reference ??= text;
+          byCategory = merged;
+        }
+        if (text !== reference) identical = false;
+      },
+      () => releaseDeadBuffers(0),
+    )
+  );
   const seconds: Record<string, number> = {};
   const speedup: Record<string, number> = {};
-  for (const w of workerCounts(maxWorkers)) {
-    releaseDeadBuffers(0);
-    t = performance.now();
-    await heavyParallel(files, w);
-    seconds[w] = (performance.now() - t) / 1000;
-    speedup[w] = sequentialSeconds / seconds[w];
+  const timings: Record<string, Timing> = {};
+  const range: Record<string, Speedup> = {};
+  for (const w of counts) {
+    timings[w] = t[String(w)];
+    seconds[w] = timings[w].median;
+    range[w] = speedupOf(t.sequential, timings[w]);
+    speedup[w] = range[w].median;
   }
-  const within = Object.entries(speedup).map(([w, s]) => ({ workers: Number(w), speedup: s })).filter((p) =>
-    p.workers <= cores
-  );
-  const f = serialFraction(within);
-  const best = Object.entries(speedup).reduce((a, b) => (b[1] > a[1] ? b : a));
-  const explanation =
-    `speedup peaks at ${Number(best[1]).toFixed(2)}× with ${
-      best[0]
-    } workers on ${cores} cores: beyond ${cores} ` +
-    `workers there are no more cores to run on, so extra workers only add start-up and scheduling cost; below that, the ` +
-    `serial part (${
-      f === null ? "unknown" : `${(f * 100).toFixed(0)}%`
-    }: reading footers, starting workers, merging, ` +
-    `the main thread's event loop) caps it (Amdahl: at most ${
-      f ? (1 / f).toFixed(1) : "∞"
-    }× with unlimited cores).`;
-  return {
+  const within = counts.filter((w) => w <= cores).map((w) => ({ workers: w, speedup: speedup[w] }));
+  const result = {
     cores,
     files: files.length,
-    sequential_seconds: sequentialSeconds,
+    runs,
+    sequential_seconds: t.sequential.median,
+    sequential: t.sequential,
     seconds,
     speedup,
-    serial_fraction: f,
-    explanation,
+    timings,
+    speedup_range: range,
+    identical,
+    by_category: byCategory,
+    worker_startup_seconds: timing(startups).median,
+    serial_fraction: within.some((p) => p.workers >= 2 && p.speedup > 1) ? serialFraction(within) : null,
+    load,
   };
+  return { ...result, explanation: explainScaling(result) };
+}
+
+/** What a scaling benchmark's numbers mean, from the numbers (never a fixed story). */
+export function explainScaling(r: Omit<ScalingBenchmark, "explanation">): string {
+  const entries = Object.entries(r.speedup).map(([w, s]) => [Number(w), s] as const);
+  const [bestW, best] = entries.reduce((a, b) => (b[1] > a[1] ? b : a));
+  const out: string[] = [describeLoad(r.load, r.cores)];
+  const startup = `starting one worker took ${r.worker_startup_seconds.toFixed(2)} s against ${
+    r.sequential_seconds.toFixed(2)
+  } s for the whole sequential run`;
+  const runs = r.runs > 1 ? ` (median of ${r.runs} runs)` : " (one run: no spread measured)";
+  if (best <= 1) {
+    out.push(
+      `No worker count beat the sequential run${runs}: the best was ${best.toFixed(2)}× with ${bestW} worker${
+        bestW === 1 ? "" : "s"
+      }. At this size the work does not pay for parallelism: ${startup}, and each worker also reads its files' footers and sends its partial result back. Amdahl's serial fraction is not estimated: the law assumes the parallel part gets faster.`,
+    );
+  } else {
+    const f = r.serial_fraction;
+    out.push(
+      `The best speedup was ${best.toFixed(2)}× with ${bestW} worker${
+        bestW === 1 ? "" : "s"
+      } on ${r.cores} cores${runs}` +
+        (f === null
+          ? "."
+          : `; fitted to the runs with 2 to ${r.cores} workers, Amdahl's law gives a serial fraction of ${
+            pct(f)
+          }${
+            f > 0 ? `, which would cap the speedup at ${(1 / f).toFixed(1)}× on any number of cores` : ""
+          }.`) +
+        ` What does not run in parallel: ${startup}; the main thread lists the files, merges the partial results and waits.`,
+    );
+  }
+  const beyond = entries.filter(([w]) => w > r.cores);
+  if (beyond.length) {
+    const atCores = r.speedup[r.cores] ?? r.speedup[entries.filter(([w]) => w <= r.cores).at(-1)?.[0] ?? 1];
+    const worse = beyond.every(([, s]) => s <= atCores * 1.05);
+    out.push(
+      worse
+        ? `Beyond ${r.cores} workers there are no more cores to run on: ${
+          beyond.map(([w, s]) => `${w} workers ${s.toFixed(2)}×`).join(", ")
+        }, no better than ${r.cores}, as each extra worker only adds its start-up and switching.`
+        : `Beyond ${r.cores} workers the speedup still moved (${
+          beyond.map(([w, s]) => `${w} workers ${s.toFixed(2)}×`).join(", ")
+        }) although there are no more cores: within this noise, not a real gain.`,
+    );
+  }
+  if (!r.identical) out.push("The parallel results were NOT identical to the sequential ones.");
+  return out.filter(Boolean).join(" ");
 }
 
 /** The speedup chart: measured speedup by worker count, the ideal line, and the core count. */
@@ -294,7 +475,7 @@ export function scalingChart(result: ScalingBenchmark): string {
     subtitle:
       `${result.files} partitions, ${result.cores} cores, sequential ${
         result.sequential_seconds.toFixed(2)
-      } s` +
+      } s (median of ${result.runs})` +
       (result.serial_fraction === null ? "" : `, serial fraction ${result.serial_fraction.toFixed(2)}`),
     xLabel: "workers",
     yLabel: "speedup (× sequential)",

@@ -154,7 +154,8 @@ export async function partition(
     workers?: number;
     force?: boolean;
     chunkRows?: number;
-    onPart?: (done: number, total: number) => void;
+    /** After each part is written: rows written so far, and rows in all. */
+    onProgress?: (rows: number, totalRows: number) => void;
   },
 ): Promise<PartitionResult> {
   const {
@@ -163,7 +164,7 @@ export async function partition(
     workers = navigator.hardwareConcurrency || 1,
     force = false,
     chunkRows = 500_000,
-    onPart,
+    onProgress,
   } = options;
   if (!Number.isInteger(parts) || parts < 1) {
     throw new UsageError(`--parts must be a positive whole number, got ${parts}`);
@@ -180,7 +181,7 @@ export async function partition(
   const rangeBytes = Math.min(32 << 20, Math.max(1 << 20, Math.ceil(source.byteLength / (parts * 4))));
   const plan = await planUnits(path, { ...options, rangeBytes });
   const pool = new WorkerPool(new URL("../workers/scan.ts", import.meta.url), Math.max(1, workers));
-  const output = await AtomicOutput.create(out, { force, kind: "dir" });
+  const output = await AtomicOutput.create(out, { kind: "partitions", force, inputs: [path] });
   try {
     // 1. Rows per unit (and, for CSV, which columns ever hold an empty field).
     const counts = await Promise.all(
@@ -200,7 +201,7 @@ export async function partition(
     const total = counts.reduce((s, c) => s + c.rows, 0);
     const pieces = assignPieces(plan.units, counts.map((c) => c.rows), partSizes(total, parts));
     // 2. Each part written by one worker, from the units that overlap it.
-    let done = 0;
+    let rowsDone = 0;
     const written = await Promise.all(pieces.map(async (partPieces, p) => {
       const name = `part_${String(p).padStart(3, "0")}.parquet`;
       const task: WritePartTask = {
@@ -211,7 +212,8 @@ export async function partition(
         chunkRows,
       };
       const result = await pool.run<{ rows: number }>(`write ${name}`, { ...task });
-      onPart?.(++done, parts);
+      rowsDone += result.rows;
+      onProgress?.(rowsDone, total);
       return { path: `${out}/${name}`, rows: result.rows };
     }));
     await output.commit();

@@ -14,6 +14,7 @@ import { fileByteSource, listFiles } from "./io/file.ts";
 import { releaseDeadBuffers } from "./io/memory.ts";
 import { ParquetReader } from "./parquet/read.ts";
 import { WorkerPool } from "./pool.ts";
+import { type Speedup, speedupOf, timeRounds, type Timing } from "./measure.ts";
 import { addCompensated, type Compensated } from "./sum.ts";
 
 export const PRICE_BINS = [0, 50, 200, 500, 1000] as const;
@@ -151,8 +152,13 @@ export interface PipelineResult {
   parallel_seconds: number;
   speedup: number;
   workers: number;
-  /** Sequential and parallel tables are identical. */
+  /** Sequential and parallel tables are identical (in every run). */
   identical: boolean;
+  runs: number;
+  /** Medians and spread of the runs (null without a sequential run). */
+  sequential: Timing | null;
+  parallel: Timing;
+  speedup_range: Speedup | null;
 }
 
 /** The Parquet files of a partition folder (part_000.parquet …), sorted. */
@@ -164,42 +170,63 @@ export async function partitionFiles(dir: string): Promise<string[]> {
   return files;
 }
 
-/** Runs the pipeline over every file of `dir`, sequentially in the main thread and on `workers` workers. */
-export async function runPipeline(
-  dir: string,
-  options: { workers?: number; skipSequential?: boolean } = {},
-): Promise<PipelineResult> {
-  const { workers = navigator.hardwareConcurrency || 1 } = options;
-  const files = await partitionFiles(dir);
-  let sequentialRows: PipelineRow[] | null = null;
-  let sequentialSeconds = NaN;
-  if (!options.skipSequential) {
-    const t = performance.now();
-    const partials: GroupPartial[][] = [];
-    for (const f of files) partials.push(await pipelinePartial(f));
-    sequentialRows = mergePipeline(partials);
-    sequentialSeconds = (performance.now() - t) / 1000;
-  }
-  const t = performance.now();
+/** The pipeline over `files` in the main thread, one after another. */
+async function pipelineSequential(files: readonly string[]): Promise<PipelineRow[]> {
+  const partials: GroupPartial[][] = [];
+  for (const f of files) partials.push(await pipelinePartial(f));
+  return mergePipeline(partials);
+}
+
+/** The pipeline over `files` on `workers` workers (their start-up included). */
+async function pipelineParallel(files: readonly string[], workers: number): Promise<PipelineRow[]> {
   const pool = new WorkerPool(new URL("../workers/scan.ts", import.meta.url), workers);
-  let parallelRows: PipelineRow[];
   try {
-    const partials = await Promise.all(
-      files.map((path) => pool.run<GroupPartial[]>(`pipeline of ${path}`, { type: "pipeline", path })),
+    return mergePipeline(
+      await Promise.all(
+        files.map((path) => pool.run<GroupPartial[]>(`pipeline of ${path}`, { type: "pipeline", path })),
+      ),
     );
-    parallelRows = mergePipeline(partials);
   } finally {
     pool.close();
   }
-  const parallelSeconds = (performance.now() - t) / 1000;
+}
+
+/**
+ * Runs the pipeline over every file of `dir`, sequentially in the main thread and on `workers` workers,
+ * `runs` rounds interleaved; times are medians, and every run's table must equal the first.
+ */
+export async function runPipeline(
+  dir: string,
+  options: { workers?: number; skipSequential?: boolean; runs?: number } = {},
+): Promise<PipelineResult> {
+  const { workers = navigator.hardwareConcurrency || 1, runs = 1 } = options;
+  const files = await partitionFiles(dir);
+  let reference: string | null = null;
+  let rows: PipelineRow[] = [];
+  let identical = true;
+  const configs: ["sequential" | "parallel", () => Promise<PipelineRow[]>][] = [];
+  if (!options.skipSequential) configs.push(["sequential", () => pipelineSequential(files)]);
+  configs.push(["parallel", () => pipelineParallel(files, workers)]);
+  const t = await timeRounds(runs, configs, (_, result) => {
+    const text = JSON.stringify(result);
+    reference ??= text;
+    rows = result;
+    if (text !== reference) identical = false;
+  });
+  const sequential = t.sequential ?? null;
+  const range = sequential ? speedupOf(sequential, t.parallel) : null;
   return {
     dir,
     partitions: files.length,
-    rows: parallelRows,
-    sequential_seconds: sequentialSeconds,
-    parallel_seconds: parallelSeconds,
-    speedup: sequentialSeconds / parallelSeconds,
+    rows,
+    sequential_seconds: sequential?.median ?? NaN,
+    parallel_seconds: t.parallel.median,
+    speedup: range?.median ?? NaN,
     workers,
-    identical: sequentialRows === null || JSON.stringify(sequentialRows) === JSON.stringify(parallelRows),
+    identical,
+    runs,
+    sequential,
+    parallel: t.parallel,
+    speedup_range: range,
   };
 }

@@ -2,6 +2,8 @@
  * The lab report: one self-contained HTML page (inline CSS, charts as inline SVG, no scripts, no network
  * requests) with each exercise's measured results and the lab's questions answered from this run's numbers.
  */
+import { plural } from "./cli/format.ts";
+import { HTML_MARK } from "./io/replace.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -19,6 +21,10 @@ function num(value: unknown, digits = 3): string {
     return value === null || value === undefined ? "–" : esc(value);
   }
   return value.toLocaleString("en-US", { maximumFractionDigits: digits });
+}
+
+function range(t: Json): string {
+  return t ? `${secs(t.min)}–${secs(t.max)}` : "–";
 }
 
 function secs(value: unknown): string {
@@ -39,6 +45,23 @@ function table(header: string[], rows: unknown[][]): string {
 function inlineSvg(svg: string | undefined): string {
   if (!svg) return `<p class="note">Chart not available: run this exercise to draw it.</p>`;
   return `<figure>${svg.replace(/<\?xml[^>]*>/, "")}</figure>`;
+}
+
+/** Where a memory figure was measured, in words. */
+function measuredIn(where: unknown): string {
+  return where === "own process"
+    ? "measured in a fresh process"
+    : "measured in the lab's own process, which still holds memory from earlier steps";
+}
+
+/** " (runs 1.21–1.48×)" for a repeated measurement. */
+function spread(range: Json): string {
+  return range && range.min !== range.max ? ` (runs ${range.min.toFixed(2)}–${range.max.toFixed(2)}×)` : "";
+}
+
+/** "Ran … in 12.3 s" for an exercise's own run. */
+function ranAt(e: Json): string {
+  return e?.run ? `<p class="note">Ran at ${esc(e.run.at)} in ${secs(e.run.seconds)}.</p>` : "";
 }
 
 function exercise0(e: Json): string {
@@ -85,7 +108,9 @@ ${
       [
         `iter_batches (${num(it.batch_size)} rows)`,
         secs(it.seconds),
-        `peak RSS ${num(it.peak_rss_mb)} MiB`,
+        `peak RSS ${num(it.peak_rss_mb)} MiB (${num(it.baseline_rss_mb)} MiB before; ${
+          esc(measuredIn(it.measured_in))
+        })`,
         "Files larger than memory: one batch at a time, a running total.",
       ],
     ])
@@ -93,9 +118,10 @@ ${
 <p>Revenue Σ price × quantity from the projected read: <strong>${
     num(p.revenue, 2)
   }</strong>; from the batches: ${num(it.revenue, 2)}.
-The file has ${it.row_groups} row groups (${
+The file has ${plural(it.row_groups, "row group")} (${
     it.rows_per_row_group.map((r: number) => num(r)).join(", ")
   } rows).</p>
+${ranAt(e)}
 </section>`;
 }
 
@@ -120,9 +146,12 @@ written to <code>${esc(e.filter.out)}</code> in ${
     secs(e.filter.seconds)
   }, one row group per chunk with matches (${e.filter.row_groups}).</p>
 ${inlineSvg(memorySvg)}
-<p>Resident memory: ${num(m.baseline_mb)} MiB before reading, at most ${
+<p>Resident memory, ${esc(measuredIn(m.measured_in))} — the same measurement as the chart: ${
+    num(m.baseline_mb)
+  } MiB before reading (after a collection), then between ${num(Math.min(...m.rss_mb))} and ${
     num(m.peak_mb)
-  } MiB over ${m.rss_mb.length} chunks of ${num(m.rows_per_chunk[0])} rows.</p>
+  } MiB after each of ${m.rss_mb.length} chunks of ${num(m.rows_per_chunk[0])} rows.</p>
+${ranAt(e)}
 </section>`;
 }
 
@@ -162,7 +191,9 @@ ${
       ],
     ])
   }
-<p>Whole dataset (${num(f.rows)} rows) with ${f.workers} workers in ${secs(f.seconds)}:</p>
+<p>Whole dataset (${num(f.rows)} rows) with ${
+    f.workers === 0 ? "the main thread only" : plural(f.workers, "worker")
+  } in ${secs(f.seconds)}:</p>
 ${
     table(["count", "mean", "std", "variance", "min", "max"], [[
       num(f.count),
@@ -173,6 +204,7 @@ ${
       num(f.max),
     ]])
   }
+${ranAt(e)}
 </section>`;
 }
 
@@ -188,38 +220,55 @@ ${
         `reading ${t.files} partitions, ${t.concurrency} asynchronous reads in flight`,
         secs(t.sequential_seconds),
         secs(t.concurrent_seconds),
-        `${t.speedup.toFixed(2)}×`,
+        `${t.speedup.toFixed(2)}×${spread(t.speedup_range)}`,
       ],
       [
         `heavy_process on ${m.workers} workers (results ${m.identical ? "identical" : "different"})`,
         secs(m.sequential_seconds),
         secs(m.parallel_seconds),
-        `${m.speedup.toFixed(2)}×`,
+        `${m.speedup.toFixed(2)}×${spread(m.speedup_range)}`,
       ],
     ])
   }
+<p>${esc(t.explanation)}</p>
+<p class="note">Times are medians of ${
+    s.runs ?? 1
+  } interleaved run(s); heavy_process on ${m.workers} workers above is
+read off the same runs as the chart and table below.</p>
 ${inlineSvg(speedupSvg)}
 ${
     table(
-      ["workers", "time", "speedup", "ideal"],
-      Object.keys(s.seconds).map((w) => [w, secs(s.seconds[w]), `${s.speedup[w].toFixed(2)}×`, `${w}×`]),
+      ["workers", "time (median)", "fastest–slowest", "speedup", "ideal"],
+      [
+        ["sequential", secs(s.sequential_seconds), range(s.sequential), "1×", "1×"],
+        ...Object.keys(s.seconds).map((w) => [
+          w,
+          secs(s.seconds[w]),
+          range(s.timings?.[w]),
+          `${s.speedup[w].toFixed(2)}×${spread(s.speedup_range?.[w])}`,
+          `${w}×`,
+        ]),
+      ],
     )
   }
 <p>${s.cores} cores; Amdahl's serial fraction from the measurements: <strong>${
-    s.serial_fraction === null ? "n/a" : s.serial_fraction.toFixed(3)
+    s.serial_fraction === null ? "not estimated" : s.serial_fraction.toFixed(3)
   }</strong>. ${esc(s.explanation)}</p>
+${ranAt(e)}
 </section>`;
 }
 
 function exercise4(e: Json): string {
   if (!e) return "";
   return `<section><h2>Exercise 4 — pipeline</h2>
-<p>${e.partitions} partitions: sequential ${secs(e.sequential_seconds)}, ${e.workers} workers ${
+<p>${e.partitions} partitions: sequential ${secs(e.sequential_seconds)}, ${plural(e.workers, "worker")} ${
     secs(e.parallel_seconds)
   } —
-speedup ${e.speedup.toFixed(2)}×; sequential and parallel tables ${
-    e.identical ? "identical" : "different"
-  }.</p>
+speedup ${e.speedup.toFixed(2)}×${spread(e.speedup_range)}${
+    e.runs > 1 ? ` (medians of ${e.runs} runs)` : ""
+  }; sequential and parallel tables ${e.identical ? "identical" : "different"}${
+    e.runs > 1 ? " in every run" : ""
+  }.</p>${ranAt(e)}
 ${
     table(
       ["category", "price_bin", "revenue_sum", "revenue_mean", "revenue_count", "quantity_sum"],
@@ -276,12 +325,18 @@ storage: Parquet stores each column chunk contiguously, so unneeded columns are 
   if (e1) {
     const m = e1.memory;
     const half = m.rss_mb.slice(Math.floor(m.rss_mb.length / 2));
+    const flat = half.length > 1 &&
+      Math.max(...half) - Math.min(...half) <= Math.max(16, Math.max(...half) * 0.1);
     items.push(
       `<li><strong>Why does chunking keep memory flat?</strong> Over ${m.rss_mb.length} chunks (${
         num(m.rows)
-      } rows) resident memory stayed
+      } rows) resident memory (${esc(measuredIn(m.measured_in))}) stayed
 between ${num(Math.min(...m.rss_mb))} and ${num(Math.max(...m.rss_mb))} MiB${
-        half.length > 1 ? ` (${num(Math.min(...half))}–${num(Math.max(...half))} MiB in the second half)` : ""
+        half.length > 1
+          ? ` (${num(Math.min(...half))}–${num(Math.max(...half))} MiB in the second half: ${
+            flat ? "flat" : "<strong>not flat</strong> in this run"
+          })`
+          : ""
       },
 while the whole ${
         mib(doc.environment?.datasets?.csv_bytes)
@@ -292,25 +347,29 @@ file size (the lab's version concatenates every chunk's matches and grows with t
   }
   const e3 = doc.exercise_3;
   if (e3) {
-    const s = e3.scaling;
-    const best = Object.entries(s.speedup as Record<string, number>).reduce((x, y) => (y[1] > x[1] ? y : x));
     items.push(
-      `<li><strong>Why is speedup sub-linear?</strong> The best speedup measured was ${
-        Number(best[1]).toFixed(2)
-      }× with ${best[0]} workers on
-${s.cores} cores. Amdahl's law fitted to these runs gives a serial fraction of ${
-        s.serial_fraction === null ? "n/a" : `${(s.serial_fraction * 100).toFixed(0)}%`
-      }:
-starting workers, reading footers, merging partial results and the main thread's own work do not parallelise, and past ${s.cores}
-workers there are no more cores — extra workers only add start-up and switching cost. Asynchronous reads (the "threads" of the lab)
-gained ${
-        e3.threading.speedup.toFixed(2)
-      }× because the files were in the page cache and decoding, which dominates, runs on one thread.</li>`,
+      `<li><strong>How far does parallelism go here?</strong> ${esc(e3.scaling.explanation)}</li>`,
+      `<li><strong>Do threads help with I/O?</strong> ${esc(e3.threading.explanation)}</li>`,
     );
   }
   return items.length
     ? `<section><h2>The lab's questions, answered from this run</h2><ol>${items.join("\n")}</ol></section>`
     : "";
+}
+
+/** Which exercises this run ran (and its time), and which results were kept from earlier runs. */
+function runSummary(doc: Json): string {
+  const env = doc.environment ?? {};
+  const ran: number[] = env.exercises_run ?? [0, 1, 2, 3, 4];
+  const kept: number[] = env.exercises_kept ?? [];
+  const list = (xs: number[]) => xs.length === 1 ? `exercise ${xs[0]}` : `exercises ${xs.join(", ")}`;
+  const own = ran.map((e) => `${e}: ${secs(doc[`exercise_${e}`]?.run?.seconds)}`).join(", ");
+  return `${list(ran)} in ${secs(doc.timings?.total_seconds)} (${own})` +
+    (kept.length
+      ? `; ${list(kept)} kept from earlier runs (${
+        kept.map((e) => `${e}: ${esc(doc[`exercise_${e}`]?.run?.at ?? "an earlier run")}`).join(", ")
+      })`
+      : "");
 }
 
 /** The report page for a metrics document, with the two charts (SVG text) inline. */
@@ -321,6 +380,7 @@ export function renderReport(doc: Json, charts: { memory?: string; speedup?: str
 <html lang="en">
 <head>
 <meta charset="utf-8">
+${HTML_MARK}
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Lab 06 — out-of-core, streaming and parallel processing: results</title>
 <style>
@@ -342,7 +402,7 @@ export function renderReport(doc: Json, charts: { memory?: string; speedup?: str
 ${num(env.datasets?.warmup_rows)} warmup rows, ${num(env.datasets?.sales_rows)} sales rows, seed ${
     esc(env.seed)
   }${env.small ? " (small run)" : ""} ·
-${esc(env.generated_at)} · total ${secs(timing.total_seconds)}</p>
+${esc(env.generated_at)} · this run: ${runSummary(doc)}</p>
 ${answers(doc)}
 ${exercise0(doc.exercise_0)}
 ${exercise1(doc.exercise_1, charts.memory)}

@@ -1,16 +1,18 @@
 /**
  * Exercise 2: online statistics over CSV, Parquet or a dataset, in parallel. The input is cut into units
  * (fixed-size CSV byte ranges, row groups, files — see parallel.ts); workers summarise units into
- * OnlineStats states, merged in unit order, so the answer is the same whatever the number of workers. A CSV
- * whose split points turn out to fall inside quoted fields, or any unit that fails, is read again
- * sequentially: the result is then still right, and an error message has its exact line.
+ * OnlineStats states, merged in unit order, so the answer is the same bit for bit whatever the number of
+ * workers — 0 included, where the main thread reads the same units in the same order. A CSV whose split
+ * points turn out to fall inside quoted fields, or any unit that fails, is read again chunk by chunk in one
+ * reader: the result is then still right (equal to the last bits only up to merge order, and `fallback`
+ * says so), and an error message has its exact line.
  */
 import { addBatch, chunkedStats, statsColumns } from "./chunking.ts";
 import { openSource, type SourceOptions } from "./io/source.ts";
 import { splitsAreSafe } from "./io/split.ts";
 import { type ColumnSummary, exactStats, OnlineStats, type OnlineStatsState } from "./online_stats.ts";
 import { float64Values } from "./batch.ts";
-import { describeUnit, planUnits, type Unit, unitBatches } from "./parallel.ts";
+import { describeUnit, planUnits, type Unit, unitBatches, unitBytes } from "./parallel.ts";
 import { WorkerPool } from "./pool.ts";
 
 export interface UnitStatsTask {
@@ -46,11 +48,13 @@ export interface ParallelStatsResult {
   seconds: number;
   /** Why the input was read sequentially instead, or null. */
   fallback: string | null;
+  /** Rows skipped as bad (`onBadRows: "skip"`, which reads sequentially). */
+  bad_rows?: number;
 }
 
 /**
  * count, nulls, sum, mean, variance, std (population), min and max of numeric columns (default: all) using
- * `workers` workers. Memory: one batch per worker.
+ * `workers` workers (0: the main thread reads the units itself). Memory: one batch per worker.
  */
 export async function parallelStats(
   path: string,
@@ -60,10 +64,11 @@ export async function parallelStats(
     chunkRows?: number;
     /** CSV range size (default 32 MiB; tests use small ones). */
     rangeBytes?: number;
-    onUnit?: (done: number, total: number) => void;
+    /** After each unit: rows and bytes done so far, and the input's bytes in all. */
+    onProgress?: (rows: number, bytes: number, totalBytes: number) => void;
   } = {},
 ): Promise<ParallelStatsResult> {
-  const { workers = navigator.hardwareConcurrency || 1, chunkRows = 500_000, onUnit } = options;
+  const { workers = navigator.hardwareConcurrency || 1, chunkRows = 500_000, onProgress } = options;
   const started = performance.now();
   const source = await openSource(path, options);
   let columns: string[];
@@ -75,14 +80,19 @@ export async function parallelStats(
   const sequential = async (reason: string): Promise<ParallelStatsResult> => {
     const again = await openSource(path, options);
     try {
-      const result = await chunkedStats(again, { columns, chunkRows });
+      const result = await chunkedStats(again, {
+        columns,
+        chunkRows,
+        onChunk: (rows, bytes) => onProgress?.(rows, bytes, again.byteLength),
+      });
       return {
         columns: result.columns,
         rows: result.rows,
         units: 1,
-        workers: 1,
+        workers: 0,
         seconds: (performance.now() - started) / 1000,
         fallback: reason,
+        bad_rows: again.badRows().count,
       };
     } finally {
       again.close();
@@ -92,25 +102,33 @@ export async function parallelStats(
     return await sequential("--on-bad-rows=skip reports exact lines, which needs one reader");
   }
   const plan = await planUnits(path, options);
-  const pool = new WorkerPool(
-    new URL("../workers/scan.ts", import.meta.url),
-    Math.max(1, Math.min(workers, plan.units.length)),
-  );
+  const totalBytes = plan.units.reduce((s, u) => s + unitBytes(u), 0);
+  const used = workers === 0 ? 0 : Math.max(1, Math.min(workers, plan.units.length));
+  const pool = used ? new WorkerPool(new URL("../workers/scan.ts", import.meta.url), used) : null;
   let results: UnitStatsResult[];
   try {
-    let done = 0;
-    results = await Promise.all(plan.units.map(async (unit, i) => {
+    let rowsDone = 0, bytesDone = 0;
+    const one = async (unit: Unit, i: number) => {
       const task: UnitStatsTask = { type: "unit-stats", unit, columns, chunkRows };
-      const result = await pool.run<UnitStatsResult>(`stats of ${describeUnit(unit, i)}`, { ...task });
-      onUnit?.(++done, plan.units.length);
+      const result = pool
+        ? await pool.run<UnitStatsResult>(`stats of ${describeUnit(unit, i)}`, { ...task })
+        : await unitStats(task);
+      rowsDone += result.rows;
+      bytesDone += unitBytes(unit);
+      onProgress?.(rowsDone, bytesDone, totalBytes);
       return result;
-    }));
+    };
+    if (pool) results = await Promise.all(plan.units.map(one));
+    else {
+      results = [];
+      for (const [i, unit] of plan.units.entries()) results.push(await one(unit, i));
+    }
   } catch (err) {
     if (plan.format !== "csv") throw err;
-    // A CSV split inside a quoted field fails in the worker that got it; the sequential reader decides.
+    // A CSV split inside a quoted field fails in the reader that got it; the sequential reader decides.
     return await sequential(`a parallel reader failed (${err instanceof Error ? err.message : err})`);
   } finally {
-    pool.close();
+    pool?.close();
   }
   if (plan.format === "csv" && !splitsAreSafe(results.map((r) => r.quotes))) {
     return await sequential("a split point fell inside a quoted field (newlines in quotes)");
@@ -121,7 +139,7 @@ export async function parallelStats(
     columns: Object.fromEntries(columns.map((c, i) => [c, merged[i].summary()])),
     rows: results.reduce((s, r) => s + r.rows, 0),
     units: plan.units.length,
-    workers: Math.max(1, Math.min(workers, plan.units.length)),
+    workers: used,
     seconds: (performance.now() - started) / 1000,
     fallback: null,
   };

@@ -1,15 +1,17 @@
 import assert from "node:assert/strict";
-import { formatBytes, formatCount, formatSeconds, formatTable } from "../lib/cli/format.ts";
+import { formatBytes, formatCount, formatSeconds, formatTable, plural } from "../lib/cli/format.ts";
 import { Progress } from "../lib/cli/progress.ts";
 
 Deno.test("Progress lines show rows, bytes, rate and ETA", () => {
   const p = new Progress("reading", { bytes: 1000 }, false);
   assert.equal(
     p.line(500, 250, 2),
-    "reading  [######..................]  25%  500 rows  250 B  125 B/s  ETA 6 s",
+    "reading  [######..................]  25%  500 rows  250 B  125 B/s  ETA 6 s  2 s",
   );
   const q = new Progress("gen", { rows: 100 }, false);
-  assert.equal(q.line(100, 0, 4), "gen  [########################] 100%  100 rows  25 rows/s");
+  assert.equal(q.line(100, 0, 4), "gen  [########################] 100%  100 rows  25 rows/s  4 s");
+  // Before anything is counted, a step shows its label and the time so far.
+  assert.equal(q.line(0, 0, 3), "gen  3 s");
   p.update(10, 10); // disabled: draws nothing, never throws
   p.done();
 });
@@ -25,5 +27,18 @@ Deno.test("formatters give readable sizes, counts, seconds and aligned tables", 
 Deno.test("Progress counts parts when the work is split into units", () => {
   const p = new Progress("stats", { unit: "parts" }, false);
   p.setTotal(4);
-  assert.equal(p.line(1, 0, 2), "stats  [######..................]  25%  1 parts  1 parts/s  ETA 6 s");
+  assert.equal(p.line(1, 0, 2), "stats  [######..................]  25%  1 parts  1 parts/s  ETA 6 s  2 s");
+  p.setTotalBytes(4000);
+  assert.equal(
+    p.line(1, 1000, 2),
+    "stats  [######..................]  25%  1 parts  1000 B  500 B/s  ETA 6 s  2 s",
+  );
+});
+
+Deno.test("plural says 1 batch, 2 batches, 1 row group, 0 workers", () => {
+  assert.equal(plural(1, "batch"), "1 batch");
+  assert.equal(plural(2, "batch"), "2 batches");
+  assert.equal(plural(1, "row group"), "1 row group");
+  assert.equal(plural(0, "worker"), "0 workers");
+  assert.equal(plural(1_000_000, "row"), "1,000,000 rows");
 });

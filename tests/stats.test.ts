@@ -5,7 +5,7 @@ import { csvRanges, splitsAreSafe } from "../lib/io/split.ts";
 import { exactStats } from "../lib/online_stats.ts";
 import { parallelStats, validateOnlineStats } from "../lib/stats.ts";
 import { planUnits } from "../lib/parallel.ts";
-import { tempDir } from "./_helpers.ts";
+import { runCli, tempDir } from "./_helpers.ts";
 
 const ROWS = 30_000;
 const dir = await tempDir("stats");
@@ -45,20 +45,37 @@ Deno.test("csvRanges cuts a CSV at line starts, and splitsAreSafe checks quote p
   assert.ok(splitsAreSafe([2, 1])); // an odd count in the last range affects no split point
 });
 
-Deno.test("parallelStats gives the same exact answer with 1, 2 or 3 workers, on CSV, Parquet and a dataset", async () => {
-  const results = [];
+Deno.test("parallelStats gives the same bits with 0 (main thread), 1, 2 or 3 workers, on CSV, Parquet and a dataset", async () => {
   for (const path of [`${dir}/s.csv`, `${dir}/ds`]) {
-    for (const workers of [1, 2, 3]) {
-      const r = await parallelStats(path, { columns: ["price"], workers });
+    const results = [];
+    for (const workers of [0, 1, 2, 3]) {
+      // Small CSV ranges so that the CSV has several units to merge.
+      const r = await parallelStats(path, { columns: ["price"], workers, rangeBytes: 64 << 10 });
       assert.equal(r.fallback, null);
+      assert.equal(r.workers, workers === 0 ? 0 : Math.min(workers, r.units));
       assertExact(r.columns.price);
       results.push(r.columns.price);
     }
+    assert.ok(results.length === 4);
+    // Bitwise the same for any number of workers, 0 included (units merge in a fixed order).
+    for (const r of results.slice(1)) assert.deepEqual(r, results[0], path);
   }
-  // Bitwise the same for any number of workers (units merge in a fixed order).
-  assert.deepEqual(results[0], results[1]);
-  assert.deepEqual(results[1], results[2]);
-  assert.deepEqual(results[3], results[5]);
+  // Through the CLI too: the printed JSON is the same for --workers 0 and --workers 2.
+  const printed = [];
+  for (const w of ["0", "2"]) {
+    const { code, stdout } = await runCli([
+      "stats",
+      `${dir}/ds`,
+      "--column",
+      "price",
+      "--workers",
+      w,
+      "--json",
+    ]);
+    assert.equal(code, 0);
+    printed.push(JSON.parse(stdout).columns);
+  }
+  assert.deepEqual(printed[0], printed[1]);
   const warm = await parallelStats(`${dir}/w.parquet`, { workers: 2 });
   assert.deepEqual(Object.keys(warm.columns), ["product_id", "price", "quantity", "customer_id"]);
 });

@@ -21,6 +21,8 @@ serveTasks(async (message) => {
       return { value: await writePart(message as unknown as WritePartTask) };
     case "pipeline":
       return { value: await pipelinePartial(String(message.path)) };
+    case "ping":
+      return { value: null };
     case "heavy":
       return { value: await heavyProcess(String(message.path)) };
     case "filter-unit": {

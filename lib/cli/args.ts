@@ -61,6 +61,16 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedArgs 
     parsed = parseArgs({ args: argv, options: config, allowPositionals: true, strict: true });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
+    // node:util says "argument is ambiguous" over three lines when a value starts with a dash (-n -5).
+    const ambiguous = message.match(/^Option '([^']+)' argument is ambiguous/);
+    if (ambiguous) {
+      const i = argv.findIndex((a) => ambiguous[1].split(", ").includes(a));
+      const value = i >= 0 ? argv[i + 1] : undefined;
+      throw new UsageError(
+        `option ${ambiguous[1]} needs a value${value === undefined ? "" : `, got "${value}"`}`,
+        spec.name,
+      );
+    }
     throw new UsageError(
       message.replace(/\. To specify a positional argument.*$/s, "").replace(/^Option '/, "option '"),
       spec.name,

@@ -27,11 +27,13 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: "lab",
     summary: "run the whole lab: generate the data, Exercises 0–4, metrics JSON, charts and an HTML report",
-    usage: "[--small] [--exercise N …] [--data data] [--results results] [--workers N] [--json]",
+    usage: "[--small] [--exercise N …] [--data DIR] [--results DIR] [--workers N] [--seed 42] [--json]",
     details:
-      `Generates the data unless data/ already holds it at the requested sizes and seed (5,000,000 warmup rows
-and 20,000,000 sales rows, or 200,000 and 1,000,000 with --small), then runs each exercise in order and writes
-results/lab06_metrics.json, results/memoria_chunking.svg, results/speedup_workers.svg and results/report.html.
+      `Generates the data unless the data folder already holds it (5,000,000 warmup rows and 20,000,000 sales
+rows in data/, or 200,000 and 1,000,000 in data/small/ with --small), then runs each exercise in order and
+writes lab06_metrics.json, memoria_chunking.svg, speedup_workers.svg and report.html to results/ (results/small/
+with --small). A data or results folder holding another size or seed is refused, never overwritten: give
+another --data and --results for it. --exercise re-runs some exercises and keeps the others' results.
 
 Examples:
   outcore lab --small
@@ -44,8 +46,16 @@ Examples:
         value: "N",
         description: "run only these exercises (0–4; repeatable)",
       },
-      data: { type: "string", value: "DIR", description: "data folder", default: "data" },
-      results: { type: "string", value: "DIR", description: "results folder", default: "results" },
+      data: {
+        type: "string",
+        value: "DIR",
+        description: "data folder (default data, or data/small with --small)",
+      },
+      results: {
+        type: "string",
+        value: "DIR",
+        description: "results folder (default results, or results/small with --small)",
+      },
       workers: { type: "string", value: "N", description: "parallel workers (default: number of cores)" },
       seed: { type: "string", value: "N", description: "random seed for the data", default: "42" },
       "warmup-rows": { type: "string", value: "N", description: "warmup table size (overrides the default)" },
@@ -228,10 +238,12 @@ Example:
 that Table to row objects; median time and memory of each, and the speedups.
 bench projection PATH: all columns vs only --columns (default price,quantity): time, bytes read and held,
 and revenue = Σ price × quantity.
-bench io DIR: every partition read sequentially vs --concurrency reads in flight (asynchronous I/O).
+bench io DIR: every partition read sequentially vs --concurrency reads in flight (asynchronous I/O), with
+the I/O wait measured during the runs.
 bench workers DIR: the lab's heavy_process per partition, sequential vs --workers workers, results compared.
-bench scaling DIR: sequential, then 1, 2, 4 … --max-workers workers; speedup against the ideal line (SVG),
-and Amdahl's serial fraction.
+bench scaling DIR: sequential, then 1, 2, 4 … --max-workers workers, --runs rounds interleaved; median
+speedup and its range against the ideal line (SVG), Amdahl's serial fraction (when a run beat sequential),
+worker start-up time, and how busy the machine was.
 
 Examples:
   outcore bench read data/processed/sales_warmup.parquet
@@ -241,7 +253,7 @@ Examples:
       runs: {
         type: "string",
         value: "N",
-        description: "read/projection: repetitions (median reported)",
+        description: "read/projection/io/scaling: repetitions, interleaved (median and spread reported)",
         default: "3",
       },
       columns: { type: "string", value: "A,B", description: "projection: the columns to read" },

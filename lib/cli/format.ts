@@ -42,3 +42,12 @@ function formatCell(value: unknown): string {
   }
   return String(value);
 }
+
+/** A count with its noun, singular for one: "1 batch", "3 batches", "1 row group", "2 workers". */
+export function plural(
+  n: number,
+  noun: string,
+  nouns = /(s|x|ch|sh)$/.test(noun) ? `${noun}es` : `${noun}s`,
+): string {
+  return `${formatCount(n)} ${n === 1 ? noun : nouns}`;
+}

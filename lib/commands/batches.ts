@@ -1,6 +1,6 @@
 /** CLI wrapper for `outcore batches PATH`: the `iter_batches` lesson. */
 import { intOption, listOption, type ParsedArgs } from "../cli/args.ts";
-import { formatCount, formatSeconds, formatTable } from "../cli/format.ts";
+import { formatCount, formatSeconds, formatTable, plural } from "../cli/format.ts";
 import { iterBatches } from "../arrow_practice.ts";
 
 export async function run(args: ParsedArgs): Promise<void> {
@@ -11,7 +11,9 @@ export async function run(args: ParsedArgs): Promise<void> {
     return;
   }
   console.log(
-    `${result.path}: ${formatCount(result.rows)} rows in ${result.row_groups} row groups (from the footer)`,
+    `${result.path}: ${formatCount(result.rows)} rows in ${
+      plural(result.row_groups, "row group")
+    } (from the footer)`,
   );
   console.log(`batches of up to ${formatCount(batchSize)} rows:`);
   console.log(formatTable(

@@ -1,17 +1,24 @@
 /** CLI wrapper for `outcore bench read|projection PATH` (Exercise 0's measurements). */
 import { intOption, listOption, type ParsedArgs, stringOption } from "../cli/args.ts";
-import { formatBytes, formatCount, formatTable } from "../cli/format.ts";
+import { formatBytes, formatCount, formatTable, plural } from "../cli/format.ts";
+import { withProgress } from "../cli/progress.ts";
+import type { Timing } from "../measure.ts";
 import { projectionBenchmark, readBenchmarkInWorker } from "../arrow_practice.ts";
 import { UsageError } from "../errors.ts";
 import { ioBenchmark, scalingBenchmark, scalingChart, workersBenchmark } from "../parallelism.ts";
 import { writeTextAtomically } from "../io/atomic.ts";
+
+/** Median, fastest and slowest of a repeated timing, as table cells. */
+function timingCells(t: Timing): string[] {
+  return [t.median, t.min, t.max].map((s) => `${s.toFixed(3)} s`);
+}
 
 export async function run(args: ParsedArgs): Promise<void> {
   const [kind, path] = args.positionals;
   if (path === undefined) throw new UsageError(`missing PATH after "bench ${kind}"`, "bench");
   const runs = intOption(args, "runs", 3, { min: 1, max: 100 });
   if (kind === "read") {
-    const result = await readBenchmarkInWorker(path, { runs });
+    const result = await withProgress(`bench read × ${runs}`, () => readBenchmarkInWorker(path, { runs }));
     if (args.values.json) {
       console.log(JSON.stringify(result, null, 2));
       return;
@@ -39,7 +46,10 @@ export async function run(args: ParsedArgs): Promise<void> {
     return;
   }
   if (kind === "projection") {
-    const result = await projectionBenchmark(path, { columns: listOption(args, "columns"), runs });
+    const result = await withProgress(
+      `bench projection × ${runs}`,
+      () => projectionBenchmark(path, { columns: listOption(args, "columns"), runs }),
+    );
     if (args.values.json) {
       console.log(JSON.stringify(result, null, 2));
       return;
@@ -76,29 +86,27 @@ export async function run(args: ParsedArgs): Promise<void> {
     return;
   }
   if (kind === "io") {
-    const result = await ioBenchmark(path, {
-      concurrency: intOption(args, "concurrency", 8, { min: 1, max: 256 }),
-    });
+    const concurrency = intOption(args, "concurrency", 8, { min: 1, max: 256 });
+    const result = await withProgress(`bench io × ${runs}`, () => ioBenchmark(path, { concurrency, runs }));
     if (args.values.json) {
       console.log(JSON.stringify(result, null, 2));
       return;
     }
-    console.log(`${path}: ${result.files} partitions, ${formatCount(result.rows)} rows read in full`);
-    console.log(formatTable(["reads", "time"], [
-      ["sequential", `${result.sequential_seconds.toFixed(3)} s`],
-      [`concurrent (${result.concurrency} in flight)`, `${result.concurrent_seconds.toFixed(3)} s`],
-    ]));
     console.log(
-      `speedup ${
-        result.speedup.toFixed(2)
-      }× — asynchronous reads overlap only the waiting on I/O; decoding still runs on one thread`,
+      `${path}: ${result.files} partitions, ${formatCount(result.rows)} rows read in full, ${
+        plural(runs, "run")
+      } of each, interleaved`,
     );
+    console.log(formatTable(["reads", "median", "fastest", "slowest"], [
+      ["sequential", ...timingCells(result.sequential)],
+      [`concurrent (${result.concurrency} in flight)`, ...timingCells(result.concurrent)],
+    ]));
+    console.log(result.explanation);
     return;
   }
   if (kind === "workers") {
-    const result = await workersBenchmark(path, {
-      workers: intOption(args, "workers", 4, { min: 1, max: 64 }),
-    });
+    const workers = intOption(args, "workers", 4, { min: 1, max: 64 });
+    const result = await withProgress("bench workers", () => workersBenchmark(path, { workers }));
     if (args.values.json) {
       console.log(JSON.stringify(result, null, 2));
       return;
@@ -108,7 +116,7 @@ export async function run(args: ParsedArgs): Promise<void> {
     );
     console.log(formatTable(["run", "time"], [
       ["sequential (main thread)", `${result.sequential_seconds.toFixed(3)} s`],
-      [`${result.workers} workers`, `${result.parallel_seconds.toFixed(3)} s`],
+      [plural(result.workers, "worker"), `${result.parallel_seconds.toFixed(3)} s`],
     ]));
     console.log(
       `speedup ${result.speedup.toFixed(2)}×, results ${result.identical ? "identical" : "DIFFERENT"}`,
@@ -123,30 +131,41 @@ export async function run(args: ParsedArgs): Promise<void> {
   if (kind === "scaling") {
     const maxWorkers = intOption(args, "max-workers", 8, { min: 1, max: 64 });
     const plot = stringOption(args, "plot", "results/speedup_workers.svg");
-    const result = await scalingBenchmark(path, { maxWorkers });
-    if (plot !== "none") await writeTextAtomically(plot, scalingChart(result));
+    const result = await withProgress(
+      `bench scaling × ${runs}`,
+      () => scalingBenchmark(path, { maxWorkers, runs }),
+    );
+    if (plot !== "none") await writeTextAtomically(plot, scalingChart(result), "svg");
     if (args.values.json) {
       console.log(JSON.stringify({ ...result, plot: plot === "none" ? null : plot }, null, 2));
       return;
     }
     console.log(
-      `${path}: heavy_process over ${result.files} partitions on ${result.cores} cores; sequential ${
-        result.sequential_seconds.toFixed(3)
-      } s`,
+      `${path}: heavy_process over ${result.files} partitions on ${result.cores} cores, ${
+        plural(runs, "run")
+      } of each, interleaved; results ${result.identical ? "identical" : "DIFFERENT"}`,
     );
     console.log(formatTable(
-      ["workers", "time", "speedup", "ideal"],
-      Object.keys(result.seconds).map((
-        w,
-      ) => [Number(w), `${result.seconds[w].toFixed(3)} s`, Number(result.speedup[w].toFixed(2)), Number(w)]),
+      ["workers", "median", "fastest", "slowest", "speedup", "speedup range", "ideal"],
+      [
+        ["sequential", ...timingCells(result.sequential), 1, "", 1],
+        ...Object.keys(result.seconds).map((w) => [
+          w,
+          ...timingCells(result.timings[w]),
+          Number(result.speedup[w].toFixed(2)),
+          `${result.speedup_range[w].min.toFixed(2)}–${result.speedup_range[w].max.toFixed(2)}`,
+          Number(w),
+        ]),
+      ],
     ));
     console.log(
       `serial fraction (Amdahl, from 2..${result.cores} workers): ${
-        result.serial_fraction === null ? "n/a" : result.serial_fraction.toFixed(3)
+        result.serial_fraction === null ? "not estimated" : result.serial_fraction.toFixed(3)
       }`,
     );
     console.log(result.explanation);
     if (plot !== "none") console.log(`chart: ${plot}`);
+    if (!result.identical) throw new Error("sequential and parallel heavy_process results differ");
     return;
   }
   throw new UsageError(`unknown benchmark "${kind}": use read, projection, io, workers or scaling`, "bench");

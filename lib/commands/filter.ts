@@ -1,6 +1,6 @@
 /** CLI wrapper for `outcore filter PATH --where EXPR --out OUT`. */
 import { intOption, type ParsedArgs, stringOption } from "../cli/args.ts";
-import { formatCount, formatSeconds } from "../cli/format.ts";
+import { formatCount, formatSeconds, plural } from "../cli/format.ts";
 import { Progress } from "../cli/progress.ts";
 import { filterToFile, parallelFilter } from "../chunking.ts";
 import { UsageError } from "../errors.ts";
@@ -20,14 +20,23 @@ export async function run(args: ParsedArgs): Promise<void> {
   const workers = intOption(args, "workers", navigator.hardwareConcurrency || 1, { min: 0, max: 64 });
   const options = sourceOptions(args);
   const force = args.values.force === true;
-  const progress = new Progress("filter", { unit: "parts" });
+  const progress = new Progress("filter");
   let result;
   try {
     if (workers === 0) {
       const source = await openSource(args.positionals[0], options);
       try {
         result = {
-          ...await filterToFile(source, { where, out, force, chunkRows, onChunk: (r) => progress.update(r) }),
+          ...await filterToFile(source, {
+            where,
+            out,
+            force,
+            chunkRows,
+            onChunk: (r, b) => {
+              progress.setTotalBytes(source.byteLength);
+              progress.update(r, b);
+            },
+          }),
           workers: 0,
           fallback: null,
         };
@@ -42,9 +51,9 @@ export async function run(args: ParsedArgs): Promise<void> {
         force,
         workers,
         chunkRows,
-        onUnit: (d, t) => {
-          progress.setTotal(t);
-          progress.update(d);
+        onProgress: (r, b, total) => {
+          progress.setTotalBytes(total);
+          progress.update(r, b);
         },
       });
     }
@@ -67,13 +76,15 @@ export async function run(args: ParsedArgs): Promise<void> {
       return;
     }
     const share = result.rows_in ? (100 * result.rows_out / result.rows_in).toFixed(1) : "0.0";
-    const pruned = result.files_skipped ? `, ${result.files_skipped} files skipped by partition` : "";
+    const pruned = result.files_skipped
+      ? `, ${plural(result.files_skipped, "file")} skipped by partition`
+      : "";
     console.log(
       `kept ${formatCount(result.rows_out)} of ${
         formatCount(result.rows_in)
-      } rows (${share}%) → ${result.out} (${result.format}, ${result.row_groups} row groups${pruned}) in ${
-        formatSeconds(result.seconds)
-      }`,
+      } rows (${share}%) → ${result.out} (${result.format}, ${
+        plural(result.row_groups, "row group")
+      }${pruned}) in ${formatSeconds(result.seconds)}`,
     );
     if (result.fallback) console.error(`note: filtered sequentially: ${result.fallback}`);
   }

@@ -2,6 +2,7 @@
 import { intOption, type ParsedArgs, stringOption } from "../cli/args.ts";
 import { UsageError } from "../errors.ts";
 import { runLab } from "../lab.ts";
+import { Progress } from "../cli/progress.ts";
 
 export async function run(args: ParsedArgs): Promise<void> {
   const raw = args.values.exercise;
@@ -19,8 +20,8 @@ export async function run(args: ParsedArgs): Promise<void> {
   const document = await runLab({
     small,
     exercises,
-    data: stringOption(args, "data", "data"),
-    results: stringOption(args, "results", "results"),
+    data: stringOption(args, "data"),
+    results: stringOption(args, "results"),
     workers: intOption(args, "workers", navigator.hardwareConcurrency || 1, { min: 1, max: 64 }),
     seed: intOption(args, "seed", 42, { min: 0, max: 2 ** 32 - 1 }),
     warmupRows: args.values["warmup-rows"] === undefined
@@ -30,6 +31,7 @@ export async function run(args: ParsedArgs): Promise<void> {
       ? undefined
       : intOption(args, "sales-rows", 0, { min: 1 }),
     log: (line) => (json ? console.error(line) : console.log(line)),
+    progress: (label) => new Progress(label),
   });
   if (json) console.log(JSON.stringify(document, null, 2));
 }

@@ -1,10 +1,9 @@
 /** CLI wrapper for `outcore memory PATH`: RSS after every chunk, as a list and an SVG chart. */
 import { intOption, listOption, type ParsedArgs, stringOption } from "../cli/args.ts";
-import { formatCount, formatSeconds } from "../cli/format.ts";
-import { memoryProfile } from "../chunking.ts";
+import { formatCount, formatSeconds, plural } from "../cli/format.ts";
+import { describeMemory, memoryChart, memoryProfile } from "../chunking.ts";
 import { writeTextAtomically } from "../io/atomic.ts";
 import { openSource } from "../io/source.ts";
-import { lineChart } from "../plot/svg.ts";
 import { Progress } from "../cli/progress.ts";
 import { sourceOptions } from "./_source.ts";
 
@@ -21,17 +20,8 @@ export async function run(args: ParsedArgs): Promise<void> {
       onChunk: (r, b) => progress.update(r, b),
     });
     progress.done();
-    const svg = lineChart({
-      title: "Memory while processing in chunks",
-      subtitle: `${source.path}: ${formatCount(profile.rows)} rows, chunks of ${formatCount(chunkRows)}`,
-      xLabel: "chunk",
-      yLabel: "resident memory (MiB)",
-      series: [{
-        name: "RSS after the chunk (MiB)",
-        points: profile.rss_mb.map((mb, i) => [i + 1, mb] as const),
-      }],
-    });
-    if (plot !== "none") await writeTextAtomically(plot, svg);
+    const svg = memoryChart(profile, source.path, chunkRows);
+    if (plot !== "none") await writeTextAtomically(plot, svg, "svg");
     if (args.values.json) {
       console.log(
         JSON.stringify(
@@ -43,7 +33,7 @@ export async function run(args: ParsedArgs): Promise<void> {
       return;
     }
     console.log(
-      `${source.path}: ${formatCount(profile.rows)} rows in ${profile.rss_mb.length} chunks, ${
+      `${source.path}: ${formatCount(profile.rows)} rows in ${plural(profile.rss_mb.length, "chunk")}, ${
         formatSeconds(profile.seconds)
       }`,
     );
@@ -52,14 +42,7 @@ export async function run(args: ParsedArgs): Promise<void> {
       profile.rss_mb.map((mb, i) => `chunk ${String(i + 1).padStart(3)}: ${mb.toFixed(1).padStart(7)} MiB`)
         .join("\n"),
     );
-    const tail = profile.rss_mb.slice(Math.floor(profile.rss_mb.length / 2));
-    if (tail.length > 1) {
-      console.log(
-        `second half of the run: ${Math.min(...tail)}–${
-          Math.max(...tail)
-        } MiB (flat: memory does not grow with rows read)`,
-      );
-    }
+    console.log(describeMemory(profile).text);
     if (plot !== "none") console.log(`chart: ${plot}`);
   } finally {
     progress.done();

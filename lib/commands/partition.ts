@@ -1,6 +1,6 @@
 /** CLI wrapper for `outcore partition PATH --parts 16 --out DIR`. */
 import { intOption, type ParsedArgs, stringOption } from "../cli/args.ts";
-import { formatCount, formatSeconds, formatTable } from "../cli/format.ts";
+import { formatCount, formatSeconds, formatTable, plural } from "../cli/format.ts";
 import { Progress } from "../cli/progress.ts";
 import { partition } from "../partition.ts";
 import { sourceOptions } from "./_source.ts";
@@ -9,7 +9,7 @@ export async function run(args: ParsedArgs): Promise<void> {
   const parts = intOption(args, "parts", 16, { min: 1, max: 10_000 });
   const workers = intOption(args, "workers", navigator.hardwareConcurrency || 1, { min: 1, max: 64 });
   const out = stringOption(args, "out", "data/processed/partitions");
-  const progress = new Progress("partition", { rows: parts, unit: "parts" });
+  const progress = new Progress("partition");
   let result;
   try {
     result = await partition(args.positionals[0], {
@@ -18,7 +18,10 @@ export async function run(args: ParsedArgs): Promise<void> {
       out,
       workers,
       force: args.values.force === true,
-      onPart: (done) => progress.update(done),
+      onProgress: (rows, total) => {
+        progress.setTotal(total);
+        progress.update(rows);
+      },
     });
   } finally {
     progress.done();
@@ -31,9 +34,9 @@ export async function run(args: ParsedArgs): Promise<void> {
   console.log(
     `wrote ${result.parts.length} parts of ${formatCount(Math.min(...rows))}–${
       formatCount(Math.max(...rows))
-    } rows (${formatCount(result.rows)} in all) to ${result.out} with ${result.workers} workers in ${
-      formatSeconds(result.seconds)
-    }`,
+    } rows (${formatCount(result.rows)} in all) to ${result.out} with ${
+      plural(result.workers, "worker")
+    } in ${formatSeconds(result.seconds)}`,
   );
   console.log(formatTable(["part", "rows"], result.parts.map((p) => [p.path, p.rows])));
 }

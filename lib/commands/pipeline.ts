@@ -1,6 +1,6 @@
 /** CLI wrapper for `outcore pipeline DIR` (Exercise 4). */
 import { intOption, type ParsedArgs } from "../cli/args.ts";
-import { formatSeconds, formatTable } from "../cli/format.ts";
+import { formatSeconds, formatTable, plural } from "../cli/format.ts";
 import { runPipeline } from "../pipeline.ts";
 
 export async function run(args: ParsedArgs): Promise<void> {
@@ -24,7 +24,7 @@ export async function run(args: ParsedArgs): Promise<void> {
       ]),
     ));
     console.log(
-      `sequential ${formatSeconds(result.sequential_seconds)}, ${result.workers} workers ${
+      `sequential ${formatSeconds(result.sequential_seconds)}, ${plural(result.workers, "worker")} ${
         formatSeconds(result.parallel_seconds)
       }: speedup ${result.speedup.toFixed(2)}×; results ${result.identical ? "identical" : "DIFFERENT"}`,
     );

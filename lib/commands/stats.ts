@@ -1,11 +1,8 @@
 /** CLI wrapper for `outcore stats PATH`. */
 import { intOption, listOption, type ParsedArgs } from "../cli/args.ts";
-import { formatCount, formatSeconds, formatTable } from "../cli/format.ts";
+import { formatCount, formatSeconds, formatTable, plural } from "../cli/format.ts";
 import { Progress } from "../cli/progress.ts";
-import { chunkedStats } from "../chunking.ts";
-import { openSource } from "../io/source.ts";
-import type { ColumnSummary } from "../online_stats.ts";
-import { parallelStats, validateOnlineStats } from "../stats.ts";
+import { parallelStats, type ParallelStatsResult, validateOnlineStats } from "../stats.ts";
 import { sourceOptions } from "./_source.ts";
 
 export async function run(args: ParsedArgs): Promise<void> {
@@ -35,62 +32,27 @@ export async function run(args: ParsedArgs): Promise<void> {
     if (!v.passed) throw new Error(`online statistics differ from the exact computation beyond 1e-9`);
     return;
   }
-  let result: {
-    columns: Record<string, ColumnSummary>;
-    rows: number;
-    seconds: number;
-    workers: number;
-    units: number;
-    fallback: string | null;
-    bad_rows?: number;
-  };
-  if (workers === 0) {
-    // In the main thread, one chunk at a time (the lab's loop).
-    const source = await openSource(path, options);
-    const progress = new Progress("stats", { bytes: source.byteLength, rows: source.rowCount });
-    try {
-      const r = await chunkedStats(source, {
-        columns,
-        chunkRows,
-        onChunk: (rows, bytes) => progress.update(rows, bytes),
-      });
-      result = {
-        columns: r.columns,
-        rows: r.rows,
-        seconds: r.seconds,
-        workers: 0,
-        units: r.chunks,
-        fallback: null,
-        bad_rows: source.badRows().count,
-      };
-    } finally {
-      progress.done();
-      source.close();
-    }
-  } else {
-    const progress = new Progress("stats", { unit: "parts" });
-    try {
-      result = await parallelStats(path, {
-        ...options,
-        columns,
-        workers,
-        chunkRows,
-        onUnit: (done, total) => {
-          progress.setTotal(total);
-          progress.update(done);
-        },
-      });
-    } finally {
-      progress.done();
-    }
+  const progress = new Progress("stats");
+  let result: ParallelStatsResult;
+  try {
+    result = await parallelStats(path, {
+      ...options,
+      columns,
+      workers,
+      chunkRows,
+      onProgress: (rows, bytes, total) => {
+        progress.setTotalBytes(total);
+        progress.update(rows, bytes);
+      },
+    });
+  } finally {
+    progress.done();
   }
   if (args.values.json) {
     console.log(JSON.stringify({ path, ...result }, null, 2));
     return;
   }
-  const how = result.workers === 0
-    ? "in the main thread"
-    : `with ${result.workers} worker${result.workers > 1 ? "s" : ""}`;
+  const how = result.workers === 0 ? "in the main thread" : `with ${plural(result.workers, "worker")}`;
   console.log(
     `${path}: ${formatCount(result.rows)} rows ${how}, ${formatSeconds(result.seconds)} (${
       formatCount(result.rows / result.seconds)
