@@ -216,7 +216,9 @@ export function columnKind(batch: RecordBatch, name: string): ColumnKind {
 export function columnValues(batch: RecordBatch, name: string): Float64Array | Int32Array | BigInt64Array {
   const data = columnData(batch, name);
   if (data.typeId === Type.Bool) throw new TypeError(`column "${name}" is bool, not fixed-width numeric`);
-  return data.values as Float64Array | Int32Array | BigInt64Array;
+  const values = data.values as Float64Array | Int32Array | BigInt64Array;
+  // A batch read from Arrow IPC has buffers padded past its length.
+  return values.length === batch.numRows ? values : values.subarray(0, batch.numRows);
 }
 
 /** The validity bitmap of a column, or null when it has no nulls. Bit `i` is row `offset + i`. */

@@ -4,7 +4,7 @@
  * Parquet, Hive dataset).
  */
 import type { RecordBatch } from "apache-arrow";
-import { Field, Schema } from "apache-arrow";
+import { Field, Schema, Table, tableFromIPC, tableToIPC } from "apache-arrow";
 import { arrowType, concatBatches, kindOf, numericColumn, selectRows } from "./batch.ts";
 import { CsvEncoder } from "./csv/write.ts";
 import { AtomicOutput, FileWriter } from "./io/atomic.ts";
@@ -111,10 +111,10 @@ export interface FilterResult {
 }
 
 /**
- * Streams `source` through `where` into `out` (Parquet, or CSV when the name ends in .csv): every batch's
- * matches are written at once as one row group, so memory is one batch whatever the number of matches (the
- * lab collects every chunk's matches and concatenates them). The output keeps the input's columns and
- * types, and appears only when complete.
+ * Streams `source` through `where` into `out` (Parquet, or CSV when the name ends in .csv): matches are
+ * written as soon as they fill a row group of `chunkRows`, so memory is at most about two chunks whatever the
+ * number of matches (the lab collects every chunk's matches and concatenates them). The output keeps the
+ * input's columns and types, and appears only when complete.
  */
 export async function filterToFile(
   source: Source,
@@ -132,16 +132,30 @@ export async function filterToFile(
   const sink = await openSink(out, source.schema, { force, inputs: [source.path] });
   let rowsIn = 0;
   let rowGroups = 0;
+  // Matches wait until they fill a row group of `chunkRows` (a selective filter would otherwise write a
+  // tiny row group per chunk): memory is at most one chunk's rows of matches plus the chunk being read.
+  let pending: RecordBatch[] = [];
+  let pendingRows = 0;
+  const flush = async () => {
+    if (pendingRows === 0) return;
+    await sink.write(concatBatches(pending));
+    rowGroups++;
+    pending = [];
+    pendingRows = 0;
+  };
   try {
     for await (const batch of source.batches({ batchSize: chunkRows, where })) {
       rowsIn += batch.numRows;
       const rows = filter.select(batch);
       if (rows.length > 0) {
-        await sink.write(rows.length === batch.numRows ? batch : selectRows(batch, rows));
-        rowGroups++;
+        const kept = rows.length === batch.numRows ? batch : selectRows(batch, rows);
+        pending.push(kept);
+        pendingRows += kept.numRows;
+        if (pendingRows >= chunkRows) await flush();
       }
       onChunk?.(rowsIn, source.bytesRead());
     }
+    await flush();
     await sink.close();
   } catch (err) {
     await sink.abort();
@@ -169,6 +183,8 @@ export interface MemoryProfile {
   peak_mb: number;
   /** The process the memory was measured in. */
   pid: number;
+  /** Input bytes read, in MiB. */
+  bytes_read_mb: number;
   rows: number;
   seconds: number;
 }
@@ -186,6 +202,7 @@ export async function memoryProfile(
   const baseline = mib(rssBytes());
   const rss: number[] = [];
   const rowsPerChunk: number[] = [];
+  let bytesRead = 0;
   let previous = 0;
   const result = await chunkedStats(source, {
     ...options,
@@ -193,6 +210,7 @@ export async function memoryProfile(
       rowsPerChunk.push(rows - previous);
       previous = rows;
       rss.push(mib(rssBytes()));
+      bytesRead = bytes;
       options.onChunk?.(rows, bytes);
     },
   });
@@ -202,23 +220,35 @@ export async function memoryProfile(
     baseline_mb: baseline,
     peak_mb: Math.max(...rss),
     pid: Deno.pid,
+    bytes_read_mb: mib(bytesRead),
     rows: result.rows,
     seconds: result.seconds,
   };
 }
 
-/** Whether memory stayed flat over the second half of a profile, in words made from its numbers. */
-export function describeMemory(profile: MemoryProfile): { flat: boolean; text: string } {
-  const half = profile.rss_mb.slice(Math.floor(profile.rss_mb.length / 2));
-  if (half.length < 2) return { flat: false, text: "too few chunks to tell whether memory stays flat" };
-  const low = Math.min(...half), high = Math.max(...half);
-  // Flat: the second half moves by less than a tenth of its level (or 16 MiB), whatever the rows read.
-  const flat = high - low <= Math.max(16, high * 0.1);
+/**
+ * Whether memory stayed flat, in words made from the profile's numbers: the second half's range, and how much
+ * the last quarter's average rose over the second quarter's (flat: by at most 16 MiB or a tenth), against the
+ * input read meanwhile.
+ */
+export function describeMemory(profile: MemoryProfile): { flat: boolean; description: string } {
+  const n = profile.rss_mb.length;
+  if (n < 4) return { flat: false, description: "too few chunks to tell whether memory stays flat" };
+  const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const q = Math.floor(n / 4);
+  const second = avg(profile.rss_mb.slice(q, 2 * q));
+  const last = avg(profile.rss_mb.slice(n - q));
+  const half = profile.rss_mb.slice(Math.floor(n / 2));
+  const rise = last - second;
+  const flat = rise <= Math.max(16, second * 0.1);
+  const range = `second half of the run: ${Math.min(...half)}–${Math.max(...half)} MiB`;
+  if (flat) return { flat, description: `${range} (flat: memory does not grow with rows read)` };
+  const read = profile.bytes_read_mb * (n - 2 * q) / n; // input read between the two quarters, about
   return {
     flat,
-    text: `second half of the run: ${low}–${high} MiB (${
-      flat ? "flat: memory does not grow with rows read" : "not flat: memory moved as rows were read"
-    })`,
+    description: `${range} (not flat: up ${
+      rise.toFixed(1)
+    } MiB from the second quarter to the last, while about ${read.toFixed(0)} MiB more input were read)`,
   };
 }
 
@@ -250,6 +280,12 @@ export interface FilterUnitTask {
 export interface FilterUnitResult {
   /** Encoded row groups (Parquet) or CSV text without header, in order. */
   parts: (EncodedRowGroup | Uint8Array)[];
+  /**
+   * Parquet: the unit's last matches when they are too few for a row group of their own (under
+   * `chunkRows / 8`), as Arrow IPC bytes, for the main thread to merge with its neighbours' (a selective
+   * filter would otherwise write one tiny row group per unit).
+   */
+  tail: Uint8Array | null;
   rowsIn: number;
   rowsOut: number;
   quotes: number;
@@ -281,6 +317,7 @@ export async function filterUnit(task: FilterUnitTask): Promise<FilterUnitResult
     pending = [];
     pendingRows = 0;
   };
+  const smallRows = Math.max(1, Math.floor(task.chunkRows / SMALL_ROW_GROUP_DIVISOR));
   for await (
     const batch of unitBatches(task.unit, { columns, chunkRows: task.chunkRows, where: task.where }, counts)
   ) {
@@ -292,9 +329,15 @@ export async function filterUnit(task: FilterUnitTask): Promise<FilterUnitResult
     rowsOut += kept.numRows;
     if (pendingRows >= task.chunkRows) flush();
   }
-  flush();
-  return { parts, rowsIn: counts.rows + counts.skipped, rowsOut, quotes: counts.quotes };
+  let tail: Uint8Array | null = null;
+  if (!encoder && pendingRows > 0 && pendingRows < smallRows) {
+    tail = tableToIPC(new Table(concatBatches(pending)), "stream");
+  } else flush();
+  return { parts, tail, rowsIn: counts.rows + counts.skipped, rowsOut, quotes: counts.quotes };
 }
+
+/** Matches fewer than `chunkRows / 8` are merged with their neighbours' instead of making a row group. */
+const SMALL_ROW_GROUP_DIVISOR = 8;
 
 /**
  * `filterToFile` on `workers` workers: each reads and filters units (CSV ranges, row groups, dataset files)
@@ -380,14 +423,31 @@ export async function parallelFilter(
         running[i].catch(() => {});
       };
       for (let i = 0; i < Math.min(window, plan.units.length); i++) launch(i);
+      // Small tails wait here, in order, until they add up to a row group or a full one must follow them.
+      let carry: RecordBatch[] = [];
+      let carryRows = 0;
+      const writeCarry = async () => {
+        if (carryRows === 0) return;
+        await parquet!.write(concatBatches(carry));
+        rowGroups++;
+        carry = [];
+        carryRows = 0;
+      };
       for (let i = 0; i < plan.units.length; i++) {
         const result = await running[i];
         delete running[i];
         if (i + window < plan.units.length) launch(i + window);
+        if (result.parts.length && !(result.parts[0] instanceof Uint8Array)) await writeCarry();
         for (const part of result.parts) {
           if (part instanceof Uint8Array) await csv!.write(part);
           else await parquet!.append(part);
           rowGroups++;
+        }
+        if (result.tail) {
+          const batch = tableFromIPC(result.tail).batches[0];
+          carry.push(batch);
+          carryRows += batch.numRows;
+          if (carryRows >= chunkRows) await writeCarry();
         }
         rowsIn += result.rowsIn;
         rowsOut += result.rowsOut;
@@ -396,6 +456,7 @@ export async function parallelFilter(
         onProgress?.(rowsIn, bytesIn, totalBytes);
         releaseDeadBuffers();
       }
+      await writeCarry();
     } finally {
       if (parquet) await parquet.close();
       csv?.close();

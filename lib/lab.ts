@@ -355,7 +355,7 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
         }),
     );
     log(`  Electronics rows: ${filter.rows_out.toLocaleString("en-US")} → ${paths.electronics}`);
-    const memory = await step("exercise_1.memory", "  memory after every chunk", async () => {
+    const profile = await step("exercise_1.memory", "  memory after every chunk", async () => {
       // In a fresh process, as `outcore memory` measures it: this one holds what earlier steps allocated.
       const own = await runSelfJson<MemoryProfile>(
         ["memory", paths.csv, "--column", "price", "--chunk-size", "500000", "--plot", "none"],
@@ -372,12 +372,14 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
         again.close();
       }
     });
+    const memory = { ...profile, ...describeMemory(profile) };
+    const { description } = memory;
     charts.memory = memoryChart(memory, paths.csv, 500_000);
     await writeTextAtomically(paths.memoryChart, charts.memory, "svg");
     log(
       `  memory: ${memory.baseline_mb} MiB before reading, peak ${memory.peak_mb} MiB over ${
         plural(memory.rss_mb.length, "chunk")
-      } (${memory.measured_in}); ${describeMemory(memory).text} → ${paths.memoryChart}`,
+      } (${memory.measured_in}); ${description} → ${paths.memoryChart}`,
     );
     return {
       chunked_stats: {
@@ -512,9 +514,9 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
     log(
       `  sequential ${pipeline.sequential_seconds.toFixed(2)} s, ${plural(pipeline.workers, "worker")} ${
         pipeline.parallel_seconds.toFixed(2)
-      } s (${pipeline.speedup.toFixed(2)}×${
-        pipeline.speedup_range ? spread(pipeline.speedup_range).slice(1) : ""
-      })`,
+      } s: ${pipeline.speedup.toFixed(2)}×${
+        pipeline.speedup_range ? spread(pipeline.speedup_range) : ""
+      }, medians of ${plural(pipeline.runs, "run")}; tables identical: ${pipeline.identical}`,
     );
     return pipeline as unknown as Record<string, unknown>;
   });

@@ -12,7 +12,7 @@ import { partitionFiles } from "./pipeline.ts";
 import { WorkerPool } from "./pool.ts";
 import { lineChart } from "./plot/svg.ts";
 import { addCompensated } from "./sum.ts";
-import { type MachineLoad, withLoad } from "./io/machine.ts";
+import { type MachineLoad, processCpuMs, withLoad } from "./io/machine.ts";
 import { type Speedup, speedupOf, timeRounds, type Timing, timing } from "./measure.ts";
 
 const WORKER_URL = new URL("../workers/scan.ts", import.meta.url);
@@ -44,6 +44,11 @@ export interface IoBenchmark {
   concurrent: Timing;
   speedup_range: Speedup;
   load: MachineLoad;
+  /**
+   * During the sequential reads, the share of the time this process spent computing (CPU time ÷ wall time):
+   * near 1, the reads never waited on the disk, so there was nothing for concurrency to overlap.
+   */
+  sequential_cpu_busy: number;
   /** What the numbers mean, written from them. */
   explanation: string;
 }
@@ -77,13 +82,18 @@ export async function ioBenchmark(
   let bytes = 0;
   for (const f of files) bytes += (await Deno.stat(f)).size;
   let rows = -1;
+  let sequentialCpuMs = 0, sequentialWallMs = 0;
   const { value: t, load } = await withLoad(() =>
     timeRounds(
       runs,
       [
         ["sequential", async () => {
+          const cpu = processCpuMs();
+          const t = performance.now();
           let n = 0;
           for (const f of files) n += await readPartition(f);
+          sequentialCpuMs += processCpuMs() - cpu;
+          sequentialWallMs += performance.now() - t;
           return n;
         }],
         ["concurrent", async () =>
@@ -115,6 +125,7 @@ export async function ioBenchmark(
     concurrent: t.concurrent,
     speedup_range: speedup,
     load,
+    sequential_cpu_busy: sequentialCpuMs / sequentialWallMs,
   };
   return { ...result, explanation: explainIo(result) };
 }
@@ -123,18 +134,11 @@ const pct = (x: number) => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;
 
 /** A sentence on how busy the machine was, or "" when it was quiet or unknown. */
 export function describeLoad(load: MachineLoad, cores: number): string {
-  const parts: string[] = [];
-  if (load.cpu && load.cpu.others >= 0.15) {
-    parts.push(`other processes used ${pct(load.cpu.others)} of the CPU time while this was measured`);
-  }
-  if (load.load_before && load.load_before[0] >= cores * 0.75) {
-    parts.push(`the load average was ${load.load_before[0].toFixed(2)} on ${cores} cores before it started`);
-  }
-  return parts.length
-    ? `The machine was busy: ${
-      parts.join(", and ")
-    }, so these timings are slower and noisier than on an idle machine. `
-    : "";
+  // Not the load average: outcore's own previous step (two workers) raises it as much as a stranger would.
+  if (!load.cpu || load.cpu.others < 0.15) return "";
+  return `The machine was busy: other processes used ${
+    pct(load.cpu.others)
+  } of the CPU time of its ${cores} cores while this was measured, so these timings are slower and noisier than on an idle machine. `;
 }
 
 /** What an I/O benchmark's numbers mean, from the numbers. */
@@ -144,9 +148,14 @@ export function explainIo(r: Omit<IoBenchmark, "explanation">): string {
     ? ` (runs ${r.speedup_range.min.toFixed(2)}–${r.speedup_range.max.toFixed(2)}×)`
     : "";
   const mbps = r.bytes / 2 ** 20 / r.sequential_seconds;
-  const wait = r.load.cpu
-    ? `I/O wait was ${pct(r.load.cpu.iowait)} of the CPU time during the runs, `
-    : "I/O wait could not be measured here, ";
+  const busy = r.sequential_cpu_busy;
+  const wait = busy >= 0.9
+    ? `During the sequential reads this process was computing ${
+      pct(Math.min(1, busy))
+    } of the time: it hardly waited on the disk, `
+    : `During the sequential reads this process was computing only ${
+      pct(busy)
+    } of the time: the rest was waiting (mostly on the disk), which concurrent reads can overlap, `;
   const verdict = r.speedup_range.min > 1.05
     ? `Concurrent reads were faster, ${
       r.speedup.toFixed(2)
@@ -156,9 +165,9 @@ export function explainIo(r: Omit<IoBenchmark, "explanation">): string {
       r.speedup.toFixed(2)
     }×${range}: interleaving ${r.concurrency} reads cost more than it saved.`
     : `Concurrent and sequential reads took about the same time, ${r.speedup.toFixed(2)}×${range}.`;
-  return `${describeLoad(r.load, cores)}${verdict} ${wait}and the sequential reads ran at ${
+  return `${describeLoad(r.load, cores)}${verdict} ${wait}decoding ${
     mbps.toFixed(0)
-  } MiB/s of Parquet decoded on one thread: asynchronous reads can only overlap waiting on I/O, never the decoding, which stays on that one thread.`;
+  } MiB/s of Parquet on one thread. Asynchronous reads can only overlap waiting on I/O, never the decoding, which stays on that one thread.`;
 }
 
 /** Per-category sums of the lab's score = √price × log1p(quantity) (compensated sums). */

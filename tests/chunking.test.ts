@@ -131,3 +131,32 @@ Deno.test("parallelFilter writes the same rows as the sequential filter, in orde
   assert.equal(ds.files_skipped, 4);
   assert.equal(ds.rows_in, ds.rows_out);
 });
+
+Deno.test("a selective filter merges its few matches into few row groups, in order, sequential or parallel", async () => {
+  const { parallelFilter } = await import("../lib/chunking.ts");
+  const where = [parsePredicate("price > 990")];
+  const prices = columnValues(direct, "price");
+  const products = columnValues(direct, "product_id");
+  const want = [...products].filter((_, i) => prices[i] > 990);
+  assert.ok(want.length > 100, "the test data has matches in many units");
+  // 23,456 rows in ranges of 20 kB (~50 units) and chunks of 2,000 rows: one row group per unit or chunk
+  // with a match would make dozens; merged, the ~230 matches fit in one.
+  const par = await parallelFilter(`${dir}/s.csv`, {
+    where,
+    out: `${dir}/few_par.parquet`,
+    workers: 2,
+    rangeBytes: 20_000,
+    chunkRows: 2_000,
+  });
+  const source = await openSource(`${dir}/s.csv`);
+  const seq = await filterToFile(source, { where, out: `${dir}/few_seq.parquet`, chunkRows: 2_000 });
+  source.close();
+  for (const [result, path] of [[par, `${dir}/few_par.parquet`], [seq, `${dir}/few_seq.parquet`]] as const) {
+    assert.equal(result.row_groups, 1, path);
+    const back = await openSource(path);
+    const ids: unknown[] = [];
+    for await (const b of back.batches()) ids.push(...columnValues(b, "product_id"));
+    back.close();
+    assert.deepEqual(ids, want, path);
+  }
+});

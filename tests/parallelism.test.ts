@@ -93,7 +93,7 @@ Deno.test("explainScaling says what the numbers say: a busy machine, no speedup,
     load: {
       load_before: [0.1, 0.1, 0.1],
       load_after: [0.5, 0.2, 0.1],
-      cpu: { others: 0.02, self: 0.9, iowait: 0 },
+      cpu: { others: 0.02, self: 0.9 },
     },
   };
   const slow = { ...base, seconds: { 1: 2.5, 2: 2.2 }, speedup: { 1: 0.8, 2: 0.91 }, serial_fraction: null };
@@ -105,9 +105,11 @@ Deno.test("explainScaling says what the numbers say: a busy machine, no speedup,
   assert.doesNotMatch(text, /Amdahl's law gives/);
   const busy = explainScaling({
     ...slow,
-    load: { ...base.load, cpu: { others: 0.45, self: 0.5, iowait: 0 } },
+    load: { ...base.load, cpu: { others: 0.45, self: 0.5 } },
   });
-  assert.match(busy, /The machine was busy: other processes used 45% of the CPU time/);
+  assert.match(busy, /The machine was busy: other processes used 45% of the CPU time of its 2 cores/);
+  // A high load average alone (outcore's own last step) is not taken for a busy machine.
+  assert.doesNotMatch(explainScaling({ ...slow, load: { ...base.load, load_before: [3.5, 2, 1] } }), /busy/);
   const fast = explainScaling({
     ...base,
     seconds: { 1: 2.1, 2: 1.25, 4: 1.3, 8: 1.4 },

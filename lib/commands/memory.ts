@@ -42,7 +42,7 @@ export async function run(args: ParsedArgs): Promise<void> {
       profile.rss_mb.map((mb, i) => `chunk ${String(i + 1).padStart(3)}: ${mb.toFixed(1).padStart(7)} MiB`)
         .join("\n"),
     );
-    console.log(describeMemory(profile).text);
+    console.log(describeMemory(profile).description);
     if (plot !== "none") console.log(`chart: ${plot}`);
   } finally {
     progress.done();

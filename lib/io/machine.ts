@@ -1,8 +1,11 @@
 /**
- * How busy the machine was while something was measured: the load average, and (on Linux, from /proc) the
- * share of CPU time that other processes used and the share spent waiting on I/O. Each returns null where
- * the information cannot be read (another OS, or no permission): callers report "unknown", never a guess.
+ * How busy the machine was while something was measured: the load average, and the share of all CPU time
+ * that other processes used. Each returns null where the information cannot be read (no permission):
+ * callers then say nothing about it, never a guess. The load average counts outcore's own work too (a step
+ * with two workers raises it to ~2), so only the CPU share of *other* processes says the machine was busy.
  */
+import os from "node:os";
+import process from "node:process";
 
 /** The 1-, 5- and 15-minute load averages, or null. */
 export function loadAverage(): number[] | null {
@@ -16,41 +19,43 @@ export function loadAverage(): number[] | null {
   }
 }
 
-/** CPU time counters at one moment, in clock ticks. */
+/** CPU time counters at one moment, in milliseconds. */
 export interface CpuSample {
   /** All CPUs' time (every state). */
   total: number;
-  /** Time spent by all CPUs doing anything but idling or waiting on I/O. */
+  /** Time spent by all CPUs doing anything but idling. */
   busy: number;
-  /** Time spent waiting on I/O. */
-  iowait: number;
   /** This process's CPU time (all its threads, workers included). */
   self: number;
 }
 
-/** The CPU counters now, or null where /proc cannot be read. */
+/** This process's CPU time so far, in milliseconds (all threads; no permission needed). */
+export function processCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+/**
+ * The CPU counters now, or null without `--allow-sys=cpus`. (Not /proc/stat: with `--allow-run`, Deno
+ * lets only `--allow-all` read /proc.)
+ */
 export function cpuSample(): CpuSample | null {
   try {
-    const line = Deno.readTextFileSync("/proc/stat").split("\n")[0];
-    const f = line.trim().split(/\s+/).slice(1).map(Number);
-    // user nice system idle iowait irq softirq steal (guest time is already inside user and nice)
-    const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
-    const idle = f[3], iowait = f[4];
-    const stat = Deno.readTextFileSync("/proc/self/stat");
-    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // fields 14 and 15 of /proc/self/stat (utime, stime); `rest` starts at field 3
-    const self = Number(rest[11]) + Number(rest[12]);
-    return { total, busy: total - idle - iowait, iowait, self };
+    let total = 0, idle = 0;
+    for (const { times } of os.cpus()) {
+      total += times.user + times.nice + times.sys + times.idle + times.irq;
+      idle += times.idle;
+    }
+    return { total, busy: total - idle, self: processCpuMs() };
   } catch {
     return null;
   }
 }
 
-/** Between two samples: the shares of all CPU time used by other processes, by this one, and waiting on I/O. */
+/** Between two samples: the shares of all CPU time used by other processes and by this one. */
 export interface CpuShares {
   others: number;
   self: number;
-  iowait: number;
 }
 
 export function cpuShares(before: CpuSample | null, after: CpuSample | null): CpuShares | null {
@@ -60,11 +65,7 @@ export function cpuShares(before: CpuSample | null, after: CpuSample | null): Cp
   const self = after.self - before.self;
   const busy = after.busy - before.busy;
   const clamp = (x: number) => Math.min(1, Math.max(0, x));
-  return {
-    others: clamp((busy - self) / total),
-    self: clamp(self / total),
-    iowait: clamp((after.iowait - before.iowait) / total),
-  };
+  return { others: clamp((busy - self) / total), self: clamp(self / total) };
 }
 
 /** What the machine was doing during a measurement: load averages before and after, CPU shares between. */

@@ -8,7 +8,7 @@ import type { RecordBatch, Schema } from "apache-arrow";
 import type { RowGroup, SchemaElement } from "hyparquet";
 import { ByteWriter, ParquetWriter, type Writer } from "hyparquet-writer";
 import SnappyJS from "snappyjs";
-import { columnData, type ColumnKind, kindOf } from "../batch.ts";
+import { columnData, type ColumnKind, columnValues, kindOf } from "../batch.ts";
 import { fileError } from "../io/file.ts";
 import { elementForKind } from "./schema.ts";
 
@@ -221,7 +221,7 @@ function parquetValues(batch: RecordBatch, name: string, kind: ColumnKind, nulla
   const vector = batch.getChild(name)!;
   if (kind === "string") {
     const dictionary = data.dictionary!.toArray() as string[];
-    const indices = data.values as Int32Array;
+    const indices = columnValues(batch, name) as Int32Array;
     const out: (string | null)[] = new Array(rows);
     for (let i = 0; i < rows; i++) out[i] = dictionary[indices[i]];
     if (hasNulls) { for (let i = 0; i < rows; i++) if (!data.getValid(i)) out[i] = null; }
@@ -232,7 +232,7 @@ function parquetValues(batch: RecordBatch, name: string, kind: ColumnKind, nulla
     for (let i = 0; i < rows; i++) out[i] = vector.get(i);
     return out;
   }
-  const values = data.values as Float64Array | Int32Array | BigInt64Array;
+  const values = columnValues(batch, name);
   if (!hasNulls) return values;
   const out: (number | bigint | null)[] = Array.from(values as ArrayLike<number | bigint>);
   for (let i = 0; i < rows; i++) if (!data.getValid(i)) out[i] = null;
