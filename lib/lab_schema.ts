@@ -4,7 +4,14 @@
  */
 
 export interface Schema {
-  type?: "object" | "array" | "number" | "string" | "boolean" | "null" | ("number" | "null" | "string")[];
+  type?:
+    | "object"
+    | "array"
+    | "number"
+    | "string"
+    | "boolean"
+    | "null"
+    | ("number" | "null" | "string" | "object")[];
   required?: string[];
   properties?: Record<string, Schema>;
   items?: Schema;
@@ -39,6 +46,19 @@ const readMethod = obj({
   rows: num,
 });
 const speedups: Schema = { type: "object", additionalProperties: num };
+const strOrNull: Schema = { type: ["string", "null"] };
+const nums: Schema = { type: "array", items: num };
+/** Repeated timings: median and spread (lib/measure.ts). */
+const timing = obj({ median: num, min: num, max: num, seconds: nums });
+const speedupRange = obj({ median: num, min: num, max: num });
+/** When an exercise ran and its own time. */
+const run = obj({ at: str, seconds: num });
+/** The machine's load around a measurement (CPU shares are null without the permission to read them). */
+const load: Schema = {
+  type: "object",
+  required: ["load_before", "load_after", "cpu"],
+  properties: { cpu: { type: ["object", "null"] } },
+};
 
 export const LAB_METRICS_SCHEMA: Schema = {
   type: "object",
@@ -51,6 +71,8 @@ export const LAB_METRICS_SCHEMA: Schema = {
       memory_bytes: numOrNull,
       seed: num,
       datasets: obj({ warmup_rows: num, sales_rows: num, partitions: num }),
+      exercises_run: nums,
+      exercises_kept: nums,
     }),
     exercise_0: obj({
       read_benchmark: obj({
@@ -70,12 +92,24 @@ export const LAB_METRICS_SCHEMA: Schema = {
         rows: num,
         revenue: num,
         batches: { type: "array", items: obj({ rows: num, revenue: num, running_total: num, rss_mb: num }) },
+        baseline_rss_mb: num,
+        peak_rss_mb: num,
+        measured_in: str,
       }),
+      run,
     }),
     exercise_1: obj({
       chunked_stats: { ...summary, required: [...summary.required!, "rows", "chunks"] },
       electronics_rows: num,
-      memory: obj({ rss_mb: { type: "array", items: num } }),
+      memory: obj({
+        rss_mb: nums,
+        baseline_mb: num,
+        peak_mb: num,
+        measured_in: str,
+        flat: bool,
+        description: str,
+      }),
+      run,
     }),
     exercise_2: obj({
       validation: obj({
@@ -83,12 +117,47 @@ export const LAB_METRICS_SCHEMA: Schema = {
         passed: bool,
         relative_error: obj({ mean: num, variance: num, std: num }),
       }),
-      full_stats: { ...summary, required: [...summary.required!, "rows", "workers"] },
+      full_stats: {
+        ...summary,
+        required: [...summary.required!, "rows", "workers"],
+        properties: { ...summary.properties, fallback: strOrNull },
+      },
+      run,
     }),
     exercise_3: obj({
-      threading: obj({ sequential_seconds: num, concurrent_seconds: num, speedup: num }),
-      multiprocessing: obj({ sequential_seconds: num, parallel_seconds: num, speedup: num, identical: bool }),
-      scaling: obj({ cores: num, sequential_seconds: num, speedup: speedups, serial_fraction: numOrNull }),
+      threading: obj({
+        sequential_seconds: num,
+        concurrent_seconds: num,
+        speedup: num,
+        sequential: timing,
+        concurrent: timing,
+        speedup_range: speedupRange,
+        sequential_cpu_busy: num,
+        load,
+        explanation: str,
+      }),
+      multiprocessing: obj({
+        sequential_seconds: num,
+        parallel_seconds: num,
+        speedup: num,
+        speedup_range: speedupRange,
+        identical: bool,
+      }),
+      scaling: obj({
+        cores: num,
+        runs: num,
+        sequential_seconds: num,
+        sequential: timing,
+        speedup: speedups,
+        timings: { type: "object", additionalProperties: timing },
+        speedup_range: { type: "object", additionalProperties: speedupRange },
+        identical: bool,
+        worker_startup_seconds: num,
+        serial_fraction: numOrNull,
+        load,
+        explanation: str,
+      }),
+      run,
     }),
     exercise_4: obj({
       rows: {
@@ -106,6 +175,12 @@ export const LAB_METRICS_SCHEMA: Schema = {
       parallel_seconds: num,
       speedup: num,
       workers: num,
+      runs: num,
+      identical: bool,
+      sequential: timing,
+      parallel: timing,
+      speedup_range: speedupRange,
+      run,
     }),
     timings: { type: "object", required: ["total_seconds"], additionalProperties: num },
   },

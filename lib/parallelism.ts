@@ -449,9 +449,9 @@ export function explainScaling(r: Omit<ScalingBenchmark, "explanation">): string
       } on ${r.cores} cores${runs}` +
         (f === null
           ? "."
-          : `; fitted to the runs with 2 to ${r.cores} workers, Amdahl's law gives a serial fraction of ${
-            pct(f)
-          }${
+          : `; fitted to the runs with ${
+            r.cores === 2 ? "2 workers" : `2 to ${r.cores} workers`
+          }, Amdahl's law gives a serial fraction of ${pct(f)}${
             f > 0 ? `, which would cap the speedup at ${(1 / f).toFixed(1)}× on any number of cores` : ""
           }.`) +
         ` What does not run in parallel: ${startup}; the main thread lists the files, merges the partial results and waits.`,

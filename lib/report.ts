@@ -142,9 +142,9 @@ ${
 <p>Streaming filter <code>category = Electronics</code>: <strong>${num(e.electronics_rows)}</strong> of ${
     num(e.filter.rows_in)
   } rows
-written to <code>${esc(e.filter.out)}</code> in ${
-    secs(e.filter.seconds)
-  }, one row group per chunk with matches (${e.filter.row_groups}).</p>
+written to <code>${esc(e.filter.out)}</code> in ${secs(e.filter.seconds)}, in ${
+    plural(e.filter.row_groups, "row group")
+  } (matches are written as they fill a row group, not kept).</p>
 ${inlineSvg(memorySvg)}
 <p>Resident memory, ${esc(measuredIn(m.measured_in))} — the same measurement as the chart: ${
     num(m.baseline_mb)

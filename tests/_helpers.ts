@@ -3,10 +3,22 @@ import { main } from "../main.ts";
 
 const ROOT = ".test-tmp";
 
-/** A fresh folder under .test-tmp (the only place tests may write). */
+const made: string[] = [];
+// Test files share this module within a run; their folders go when the run ends (tests leave nothing).
+globalThis.addEventListener("unload", () => {
+  for (const dir of made) {
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch { /* already gone */ }
+  }
+});
+
+/** A fresh folder under .test-tmp (the only place tests may write), removed when the test run ends. */
 export async function tempDir(prefix = "t"): Promise<string> {
   await Deno.mkdir(ROOT, { recursive: true });
-  return await Deno.makeTempDir({ dir: ROOT, prefix });
+  const dir = await Deno.makeTempDir({ dir: ROOT, prefix });
+  made.push(dir);
+  return dir;
 }
 
 /** Every file below `dir` (or `dir` itself, a file) with a SHA-256 of its bytes: what must survive unchanged. */

@@ -202,7 +202,7 @@ Examples:
   {
     name: "memory",
     summary: "RSS after every chunk of a chunked pass, listed and drawn as an SVG chart",
-    usage: "PATH [--chunk-size 500000] [--column C …] [--plot results/memoria_chunking.svg] [--json]",
+    usage: "PATH [--chunk-size 500000] [--column C …] [--plot results/memory.svg] [--json]",
     details:
       `Reads PATH chunk by chunk (computing statistics of its numeric columns) and records the process's
 resident memory after each chunk: it stays flat whatever the file size. --plot none skips the chart.
@@ -221,7 +221,7 @@ Example:
         type: "string",
         value: "SVG",
         description: "chart path",
-        default: "results/memoria_chunking.svg",
+        default: "results/memory.svg",
       },
       ...csvOptions,
       json,
@@ -269,7 +269,7 @@ Examples:
         type: "string",
         value: "SVG",
         description: "scaling: chart path (none: no chart)",
-        default: "results/speedup_workers.svg",
+        default: "results/scaling.svg",
       },
       json,
     },

@@ -130,7 +130,7 @@ export async function run(args: ParsedArgs): Promise<void> {
   }
   if (kind === "scaling") {
     const maxWorkers = intOption(args, "max-workers", 8, { min: 1, max: 64 });
-    const plot = stringOption(args, "plot", "results/speedup_workers.svg");
+    const plot = stringOption(args, "plot", "results/scaling.svg");
     const result = await withProgress(
       `bench scaling × ${runs}`,
       () => scalingBenchmark(path, { maxWorkers, runs }),
@@ -159,7 +159,7 @@ export async function run(args: ParsedArgs): Promise<void> {
       ],
     ));
     console.log(
-      `serial fraction (Amdahl, from 2..${result.cores} workers): ${
+      `serial fraction (Amdahl, from ${result.cores === 2 ? "2" : `2..${result.cores}`} workers): ${
         result.serial_fraction === null ? "not estimated" : result.serial_fraction.toFixed(3)
       }`,
     );

@@ -82,8 +82,8 @@ export async function run(args: ParsedArgs): Promise<void> {
     console.log(
       `kept ${formatCount(result.rows_out)} of ${
         formatCount(result.rows_in)
-      } rows (${share}%) → ${result.out} (${result.format}, ${
-        plural(result.row_groups, "row group")
+      } rows (${share}%) → ${result.out} (${result.format}${
+        result.format === "parquet" ? `, ${plural(result.row_groups, "row group")}` : ""
       }${pruned}) in ${formatSeconds(result.seconds)}`,
     );
     if (result.fallback) console.error(`note: filtered sequentially: ${result.fallback}`);

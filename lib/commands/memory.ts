@@ -10,7 +10,7 @@ import { sourceOptions } from "./_source.ts";
 export async function run(args: ParsedArgs): Promise<void> {
   const chunkRows = intOption(args, "chunk-size", 500_000, { min: 1 });
   const columns = listOption(args, "column");
-  const plot = stringOption(args, "plot", "results/memoria_chunking.svg");
+  const plot = stringOption(args, "plot", "results/memory.svg");
   const source = await openSource(args.positionals[0], sourceOptions(args));
   const progress = new Progress("memory", { bytes: source.byteLength, rows: source.rowCount });
   try {
