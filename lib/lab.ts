@@ -199,6 +199,10 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
   const runs = options.runs ?? (small ? 1 : 3);
   const repeats = options.runs ?? 3;
   const exercises = options.exercises ?? [0, 1, 2, 3, 4];
+  // The lab's 500,000-row chunks and batches at full size (40 chunks, 10 batches); proportionally smaller on
+  // small data, so that the memory chart and the batch table still have points to show.
+  const chunkRows = Math.max(10_000, Math.min(500_000, Math.floor(salesRows / 40)));
+  const batchRows = Math.max(10_000, Math.min(500_000, Math.floor(warmupRows / 10)));
   for (const e of exercises) {
     if (![0, 1, 2, 3, 4].includes(e)) throw new UsageError(`--exercise takes 0 to 4, got ${e}`, "lab");
   }
@@ -302,12 +306,12 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
     const batches = await step("exercise_0.iter_batches", "  iter_batches", async () => {
       // In a fresh process: this process's RSS still holds what the benchmarks above allocated.
       const own = await runSelfJson<IterBatchesResult>(
-        ["batches", paths.warmup, "--batch-size", "500000"],
+        ["batches", paths.warmup, "--batch-size", String(batchRows)],
         [paths.warmup],
       );
       return own
         ? { ...own, measured_in: "own process" }
-        : { ...await iterBatches(paths.warmup, { batchSize: 500_000 }), measured_in: "lab process" };
+        : { ...await iterBatches(paths.warmup, { batchSize: batchRows }), measured_in: "lab process" };
     });
     log(
       `  iter_batches: ${plural(batches.batches.length, "batch")} over ${
@@ -326,7 +330,7 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
         p.setTotalBytes(source.byteLength);
         return chunkedStats(source, {
           columns: ["price"],
-          chunkRows: 500_000,
+          chunkRows,
           onChunk: (r, b) => p.update(r, b),
         });
       });
@@ -358,14 +362,14 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
     const profile = await step("exercise_1.memory", "  memory after every chunk", async () => {
       // In a fresh process, as `outcore memory` measures it: this one holds what earlier steps allocated.
       const own = await runSelfJson<MemoryProfile>(
-        ["memory", paths.csv, "--column", "price", "--chunk-size", "500000", "--plot", "none"],
+        ["memory", paths.csv, "--column", "price", "--chunk-size", String(chunkRows), "--plot", "none"],
         [paths.csv],
       );
       if (own) return { ...own, measured_in: "own process" };
       const again = await openSource(paths.csv);
       try {
         return {
-          ...await memoryProfile(again, { columns: ["price"], chunkRows: 500_000 }),
+          ...await memoryProfile(again, { columns: ["price"], chunkRows }),
           measured_in: "lab process",
         };
       } finally {
@@ -374,7 +378,7 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
     });
     const memory = { ...profile, ...describeMemory(profile) };
     const { description } = memory;
-    charts.memory = memoryChart(memory, paths.csv, 500_000);
+    charts.memory = memoryChart(memory, paths.csv, chunkRows);
     await writeTextAtomically(paths.memoryChart, charts.memory, "svg");
     log(
       `  memory: ${memory.baseline_mb} MiB before reading, peak ${memory.peak_mb} MiB over ${
