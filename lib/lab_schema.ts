@@ -180,6 +180,8 @@ export const LAB_METRICS_SCHEMA: Schema = {
       sequential: timing,
       parallel: timing,
       speedup_range: speedupRange,
+      load,
+      explanation: str,
       run,
     }),
     timings: { type: "object", required: ["total_seconds"], additionalProperties: num },

@@ -15,6 +15,7 @@ import { releaseDeadBuffers } from "./io/memory.ts";
 import { ParquetReader } from "./parquet/read.ts";
 import { WorkerPool } from "./pool.ts";
 import { type Speedup, speedupOf, timeRounds, type Timing } from "./measure.ts";
+import { type MachineLoad, withLoad } from "./io/machine.ts";
 import { addCompensated, type Compensated } from "./sum.ts";
 
 export const PRICE_BINS = [0, 50, 200, 500, 1000] as const;
@@ -159,6 +160,10 @@ export interface PipelineResult {
   sequential: Timing | null;
   parallel: Timing;
   speedup_range: Speedup | null;
+  /** The machine's load while it ran. */
+  load: MachineLoad;
+  /** What the timings mean, written from them. */
+  explanation: string;
 }
 
 /** The Parquet files of a partition folder (part_000.parquet …), sorted. */
@@ -207,15 +212,17 @@ export async function runPipeline(
   const configs: ["sequential" | "parallel", () => Promise<PipelineRow[]>][] = [];
   if (!options.skipSequential) configs.push(["sequential", () => pipelineSequential(files)]);
   configs.push(["parallel", () => pipelineParallel(files, workers)]);
-  const t = await timeRounds(runs, configs, (_, result) => {
-    const text = JSON.stringify(result);
-    reference ??= text;
-    rows = result;
-    if (text !== reference) identical = false;
-  });
+  const { value: t, load } = await withLoad(() =>
+    timeRounds(runs, configs, (_, result) => {
+      const text = JSON.stringify(result);
+      reference ??= text;
+      rows = result;
+      if (text !== reference) identical = false;
+    })
+  );
   const sequential = t.sequential ?? null;
   const range = sequential ? speedupOf(sequential, t.parallel) : null;
-  return {
+  const result = {
     dir,
     partitions: files.length,
     rows,
@@ -228,5 +235,31 @@ export async function runPipeline(
     sequential,
     parallel: t.parallel,
     speedup_range: range,
+    load,
   };
+  return { ...result, explanation: explainPipeline(result) };
+}
+
+/** What the pipeline's timings mean, from the numbers: a busy machine, a parallel run slower than sequential. */
+export function explainPipeline(r: Omit<PipelineResult, "explanation">): string {
+  if (!r.sequential) return "";
+  const cores = navigator.hardwareConcurrency || 1;
+  const busy = r.load.cpu && r.load.cpu.others >= 0.15
+    ? `The machine was busy: other processes used ${
+      Math.round(r.load.cpu.others * 100)
+    }% of the CPU time of its ${cores} cores meanwhile, so these timings are slower and noisier than on an idle machine. `
+    : "";
+  const perPartition = r.sequential.median / r.partitions;
+  if (r.speedup < 1) {
+    return `${busy}The parallel run was slower than the main thread alone (${
+      r.speedup.toFixed(2)
+    }×): each of the ${r.partitions} partitions takes only ${
+      (perPartition * 1000).toFixed(0)
+    } ms sequentially, less than what starting ${r.workers} workers and sending their results back costs.`;
+  }
+  return `${busy}${r.workers} workers ran ${
+    r.speedup.toFixed(2)
+  }× as fast as the main thread alone, on ${cores} cores (ideal: ${
+    Math.min(r.workers, cores)
+  }×); each partition takes ${(perPartition * 1000).toFixed(0)} ms sequentially.`;
 }

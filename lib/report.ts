@@ -268,7 +268,8 @@ speedup ${e.speedup.toFixed(2)}×${spread(e.speedup_range)}${
     e.runs > 1 ? ` (medians of ${e.runs} runs)` : ""
   }; sequential and parallel tables ${e.identical ? "identical" : "different"}${
     e.runs > 1 ? " in every run" : ""
-  }.</p>${ranAt(e)}
+  }.</p>
+<p>${esc(e.explanation ?? "")}</p>${ranAt(e)}
 ${
     table(
       ["category", "price_bin", "revenue_sum", "revenue_mean", "revenue_count", "quantity_sum"],

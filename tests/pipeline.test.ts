@@ -48,3 +48,37 @@ Deno.test("the pipeline equals a direct computation, and sequential and parallel
     assert.deepEqual(order, [...order].sort());
   }
 });
+
+Deno.test("explainPipeline says when the parallel run lost, and why, from the numbers", async () => {
+  const { explainPipeline } = await import("../lib/pipeline.ts");
+  const t = (median: number) => ({ median, min: median, max: median, seconds: [median] });
+  const base = {
+    dir: "d",
+    partitions: 16,
+    rows: [],
+    workers: 2,
+    identical: true,
+    runs: 1,
+    load: { load_before: null, load_after: null, cpu: null },
+  };
+  const slow = explainPipeline({
+    ...base,
+    sequential_seconds: 0.16,
+    parallel_seconds: 0.27,
+    speedup: 0.16 / 0.27,
+    sequential: t(0.16),
+    parallel: t(0.27),
+    speedup_range: { median: 0.59, min: 0.59, max: 0.59 },
+  });
+  assert.match(slow, /slower than the main thread alone \(0\.59×\).*only 10 ms sequentially/);
+  const fast = explainPipeline({
+    ...base,
+    sequential_seconds: 1.6,
+    parallel_seconds: 1.0,
+    speedup: 1.6,
+    sequential: t(1.6),
+    parallel: t(1.0),
+    speedup_range: { median: 1.6, min: 1.6, max: 1.6 },
+  });
+  assert.match(fast, /2 workers ran 1\.60× as fast as the main thread alone/);
+});

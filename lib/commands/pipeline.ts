@@ -28,6 +28,7 @@ export async function run(args: ParsedArgs): Promise<void> {
         formatSeconds(result.parallel_seconds)
       }: speedup ${result.speedup.toFixed(2)}×; results ${result.identical ? "identical" : "DIFFERENT"}`,
     );
+    if (result.explanation) console.log(result.explanation);
   }
   if (!result.identical) throw new Error("sequential and parallel pipeline results differ");
 }
