@@ -170,13 +170,12 @@ async function claimFolders(
 
 /** A progress display for one step (the CLI draws it on a terminal; the default draws nothing). */
 export interface StepProgress {
-  update(rows: number, bytes?: number): void;
+  update(rows: number, bytes?: number, totalBytes?: number): void;
   setTotal(rows: number): void;
-  setTotalBytes(bytes: number): void;
   done(): void;
 }
 
-const NO_PROGRESS: StepProgress = { update() {}, setTotal() {}, setTotalBytes() {}, done() {} };
+const NO_PROGRESS: StepProgress = { update() {}, setTotal() {}, done() {} };
 
 /** The data and results folders of a run: `data`/`results`, or `data/small`/`results/small` with `small`. */
 export function labFolders(
@@ -326,14 +325,12 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
     const source = await openSource(paths.csv);
     let stats: Awaited<ReturnType<typeof chunkedStats>>;
     try {
-      stats = await step("exercise_1.chunked_stats", "  chunked statistics", (p) => {
-        p.setTotalBytes(source.byteLength);
-        return chunkedStats(source, {
+      stats = await step("exercise_1.chunked_stats", "  chunked statistics", (p) =>
+        chunkedStats(source, {
           columns: ["price"],
           chunkRows,
-          onChunk: (r, b) => p.update(r, b),
-        });
-      });
+          onChunk: (r, b) => p.update(r, b, source.byteLength),
+        }));
     } finally {
       source.close();
     }
@@ -352,10 +349,7 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
           out: paths.electronics,
           force: true,
           workers,
-          onProgress: (r, b, total) => {
-            p.setTotalBytes(total);
-            p.update(r, b);
-          },
+          onProgress: (r, b, total) => p.update(r, b, total),
         }),
     );
     log(`  Electronics rows: ${filter.rows_out.toLocaleString("en-US")} → ${paths.electronics}`);
@@ -416,10 +410,7 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
         parallelStats(paths.csv, {
           columns: ["price"],
           workers,
-          onProgress: (r, b, total) => {
-            p.setTotalBytes(total);
-            p.update(r, b);
-          },
+          onProgress: (r, b, total) => p.update(r, b, total),
         }),
     );
     log(

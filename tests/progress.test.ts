@@ -28,7 +28,7 @@ Deno.test("Progress counts parts when the work is split into units", () => {
   const p = new Progress("stats", { unit: "parts" }, false);
   p.setTotal(4);
   assert.equal(p.line(1, 0, 2), "stats  [######..................]  25%  1 parts  1 parts/s  ETA 6 s  2 s");
-  p.setTotalBytes(4000);
+  p.update(1, 1000, 4000); // the bytes in all, known once the work is planned
   assert.equal(
     p.line(1, 1000, 2),
     "stats  [######..................]  25%  1 parts  1000 B  500 B/s  ETA 6 s  2 s",

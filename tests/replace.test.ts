@@ -174,23 +174,10 @@ Deno.test("charts, reports and metrics outcore wrote are regenerated; others of 
     () => checkOutput(`${dir}/metrics.json`, { kind: "json" }),
     /not a JSON document outcore wrote/,
   );
-  const r = await runCli([
-    "memory",
-    "fixtures/duckdb_snappy.parquet",
-    "--column",
-    "price",
-    "--plot",
-    `${dir}/m.svg`,
-  ]);
+  const draw = ["memory", "fixtures/duckdb_snappy.parquet", "--column", "price", "--plot", `${dir}/m.svg`];
+  const r = await runCli(draw);
   assert.equal(r.code, 0, r.stderr);
   await checkOutput(`${dir}/m.svg`, { kind: "svg" }); // outcore's own: may be drawn again
-  const again = await runCli([
-    "memory",
-    "fixtures/duckdb_snappy.parquet",
-    "--column",
-    "price",
-    "--plot",
-    `${dir}/m.svg`,
-  ]);
+  const again = await runCli(draw);
   assert.equal(again.code, 0, again.stderr);
 });

@@ -43,13 +43,9 @@ export class Progress {
     this.totalRows = count;
   }
 
-  /** Sets the total bytes once known (parallel commands know it after planning their units). */
-  setTotalBytes(bytes: number): void {
-    this.totalBytes = bytes;
-  }
-
-  /** Reports work done so far; draws at most ten times a second. */
-  update(rows: number, bytes = 0): void {
+  /** Reports work done so far (and the bytes in all, once known); draws at most ten times a second. */
+  update(rows: number, bytes = 0, totalBytes?: number): void {
+    if (totalBytes !== undefined) this.totalBytes = totalBytes;
     this.#rows = rows;
     this.#bytes = bytes;
     this.#draw();

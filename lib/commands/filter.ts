@@ -32,10 +32,7 @@ export async function run(args: ParsedArgs): Promise<void> {
             out,
             force,
             chunkRows,
-            onChunk: (r, b) => {
-              progress.setTotalBytes(source.byteLength);
-              progress.update(r, b);
-            },
+            onChunk: (r, b) => progress.update(r, b, source.byteLength),
           }),
           workers: 0,
           fallback: null,
@@ -51,10 +48,7 @@ export async function run(args: ParsedArgs): Promise<void> {
         force,
         workers,
         chunkRows,
-        onProgress: (r, b, total) => {
-          progress.setTotalBytes(total);
-          progress.update(r, b);
-        },
+        onProgress: (r, b, total) => progress.update(r, b, total),
       });
     }
   } finally {

@@ -40,10 +40,7 @@ export async function run(args: ParsedArgs): Promise<void> {
       columns,
       workers,
       chunkRows,
-      onProgress: (rows, bytes, total) => {
-        progress.setTotalBytes(total);
-        progress.update(rows, bytes);
-      },
+      onProgress: (rows, bytes, total) => progress.update(rows, bytes, total),
     });
   } finally {
     progress.done();

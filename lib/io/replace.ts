@@ -7,7 +7,7 @@
  * The lab's own products (charts, report, metrics, manifest) carry a mark and are regenerated without
  * `--force`, but a file of the same name without the mark is refused all the same.
  */
-import { basename, dirname, fileError } from "./file.ts";
+import { basename, dirname, fileByteSource, fileError } from "./file.ts";
 
 /** The kinds of output outcore writes. */
 export type OutputKind = "parquet" | "csv" | "dataset" | "partitions" | "svg" | "html" | "json";
@@ -125,49 +125,23 @@ export async function checkAgainstInputs(out: string, inputs: readonly string[])
   }
 }
 
-async function head(path: string, bytes: number): Promise<Uint8Array> {
-  const file = await Deno.open(path, { read: true });
-  try {
-    const buf = new Uint8Array(bytes);
-    let n = 0;
-    while (n < bytes) {
-      const r = await file.read(buf.subarray(n));
-      if (r === null) break;
-      n += r;
-    }
-    return buf.subarray(0, n);
-  } finally {
-    file.close();
-  }
-}
-
-async function tail(path: string, size: number, bytes: number): Promise<Uint8Array> {
-  const file = await Deno.open(path, { read: true });
-  try {
-    await file.seek(Math.max(0, size - bytes), Deno.SeekMode.Start);
-    const buf = new Uint8Array(Math.min(bytes, size));
-    let n = 0;
-    while (n < buf.length) {
-      const r = await file.read(buf.subarray(n));
-      if (r === null) break;
-      n += r;
-    }
-    return buf.subarray(0, n);
-  } finally {
-    file.close();
-  }
-}
-
 const PAR1 = [0x50, 0x41, 0x52, 0x31];
 const isPar1 = (b: Uint8Array) => b.length === 4 && PAR1.every((c, i) => b[i] === c);
 
 /** Why the file at `path` (of `size` bytes) is not `kind`, or null when it is (content sniffed, not named). */
 async function fileMismatch(path: string, size: number, kind: OutputKind): Promise<string | null> {
-  if (kind === "parquet") {
-    if (size >= 12 && isPar1(await head(path, 4)) && isPar1(await tail(path, size, 4))) return null;
-    return "is not a Parquet file (no PAR1 magic bytes)";
+  const source = await fileByteSource(path);
+  const bytes = async (start: number, end: number) => new Uint8Array(await source.slice(start, end));
+  let text: string;
+  try {
+    if (kind === "parquet") {
+      if (size >= 12 && isPar1(await bytes(0, 4)) && isPar1(await bytes(size - 4, size))) return null;
+      return "is not a Parquet file (no PAR1 magic bytes)";
+    }
+    text = new TextDecoder().decode(await bytes(0, Math.min(size, 4096)));
+  } finally {
+    source.close();
   }
-  const text = new TextDecoder().decode(await head(path, 4096));
   if (kind === "csv") {
     if (!/\.csv$/i.test(path)) return "is not named .csv";
     if (text.includes("\0")) return "is not a text file";
