@@ -46,7 +46,7 @@ if (mode === "read") {
   const result = await parallelStats(path, { columns: ["price"], workers: Number(arg) });
   rows = result.rows;
   bytes = (await Deno.stat(path)).size;
-  check = result.columns.price.sum;
+  check = Number(result.columns.price.sum);
 } else if (mode === "filter") {
   // The CLI's default: workers filter CSV ranges and encode row groups; the main thread stitches them.
   const result = await parallelFilter(path, {

@@ -5,7 +5,16 @@
  */
 import type { RecordBatch } from "apache-arrow";
 import { Field, Schema, Table, tableFromIPC, tableToIPC } from "apache-arrow";
-import { arrowType, concatBatches, kindOf, numericColumn, selectRows } from "./batch.ts";
+import {
+  arrowType,
+  columnKind,
+  columnValues,
+  concatBatches,
+  kindOf,
+  numericColumn,
+  selectRows,
+} from "./batch.ts";
+import { int64Aggregate } from "./int64.ts";
 import { CsvEncoder } from "./csv/write.ts";
 import { AtomicOutput, FileWriter } from "./io/atomic.ts";
 import { releaseDeadBuffers, rssBytes } from "./io/memory.ts";
@@ -19,7 +28,7 @@ import { RowFilter } from "./filter.ts";
 import { openSink } from "./io/sink.ts";
 import { type ColumnSummary, OnlineStats } from "./online_stats.ts";
 import type { Predicate } from "./predicate.ts";
-import { UsageError } from "./errors.ts";
+import { DataError, UsageError } from "./errors.ts";
 import { lineChart } from "./plot/svg.ts";
 
 /** Numeric columns of a source (float64, int32, int64), in schema order. */
@@ -29,19 +38,31 @@ export function numericColumns(source: Source): string[] {
   );
 }
 
-/** Checks that `columns` exist and are numeric; defaults to every numeric column. */
+/**
+ * Checks that `columns` exist and are numeric; defaults to every numeric column. An input with no rows at all
+ * (a header-only CSV) has nothing to type: every requested column counts 0. A CSV column inferred as text is
+ * the file's doing (exit 1, with the `--types` that reads it as numbers); a typed format's text column asked
+ * for as a number is the command line's (exit 2).
+ */
 export function statsColumns(source: Source, columns?: readonly string[]): string[] {
   const numeric = numericColumns(source);
+  const names = source.schema.fields.map((f) => f.name);
+  if (source.rowCount === 0) return columns ? [...columns].filter((c) => names.includes(c)) : names;
   if (!columns) {
     if (numeric.length === 0) throw new UsageError(`${source.path}: no numeric columns`);
     return numeric;
   }
-  const names = source.schema.fields.map((f) => f.name);
   for (const c of columns) {
     if (!names.includes(c)) {
       throw new UsageError(`${source.path}: no column "${c}" (available: ${names.join(", ")})`);
     }
     if (!numeric.includes(c)) {
+      if (source.format === "csv") {
+        throw new DataError(
+          { file: source.path, column: c },
+          `holds text, not only numbers (inferred from rows sampled across the file); --types ${c}=float64 reads it as numbers and stops at the first value that is not one, naming its line`,
+        );
+      }
       throw new UsageError(
         `${source.path}: column "${c}" is not numeric (${
           numeric.length ? `numeric: ${numeric.join(", ")}` : "it has no numeric columns"
@@ -56,6 +77,11 @@ export function statsColumns(source: Source, columns?: readonly string[]): strin
 export function addBatch(stats: OnlineStats, batch: RecordBatch, column: string): void {
   const { values, validity } = numericColumn(batch, column);
   stats.updateBatch(values, validity?.bitmap ?? null, validity?.offset ?? 0);
+  if (columnKind(batch, column) === "int64") {
+    const raw = columnValues(batch, column);
+    const words = new Int32Array(raw.buffer, raw.byteOffset, raw.length * 2);
+    stats.addExact(int64Aggregate(words, batch.numRows, validity?.bitmap ?? null, validity?.offset ?? 0));
+  }
 }
 
 /** Options of a chunked pass: numeric columns (default all), rows per chunk, a callback after each chunk. */

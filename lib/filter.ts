@@ -5,7 +5,8 @@
  */
 import type { RecordBatch, Schema } from "apache-arrow";
 import { columnData, type ColumnKind, kindOf } from "./batch.ts";
-import { getInt64, parseFloat64, parseTimestamp } from "./csv/_values.ts";
+import { getInt64, parseFloat64, parseInt64, parseTimestamp } from "./csv/_values.ts";
+import { accepts, compareWords, type Int64Test, int64Test } from "./int64.ts";
 import { UsageError } from "./errors.ts";
 import type { RawPredicate } from "./csv/read.ts";
 import { compare, type Op, type Predicate } from "./predicate.ts";
@@ -16,6 +17,8 @@ interface Compiled {
   op: Op;
   /** The literal as a number (numeric and timestamp columns) or string. */
   value: number | string;
+  /** int64 columns: the literal made exact (never a double: ids beyond 2^53 must not round). */
+  int64?: Int64Test;
 }
 
 /** Predicates checked against a schema: unknown columns and literals of the wrong type are usage errors. */
@@ -31,7 +34,16 @@ export class RowFilter {
       if (!field) throw new UsageError(`--where: no column "${p.column}" (available: ${names.join(", ")})`);
       const kind = kindOf(field.type);
       let value: number | string = p.value;
-      if (kind === "float64" || kind === "int32" || kind === "int64") {
+      if (kind === "int64") {
+        const test = int64Test(p.op, p.value, (t) => parseFloat64(t, 0, t.length));
+        if (!test) {
+          throw new UsageError(
+            `--where ${p.column} ${p.op} ${p.value}: "${p.column}" is numeric, "${p.value}" is not a number`,
+          );
+        }
+        return { column: p.column, kind, op: p.op, value, int64: test };
+      }
+      if (kind === "float64" || kind === "int32") {
         const n = parseFloat64(p.value, 0, p.value.length);
         if (n === undefined) {
           throw new UsageError(
@@ -47,6 +59,14 @@ export class RowFilter {
           );
         }
         value = ms;
+      } else if (
+        kind === "string" && p.op !== "=" && p.op !== "!=" &&
+        parseFloat64(p.value, 0, p.value.length) !== undefined
+      ) {
+        // Text order is not number order ("5.2" > "40"): refuse rather than answer silently wrong.
+        throw new UsageError(
+          `--where ${p.column} ${p.op} ${p.value}: "${p.column}" is a text column, so ${p.op} would compare text, not numbers; if it holds numbers, read it as such with --types ${p.column}=float64`,
+        );
       } else if (kind === "bool") {
         if (p.value !== "true" && p.value !== "false") {
           throw new UsageError(`--where: "${p.column}" is bool; compare it with true or false`);
@@ -66,7 +86,8 @@ export class RowFilter {
    * does not parse passes, so that the reader reports it as a bad value instead of silently dropping it.
    */
   rawPredicates(): RawPredicate[] {
-    return this.#compiled.map(({ column, kind, op, value }) => {
+    return this.#compiled.map(({ column, kind, op, value, int64 }) => {
+      if (int64) return { column, test: rawInt64Test(int64) };
       if (kind === "string") {
         const literal = value as string;
         if (op === "=") {
@@ -119,7 +140,19 @@ export class RowFilter {
         const row = input ? input[k] : k;
         if (valid(row) && compare(String(vector.get(row)), p.op, p.value)) out[count++] = row;
       }
-    } else if (p.kind === "int64" || p.kind === "timestamp") {
+    } else if (p.int64) {
+      const test = p.int64;
+      if (test.kind === "never") return out.subarray(0, 0);
+      const values = data.values as BigInt64Array;
+      const words = new Int32Array(values.buffer, values.byteOffset, values.length * 2);
+      for (let k = 0; k < n; k++) {
+        const row = input ? input[k] : k;
+        if (!valid(row)) continue;
+        if (test.kind === "always" || accepts(test.op, compareWords(words, row, test.high, test.low))) {
+          out[count++] = row;
+        }
+      }
+    } else if (p.kind === "timestamp") {
       const values = data.values as BigInt64Array;
       const words = new Int32Array(values.buffer, values.byteOffset, values.length * 2);
       const v = p.value as number;
@@ -147,6 +180,25 @@ export class RowFilter {
     }
     return out.subarray(0, count);
   }
+}
+
+/**
+ * An exact int64 test on raw CSV field text: short fields (at most 15 characters, so below 2^53) compare as
+ * numbers when the literal is within ±2^53 too; longer ones as bigints. A field that is not an integer passes,
+ * so the reader reports it as a bad value.
+ */
+function rawInt64Test(test: Int64Test): (t: string, a: number, b: number) => boolean {
+  if (test.kind !== "compare") return () => test.kind === "always";
+  const { op, value } = test;
+  const small = value >= -(2n ** 53n) && value <= 2n ** 53n ? Number(value) : null;
+  return (t, a, b) => {
+    if (small !== null && b - a <= 15) {
+      const x = parseFloat64(t, a, b);
+      return x === undefined || !Number.isInteger(x) || compareNumber(x, op, small);
+    }
+    const x = parseInt64(t, a, b);
+    return x === undefined || accepts(op, x < value ? -1 : x > value ? 1 : 0);
+  };
 }
 
 /** `compare` for numbers, except that NaN is never "!=" anything (it is not a value to match). */

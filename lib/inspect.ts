@@ -5,9 +5,8 @@
  */
 import type { ColumnChunk, FileMetaData, RowGroup } from "hyparquet";
 import { formatTimestamp } from "./csv/_values.ts";
-import { fileByteSource, fileByteStream } from "./io/file.ts";
-import { detectFormat } from "./io/source.ts";
-import { CsvReader } from "./csv/read.ts";
+import { fileByteSource } from "./io/file.ts";
+import { detectFormat, probeCsv, type SourceOptions } from "./io/source.ts";
 import { HiveDataset } from "./parquet/hive.ts";
 import { ParquetReader } from "./parquet/read.ts";
 import { describeElement } from "./parquet/schema.ts";
@@ -62,12 +61,19 @@ export interface InspectReport {
     partitions: Record<string, string>;
   }[];
   partitions?: Record<string, string[]>;
+  /** CSV: the delimiter and how the column kinds were decided. */
+  csv?: {
+    delimiter: string;
+    delimiter_sniffed: boolean;
+    typed_by_option: string[];
+    inferred_from: { first_rows: number; rows_across_the_file: number; windows: number };
+  };
 }
 
 /** Inspects a CSV file, a Parquet file or a dataset folder. Reads footers only (CSV: the first chunk). */
-export async function inspectPath(path: string): Promise<InspectReport> {
+export async function inspectPath(path: string, options: SourceOptions = {}): Promise<InspectReport> {
   const format = await detectFormat(path);
-  if (format === "csv") return await inspectCsv(path);
+  if (format === "csv") return await inspectCsv(path, options);
   if (format === "parquet") {
     const source = await fileByteSource(path);
     try {
@@ -150,15 +156,21 @@ export async function inspectPath(path: string): Promise<InspectReport> {
   }
 }
 
-async function inspectCsv(path: string): Promise<InspectReport> {
+async function inspectCsv(path: string, options: SourceOptions): Promise<InspectReport> {
   const { size } = await Deno.stat(path);
-  const reader = await CsvReader.open(await fileByteStream(path), { file: path });
-  await reader.cancel();
+  const reader = await probeCsv(path, options);
+  const { firstRows, windowRows, windows, delimiterSniffed } = reader.inference;
   return {
     path,
     format: "csv",
     bytes: size,
-    rows: null,
+    rows: reader.wholeFileRows,
+    csv: {
+      delimiter: reader.delimiter,
+      delimiter_sniffed: delimiterSniffed,
+      typed_by_option: Object.keys(options.types ?? {}),
+      inferred_from: { first_rows: firstRows, rows_across_the_file: windowRows, windows },
+    },
     columns: reader.schema.fields.map((f) => ({
       name: f.name,
       type: String(f.type),

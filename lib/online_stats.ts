@@ -8,6 +8,7 @@
  * worker boundaries cheaply.
  */
 import { addCompensated, type Compensated } from "./sum.ts";
+import { type Int64Aggregate, mergeInt64 } from "./int64.ts";
 
 export interface OnlineStatsState {
   count: number;
@@ -21,6 +22,9 @@ export interface OnlineStatsState {
   compensation: number;
   nulls: number;
   nans: number;
+  /** int64 columns: exact min, max and sum (bigints; they cross postMessage as they are). */
+  integer: boolean;
+  exact: Int64Aggregate | null;
 }
 
 export class OnlineStats {
@@ -36,6 +40,16 @@ export class OnlineStats {
   nulls = 0;
   nans = 0;
   #total: Compensated = { sum: 0, compensation: 0 };
+  /** Whether the values are 64-bit integers, whose min, max and sum are then also kept exactly. */
+  integer = false;
+  /** The exact min, max and sum of 64-bit integer values (see `addExact`). */
+  exact: Int64Aggregate | null = null;
+
+  /** Folds in the exact min, max and sum of a batch of 64-bit integers (also given to `updateBatch`). */
+  addExact(aggregate: Int64Aggregate | null): void {
+    this.integer = true;
+    this.exact = mergeInt64(this.exact, aggregate);
+  }
 
   /** Adds one value (null/undefined count as nulls, NaN as NaN; neither enters the statistics). */
   update(x: number | null | undefined): void {
@@ -106,6 +120,7 @@ export class OnlineStats {
 
   /** Folds another state into this one; the result is as if every value had been added here. */
   merge(other: OnlineStats): this {
+    if (other.integer) this.addExact(other.exact);
     this.nulls += other.nulls;
     this.nans += other.nans;
     this.#mergeParts(
@@ -199,6 +214,8 @@ export class OnlineStats {
       compensation: this.#total.compensation,
       nulls: this.nulls,
       nans: this.nans,
+      integer: this.integer,
+      exact: this.exact,
     };
   }
 
@@ -214,35 +231,42 @@ export class OnlineStats {
     s.nulls = state.nulls;
     s.nans = state.nans;
     s.#total = { sum: state.sum, compensation: state.compensation };
+    s.integer = state.integer ?? false;
+    s.exact = state.exact ?? null;
     return s;
   }
 
   /** The summary the `stats` command reports (population variance and std, as the lab). */
   summary(): ColumnSummary {
     const empty = this.count === 0;
+    const exact = this.integer ? this.exact : null;
     return {
       count: this.count,
       nulls: this.nulls + this.nans,
-      sum: this.sum,
+      sum: this.integer ? exact?.sum ?? 0n : this.sum,
       mean: empty ? null : this.mean,
       variance: empty ? null : this.variance,
       std: empty ? null : this.std,
-      min: empty ? null : this.min,
-      max: empty ? null : this.max,
+      min: empty ? null : exact ? exact.min : this.min,
+      max: empty ? null : exact ? exact.max : this.max,
     };
   }
 }
 
+/**
+ * A column's statistics. For 64-bit integer columns `sum`, `min` and `max` are exact bigints (a double
+ * would round ids beyond 2^53); mean, variance and std are doubles for every column.
+ */
 export interface ColumnSummary {
   count: number;
   /** Null and NaN values, skipped. */
   nulls: number;
-  sum: number;
+  sum: number | bigint;
   mean: number | null;
   variance: number | null;
   std: number | null;
-  min: number | null;
-  max: number | null;
+  min: number | bigint | null;
+  max: number | bigint | null;
 }
 
 /**

@@ -15,7 +15,7 @@ import {
 import { CsvReader } from "./csv/read.ts";
 import { fileByteSource, fileByteStream } from "./io/file.ts";
 import { csvRanges } from "./io/split.ts";
-import { detectFormat, type Format, type SourceOptions } from "./io/source.ts";
+import { detectFormat, type Format, probeCsv, type SourceOptions } from "./io/source.ts";
 import { HiveDataset } from "./parquet/hive.ts";
 import { ParquetReader } from "./parquet/read.ts";
 import { RowFilter } from "./filter.ts";
@@ -29,6 +29,8 @@ export interface CsvUnit {
   header: string[];
   types: Record<string, ColumnKind>;
   delimiter?: string;
+  nullValues?: readonly string[];
+  encodingErrors?: "error" | "replace";
 }
 
 export interface ParquetUnit {
@@ -59,8 +61,7 @@ export async function planUnits(
 ): Promise<Plan> {
   const format = await detectFormat(path);
   if (format === "csv") {
-    const probe = await CsvReader.open(await fileByteStream(path), { ...options, file: path });
-    await probe.cancel();
+    const probe = await probeCsv(path, options);
     const types: Record<string, ColumnKind> = {};
     probe.header.forEach((name, i) => types[name] = probe.kinds[i]);
     const ranges = await csvRanges(path, probe.dataOffset, options.rangeBytes);
@@ -73,7 +74,9 @@ export async function planUnits(
         end,
         header: probe.header,
         types,
-        delimiter: options.delimiter,
+        delimiter: probe.delimiter,
+        nullValues: options.nullValues,
+        encodingErrors: options.encodingErrors,
       })),
     };
   }
@@ -137,6 +140,8 @@ export async function* unitBatches(
       header: unit.header,
       types: unit.types,
       delimiter: unit.delimiter,
+      nullValues: unit.nullValues,
+      encodingErrors: unit.encodingErrors,
       columns,
       chunkRows,
       rawFilter: where?.length ? new RowFilter(where, csvSchema(unit)).rawPredicates() : undefined,

@@ -48,6 +48,7 @@ export async function countUnit(task: CountUnitTask): Promise<CountUnitResult> {
         header: unit.header,
         types: unit.types,
         delimiter: unit.delimiter,
+        encodingErrors: unit.encodingErrors,
         columns: [],
         countEmpty: true,
       },

@@ -12,23 +12,27 @@ export interface Predicate {
   value: string;
 }
 
-const PREDICATE_RE = /^\s*([^\s=!<>]+)\s*(!=|<=|>=|=|<|>)\s*(.*?)\s*$/;
+/** A column (bare, or quoted with "…", '…' or `…` when it holds spaces or operators), an operator, a value. */
+const PREDICATE_RE = /^\s*(?:"([^"]+)"|'([^']+)'|`([^`]+)`|([^\s=!<>"'`]+))\s*(!=|<=|>=|=|<|>)\s*(.*?)\s*$/;
 
-/** Parses `price > 100` or `category = "Home & Garden"`; throws a UsageError for anything else. */
+/**
+ * Parses `price > 100`, `category = "Home & Garden"` or `"Wildlife Size" = Large`; throws a UsageError for
+ * anything else.
+ */
 export function parsePredicate(text: string): Predicate {
   const match = PREDICATE_RE.exec(text);
-  if (!match || match[3] === "") {
+  if (!match || match[6] === "") {
     throw new UsageError(
       `cannot parse --where ${
         JSON.stringify(text)
       }: expected "column op value" with op one of = != < <= > >=`,
     );
   }
-  let value = match[3];
+  let value = match[6];
   if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.at(-1) === value[0]) {
     value = value.slice(1, -1);
   }
-  return { column: match[1], op: match[2] as Op, value };
+  return { column: match[1] ?? match[2] ?? match[3] ?? match[4], op: match[5] as Op, value };
 }
 
 /** Compares two values with `op` (numbers numerically, strings by code unit order). */

@@ -4,6 +4,7 @@ import {
   dictionaryData,
   float64Data,
   int32Data,
+  int64Data,
   makeBatch,
   setNull,
   timestampData,
@@ -45,4 +46,69 @@ Deno.test("RowFilter rejects unknown columns (listing the real ones) and literal
   );
   assert.throws(() => rows("price > cheap"), /is numeric, "cheap" is not a number/);
   assert.throws(() => rows("ts > yesterday"), /is a timestamp/);
+});
+
+const BIG = [
+  2n ** 53n - 1n,
+  2n ** 53n,
+  2n ** 53n + 1n,
+  2n ** 53n + 2n,
+  1234567890123456789n,
+  9223372036854775807n,
+  -9223372036854775808n,
+  -(2n ** 53n) - 1n,
+  7n,
+];
+const ids = makeBatch([{ name: "id", data: int64Data(BigInt64Array.from(BIG)) }]);
+
+/** The ids a predicate keeps, computed exactly with bigints: the oracle. */
+function expected(op: string, literal: bigint): bigint[] {
+  const cmp = (x: bigint) => (x < literal ? -1 : x > literal ? 1 : 0);
+  const ok: Record<string, (c: number) => boolean> = {
+    "=": (c) => c === 0,
+    "!=": (c) => c !== 0,
+    "<": (c) => c < 0,
+    "<=": (c) => c <= 0,
+    ">": (c) => c > 0,
+    ">=": (c) => c >= 0,
+  };
+  return BIG.filter((x) => ok[op](cmp(x)));
+}
+
+Deno.test("int64 predicates are exact at 2^53 ± 1 and up to the int64 limits (no rounding through doubles)", () => {
+  for (
+    const literal of [
+      2n ** 53n,
+      2n ** 53n + 1n,
+      1234567890123456789n,
+      9223372036854775807n,
+      -(2n ** 53n) - 1n,
+    ]
+  ) {
+    for (const op of ["=", "!=", "<", "<=", ">", ">="]) {
+      const filter = new RowFilter([parsePredicate(`id ${op} ${literal}`)], ids.schema);
+      const kept = [...filter.select(ids)].map((i) => BIG[i]);
+      assert.deepEqual(kept, expected(op, literal), `id ${op} ${literal}`);
+    }
+  }
+  // Fractions and literals beyond the int64 range become exact bounds.
+  const keep = (w: string) =>
+    [...new RowFilter([parsePredicate(w)], ids.schema).select(ids)].map((i) => BIG[i]);
+  assert.deepEqual(keep("id > 6.5"), BIG.filter((x) => x >= 7n));
+  assert.deepEqual(keep("id = 6.5"), []);
+  assert.deepEqual(keep("id < 99999999999999999999"), BIG);
+  assert.deepEqual(keep("id > 99999999999999999999"), []);
+});
+
+Deno.test("int64 predicates on raw CSV text are exact too (late materialisation)", () => {
+  const filter = new RowFilter([parsePredicate(`id = ${2n ** 53n + 1n}`)], ids.schema);
+  const [raw] = filter.rawPredicates();
+  const test = (s: string) => raw.test(s, 0, s.length);
+  assert.equal(test(String(2n ** 53n + 1n)), true);
+  assert.equal(test(String(2n ** 53n)), false);
+  assert.equal(test(String(2n ** 53n + 2n)), false);
+  const small = new RowFilter([parsePredicate("id >= 7")], ids.schema).rawPredicates()[0];
+  assert.equal(small.test("7", 0, 1), true);
+  assert.equal(small.test("6", 0, 1), false);
+  assert.equal(small.test("9223372036854775807", 0, 19), true);
 });

@@ -41,6 +41,12 @@ Deno.test("inspectPath describes a CSV file by its header and inferred types", a
   await Deno.writeTextFile(`${dir}/x.csv`, "a,b,c\n1,2.5,hello\n");
   const report = await inspectPath(`${dir}/x.csv`);
   assert.equal(report.format, "csv");
-  assert.equal(report.rows, null);
+  assert.equal(report.rows, 1, "a file read whole by the inference sample has its rows counted");
   assert.deepEqual(report.columns.map((c) => c.type), ["Int32", "Float64", "Dictionary<Int32, Utf8>"]);
+  assert.deepEqual(report.csv, {
+    delimiter: ",",
+    delimiter_sniffed: true,
+    typed_by_option: [],
+    inferred_from: { first_rows: 1, rows_across_the_file: 0, windows: 0 },
+  });
 });

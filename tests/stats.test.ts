@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { columnValues } from "../lib/batch.ts";
 import { generateBlock, generateSales, generateWarmup } from "../lib/generate.ts";
 import { csvRanges, splitsAreSafe } from "../lib/io/split.ts";
-import { exactStats } from "../lib/online_stats.ts";
+import { type ColumnSummary, exactStats } from "../lib/online_stats.ts";
 import { parallelStats, validateOnlineStats } from "../lib/stats.ts";
 import { planUnits } from "../lib/parallel.ts";
 import { runCli, tempDir } from "./_helpers.ts";
@@ -13,20 +13,11 @@ await generateSales({ rows: ROWS, seed: 4, csv: `${dir}/s.csv`, parquet: `${dir}
 await generateWarmup({ rows: 2_500_000 > ROWS ? ROWS : ROWS, seed: 4, out: `${dir}/w.parquet` });
 const exact = exactStats(columnValues(generateBlock("sales", 4, 0, ROWS), "price") as Float64Array);
 
-function assertExact(
-  summary: {
-    count: number;
-    mean: number | null;
-    variance: number | null;
-    min: number | null;
-    max: number | null;
-    sum: number;
-  },
-) {
+function assertExact(summary: ColumnSummary) {
   assert.equal(summary.count, ROWS);
   assert.ok(Math.abs(summary.mean! - exact.mean) <= 1e-12 * exact.mean);
   assert.ok(Math.abs(summary.variance! - exact.variance) <= 1e-10 * exact.variance);
-  assert.ok(Math.abs(summary.sum - exact.sum) <= 1e-12 * exact.sum);
+  assert.ok(Math.abs(Number(summary.sum) - exact.sum) <= 1e-12 * exact.sum);
   assert.equal(summary.min, exact.min);
   assert.equal(summary.max, exact.max);
 }
@@ -94,7 +85,7 @@ Deno.test("parallelStats reads a CSV with newlines in quotes correctly by detect
   const r = await parallelStats(`${dir}/quoted.csv`, { columns: ["price"], workers: 2, rangeBytes });
   assert.notEqual(r.fallback, null, "the unsafe split was detected");
   assert.equal(r.columns.price.count, 20_000);
-  assert.ok(Math.abs(r.columns.price.sum - sum) < 1e-9);
+  assert.ok(Math.abs(Number(r.columns.price.sum) - sum) < 1e-9);
 });
 
 Deno.test("parallelStats reads a file without a trailing newline and reports bad input with its exact line", async () => {
@@ -122,4 +113,36 @@ Deno.test("validateOnlineStats compares Welford with the exact two-pass result o
     (columnValues(generateBlock("sales", 4, 0, ROWS), "price") as Float64Array).subarray(0, 10_000),
   );
   assert.equal(v.exact.mean, exact10k.mean);
+});
+
+Deno.test("int64 min, max and sum are exact (ids beyond 2^53), in CSV and Parquet, with or without workers", async () => {
+  const big = [
+    9223372036854775807n,
+    -9223372036854775808n,
+    2n ** 53n + 1n,
+    1234567890123456789n,
+    2n ** 53n,
+    ...Array.from({ length: 2000 }, (_, i) => 2n ** 53n + BigInt(2 * i + 3)),
+  ];
+  const csv = `${dir}/ids.csv`;
+  await Deno.writeTextFile(csv, "id\n" + big.join("\n") + "\n");
+  const sum = big.reduce((a, b) => a + b, 0n);
+  const exactText = (json: string, key: string) => json.match(new RegExp(`"${key}": (-?\\d+)`))?.[1];
+  for (const workers of ["0", "2"]) {
+    const { code, stdout } = await runCli(["stats", csv, "--column", "id", "--workers", workers, "--json"]);
+    assert.equal(code, 0);
+    assert.equal(exactText(stdout, "min"), "-9223372036854775808");
+    assert.equal(exactText(stdout, "max"), "9223372036854775807");
+    assert.equal(exactText(stdout, "sum"), String(sum));
+  }
+  // Through a filter to Parquet and back: the bound at 2^53 + 1 keeps exactly the ids above 2^53.
+  const out = `${dir}/ids_big.parquet`;
+  const f = await runCli(["filter", csv, "--where", `id >= ${2n ** 53n + 1n}`, "--out", out, "--force"]);
+  assert.equal(f.code, 0, f.stderr);
+  const above = big.filter((x) => x >= 2n ** 53n + 1n);
+  const { stdout } = await runCli(["stats", out, "--column", "id", "--json"]);
+  assert.equal(exactText(stdout, "count"), String(above.length));
+  assert.equal(exactText(stdout, "min"), String(2n ** 53n + 1n));
+  assert.equal(exactText(stdout, "max"), "9223372036854775807");
+  assert.equal(exactText(stdout, "sum"), String(above.reduce((a, b) => a + b, 0n)));
 });

@@ -8,7 +8,26 @@ const csvOptions: Record<string, OptionSpec> = {
     value: "COL=KIND,…",
     description: "CSV: column kinds (float64, int32, int64, timestamp, string) instead of inferred ones",
   },
-  delimiter: { type: "string", value: "CHAR", description: "CSV: field separator (default ,)" },
+  delimiter: {
+    type: "string",
+    value: "CHAR",
+    description: "CSV: field separator (default: sniffed among , ; tab |)",
+  },
+  "null-values": {
+    type: "string",
+    value: "A,B",
+    description:
+      "CSV: texts read as null in every column (default: NA,N/A,NULL,null,\\N in numeric columns only)",
+  },
+  "no-header": {
+    type: "boolean",
+    description: "CSV: the first line is data (columns column_1, column_2, …)",
+  },
+  "encoding-errors": {
+    type: "string",
+    value: "error|replace",
+    description: "CSV: stop at invalid UTF-8 (default) or read it as U+FFFD",
+  },
   "on-bad-rows": {
     type: "string",
     value: "error|skip",
@@ -107,7 +126,7 @@ Examples:
   {
     name: "inspect",
     summary: "schema, rows, row groups, codecs and per-row-group min/max/nulls, from footers only",
-    usage: "PATH [--json] [--all]",
+    usage: "PATH [--json] [--all] [--delimiter C] [--types name=kind,…]",
     details: `PATH is a CSV file, a Parquet file, or a folder of Parquet files (Hive-partitioned or not).
 
 Examples:
@@ -115,6 +134,7 @@ Examples:
   outcore inspect data/processed/sales_partitioned --json`,
     options: {
       all: { type: "boolean", description: "list every row group (default: the first 10)" },
+      ...csvOptions,
       json,
     },
     positionals: { min: 1, max: 1 },

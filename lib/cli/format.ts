@@ -51,3 +51,14 @@ export function plural(
 ): string {
   return `${formatCount(n)} ${n === 1 ? noun : nouns}`;
 }
+
+/**
+ * Pretty JSON in which a bigint (an exact 64-bit integer: an id, an int64 min/max/sum) is written as the
+ * integer it is, digits and all, instead of throwing or rounding through a double.
+ */
+export function jsonText(value: unknown): string {
+  return JSON.stringify(value, (_, v) => (typeof v === "bigint" ? rawJSON(String(v)) : v), 2);
+}
+
+/** V8's `JSON.rawJSON` (ES2025; not yet in TypeScript's lib): a value JSON.stringify writes as given. */
+const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;

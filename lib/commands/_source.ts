@@ -26,6 +26,16 @@ export function sourceOptions(args: ParsedArgs): SourceOptions {
   if (delimiter !== undefined) {
     options.delimiter = delimiter === "\\t" || delimiter === "tab" ? "\t" : delimiter;
   }
+  const nulls = stringOption(args, "null-values");
+  if (nulls !== undefined) options.nullValues = nulls.split(",");
+  if (args.values["no-header"] === true) options.noHeader = true;
+  const encoding = stringOption(args, "encoding-errors");
+  if (encoding !== undefined) {
+    if (encoding !== "error" && encoding !== "replace") {
+      throw new UsageError(`--encoding-errors takes error or replace, got "${encoding}"`, args.command);
+    }
+    options.encodingErrors = encoding;
+  }
   const onBad = stringOption(args, "on-bad-rows");
   if (onBad !== undefined) {
     if (onBad !== "error" && onBad !== "skip") {

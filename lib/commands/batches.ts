@@ -1,13 +1,13 @@
 /** CLI wrapper for `outcore batches PATH`: the `iter_batches` lesson. */
 import { intOption, listOption, type ParsedArgs } from "../cli/args.ts";
-import { formatCount, formatSeconds, formatTable, plural } from "../cli/format.ts";
+import { formatCount, formatSeconds, formatTable, jsonText, plural } from "../cli/format.ts";
 import { iterBatches } from "../arrow_practice.ts";
 
 export async function run(args: ParsedArgs): Promise<void> {
   const batchSize = intOption(args, "batch-size", 500_000, { min: 1 });
   const result = await iterBatches(args.positionals[0], { batchSize, columns: listOption(args, "columns") });
   if (args.values.json) {
-    console.log(JSON.stringify(result, null, 2));
+    console.log(jsonText(result));
     return;
   }
   console.log(

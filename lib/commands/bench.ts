@@ -1,6 +1,6 @@
 /** CLI wrapper for `outcore bench read|projection PATH` (Exercise 0's measurements). */
 import { intOption, listOption, type ParsedArgs, stringOption } from "../cli/args.ts";
-import { formatBytes, formatCount, formatTable, plural } from "../cli/format.ts";
+import { formatBytes, formatCount, formatTable, jsonText, plural } from "../cli/format.ts";
 import { withProgress } from "../cli/progress.ts";
 import type { Timing } from "../measure.ts";
 import { projectionBenchmark, readBenchmarkInWorker } from "../arrow_practice.ts";
@@ -20,7 +20,7 @@ export async function run(args: ParsedArgs): Promise<void> {
   if (kind === "read") {
     const result = await withProgress(`bench read × ${runs}`, () => readBenchmarkInWorker(path, { runs }));
     if (args.values.json) {
-      console.log(JSON.stringify(result, null, 2));
+      console.log(jsonText(result));
       return;
     }
     console.log(
@@ -51,7 +51,7 @@ export async function run(args: ParsedArgs): Promise<void> {
       () => projectionBenchmark(path, { columns: listOption(args, "columns"), runs }),
     );
     if (args.values.json) {
-      console.log(JSON.stringify(result, null, 2));
+      console.log(jsonText(result));
       return;
     }
     const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -89,7 +89,7 @@ export async function run(args: ParsedArgs): Promise<void> {
     const concurrency = intOption(args, "concurrency", 8, { min: 1, max: 256 });
     const result = await withProgress(`bench io × ${runs}`, () => ioBenchmark(path, { concurrency, runs }));
     if (args.values.json) {
-      console.log(JSON.stringify(result, null, 2));
+      console.log(jsonText(result));
       return;
     }
     console.log(
@@ -108,7 +108,7 @@ export async function run(args: ParsedArgs): Promise<void> {
     const workers = intOption(args, "workers", 4, { min: 1, max: 64 });
     const result = await withProgress("bench workers", () => workersBenchmark(path, { workers }));
     if (args.values.json) {
-      console.log(JSON.stringify(result, null, 2));
+      console.log(jsonText(result));
       return;
     }
     console.log(
@@ -137,7 +137,7 @@ export async function run(args: ParsedArgs): Promise<void> {
     );
     if (plot !== "none") await writeTextAtomically(plot, scalingChart(result), "svg");
     if (args.values.json) {
-      console.log(JSON.stringify({ ...result, plot: plot === "none" ? null : plot }, null, 2));
+      console.log(jsonText({ ...result, plot: plot === "none" ? null : plot }));
       return;
     }
     console.log(

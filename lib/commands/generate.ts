@@ -1,6 +1,6 @@
 /** CLI wrapper for `outcore generate warmup|sales`. */
 import { intOption, type ParsedArgs, stringOption } from "../cli/args.ts";
-import { formatBytes, formatCount, formatSeconds, formatTable } from "../cli/format.ts";
+import { formatBytes, formatCount, formatSeconds, formatTable, jsonText } from "../cli/format.ts";
 import { Progress } from "../cli/progress.ts";
 import { UsageError } from "../errors.ts";
 import { type GenerateResult, generateSales, generateWarmup } from "../generate.ts";
@@ -63,7 +63,7 @@ export async function run(args: ParsedArgs): Promise<void> {
     }
   }
   if (args.values.json) {
-    console.log(JSON.stringify({ table, ...result }, null, 2));
+    console.log(jsonText({ table, ...result }));
     return;
   }
   const rate = result.rows / result.seconds;

@@ -1,6 +1,6 @@
 /** CLI wrapper for `outcore head PATH`. */
 import { intOption, listOption, type ParsedArgs } from "../cli/args.ts";
-import { formatTable } from "../cli/format.ts";
+import { formatTable, jsonText } from "../cli/format.ts";
 import { headColumns, headRows } from "../head.ts";
 import { openSource } from "../io/source.ts";
 import { sourceOptions } from "./_source.ts";
@@ -13,7 +13,7 @@ export async function run(args: ParsedArgs): Promise<void> {
     const names = headColumns(source, columns);
     const rows = await headRows(source, n, columns);
     if (args.values.json) {
-      console.log(JSON.stringify(rows, null, 2));
+      console.log(jsonText(rows));
       return;
     }
     console.log(formatTable(names, rows.map((r) => names.map((c) => r[c]))));

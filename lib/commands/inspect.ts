@@ -1,12 +1,13 @@
 /** CLI wrapper for `outcore inspect PATH`. */
 import type { ParsedArgs } from "../cli/args.ts";
-import { formatBytes, formatCount, formatTable } from "../cli/format.ts";
+import { sourceOptions } from "./_source.ts";
+import { formatBytes, formatCount, formatTable, jsonText } from "../cli/format.ts";
 import { type ColumnStats, inspectPath, type InspectReport, type RowGroupReport } from "../inspect.ts";
 
 export async function run(args: ParsedArgs): Promise<void> {
-  const report = await inspectPath(args.positionals[0]);
+  const report = await inspectPath(args.positionals[0], sourceOptions(args));
   if (args.values.json) {
-    console.log(JSON.stringify(report, null, 2));
+    console.log(jsonText(report));
     return;
   }
   console.log(render(report, args.values.all === true));
@@ -31,6 +32,21 @@ export function render(report: InspectReport, all = false): string {
       `${k} (${v.length}: ${v.join(", ")})`
     );
     out.push(`files: ${report.files.length}   partitioned by: ${parts.join("; ") || "nothing"}`);
+  }
+  if (report.csv) {
+    const c = report.csv;
+    const shown = c.delimiter === "\t" ? "tab" : c.delimiter;
+    out.push(
+      `delimiter: ${shown} (${c.delimiter_sniffed ? "sniffed from the first lines" : "given"})   types: ${
+        c.typed_by_option.length ? `${c.typed_by_option.join(", ")} from --types; the rest ` : ""
+      }inferred from the first ${formatCount(c.inferred_from.first_rows)} rows${
+        c.inferred_from.windows
+          ? ` and ${
+            formatCount(c.inferred_from.rows_across_the_file)
+          } rows from ${c.inferred_from.windows} places across the file`
+          : " (the whole file)"
+      }; a leading zero keeps a column text, NA/N/A/NULL/\\N are nulls in numeric columns`,
+    );
   }
   out.push("", "schema:");
   out.push(formatTable(

@@ -1,4 +1,5 @@
 /** CLI wrapper for `outcore lab`: the whole lab, end to end. */
+import { jsonText } from "../cli/format.ts";
 import { intOption, type ParsedArgs, stringOption } from "../cli/args.ts";
 import { UsageError } from "../errors.ts";
 import { runLab } from "../lab.ts";
@@ -33,5 +34,5 @@ export async function run(args: ParsedArgs): Promise<void> {
     log: (line) => (json ? console.error(line) : console.log(line)),
     progress: (label) => new Progress(label),
   });
-  if (json) console.log(JSON.stringify(document, null, 2));
+  if (json) console.log(jsonText(document));
 }

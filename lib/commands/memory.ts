@@ -1,6 +1,6 @@
 /** CLI wrapper for `outcore memory PATH`: RSS after every chunk, as a list and an SVG chart. */
 import { intOption, listOption, type ParsedArgs, stringOption } from "../cli/args.ts";
-import { formatCount, formatSeconds, plural } from "../cli/format.ts";
+import { formatCount, formatSeconds, jsonText, plural } from "../cli/format.ts";
 import { describeMemory, memoryChart, memoryProfile } from "../chunking.ts";
 import { writeTextAtomically } from "../io/atomic.ts";
 import { openSource } from "../io/source.ts";
@@ -24,10 +24,8 @@ export async function run(args: ParsedArgs): Promise<void> {
     if (plot !== "none") await writeTextAtomically(plot, svg, "svg");
     if (args.values.json) {
       console.log(
-        JSON.stringify(
+        jsonText(
           { path: source.path, chunk_rows: chunkRows, plot: plot === "none" ? null : plot, ...profile },
-          null,
-          2,
         ),
       );
       return;

@@ -1,6 +1,6 @@
 /** CLI wrapper for `outcore partition PATH --parts 16 --out DIR`. */
 import { intOption, type ParsedArgs, stringOption } from "../cli/args.ts";
-import { formatCount, formatSeconds, formatTable, plural } from "../cli/format.ts";
+import { formatCount, formatSeconds, formatTable, jsonText, plural } from "../cli/format.ts";
 import { Progress } from "../cli/progress.ts";
 import { partition } from "../partition.ts";
 import { sourceOptions } from "./_source.ts";
@@ -27,7 +27,7 @@ export async function run(args: ParsedArgs): Promise<void> {
     progress.done();
   }
   if (args.values.json) {
-    console.log(JSON.stringify(result, null, 2));
+    console.log(jsonText(result));
     return;
   }
   const rows = result.parts.map((p) => p.rows);

@@ -1,13 +1,13 @@
 /** CLI wrapper for `outcore pipeline DIR` (Exercise 4). */
 import { intOption, type ParsedArgs } from "../cli/args.ts";
-import { formatSeconds, formatTable, plural } from "../cli/format.ts";
+import { formatSeconds, formatTable, jsonText, plural } from "../cli/format.ts";
 import { runPipeline } from "../pipeline.ts";
 
 export async function run(args: ParsedArgs): Promise<void> {
   const workers = intOption(args, "workers", navigator.hardwareConcurrency || 1, { min: 1, max: 64 });
   const result = await runPipeline(args.positionals[0], { workers });
   if (args.values.json) {
-    console.log(JSON.stringify(result, null, 2));
+    console.log(jsonText(result));
   } else {
     console.log(`${result.dir}: ${result.partitions} partitions; revenue by category × price bin`);
     console.log(formatTable(

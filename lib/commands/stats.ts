@@ -1,6 +1,6 @@
 /** CLI wrapper for `outcore stats PATH`. */
 import { intOption, listOption, type ParsedArgs } from "../cli/args.ts";
-import { formatCount, formatSeconds, formatTable, plural } from "../cli/format.ts";
+import { formatCount, formatSeconds, formatTable, jsonText, plural } from "../cli/format.ts";
 import { Progress } from "../cli/progress.ts";
 import { parallelStats, type ParallelStatsResult, validateOnlineStats } from "../stats.ts";
 import { sourceOptions } from "./_source.ts";
@@ -13,7 +13,7 @@ export async function run(args: ParsedArgs): Promise<void> {
   const options = sourceOptions(args);
   if (args.values.validate) {
     const v = await validateOnlineStats(path, { ...options, column: columns?.[0] });
-    if (args.values.json) console.log(JSON.stringify(v, null, 2));
+    if (args.values.json) console.log(jsonText(v));
     else {
       console.log(
         `validation of online statistics on the first ${formatCount(v.rows)} values of "${v.column}": ${
@@ -46,7 +46,7 @@ export async function run(args: ParsedArgs): Promise<void> {
     progress.done();
   }
   if (args.values.json) {
-    console.log(JSON.stringify({ path, ...result }, null, 2));
+    console.log(jsonText({ path, ...result }));
     return;
   }
   const how = result.workers === 0 ? "in the main thread" : `with ${plural(result.workers, "worker")}`;

@@ -25,7 +25,7 @@ import {
 } from "../batch.ts";
 import { DataError, UsageError } from "../errors.ts";
 import { parseFloat64, parseInt32, parseInt64, parseTimestamp, setInt64 } from "./_values.ts";
-import { inferKind } from "./infer.ts";
+import { inferKind, NUMERIC_NULLS, sniffDelimiter } from "./infer.ts";
 import { Utf8Guard } from "./_utf8.ts";
 
 export interface CsvReadOptions {
@@ -43,6 +43,21 @@ export interface CsvReadOptions {
   onBadRows?: "error" | "skip";
   /** Data rows sampled from the first chunk to infer column kinds. Default 10,000. */
   inferRows?: number;
+  /**
+   * Field texts read as null in every column, besides the empty field. Without it, `NUMERIC_NULLS` (NA, N/A,
+   * NULL, null, \N) are nulls in numeric and timestamp columns only — in a text column "NA" may be Namibia.
+   */
+  nullValues?: readonly string[];
+  /** The first line is data, not a header: columns are named column_1, column_2, … */
+  noHeader?: boolean;
+  /** "error" (default): invalid UTF-8 stops the read with its line; "replace": read it as U+FFFD. */
+  encodingErrors?: "error" | "replace";
+  /**
+   * More text to infer kinds from when the stream is longer than the first rows: pieces of the file taken
+   * across its whole length (see `sampleWindows`), so a column empty or integral for its first rows and
+   * not later is typed by what it really holds.
+   */
+  moreSamples?: () => Promise<string[]>;
   /**
    * Column names when the stream has no header line (a byte range of a file). `types` must then name the
    * kind of every column, and `firstLine` gives the line number of the stream's first line for messages.
@@ -156,6 +171,15 @@ export class CsvReader {
   #bytesRead: () => number = () => 0;
   #chunkRows: number;
   #skipBad: boolean;
+  /** Field texts that are null in numeric and timestamp columns, and (only when given) in text columns. */
+  #numericNulls: Set<string>;
+  #textNulls: Set<string> | null;
+  /** The field separator: given, or sniffed from the first lines. */
+  readonly delimiter: string;
+  /** The number of data rows when the inference sample held the whole file (a small file), else null. */
+  wholeFileRows: number | null = null;
+  /** How the kinds were decided: rows sampled from the start, windows across the file, the delimiter. */
+  inference = { firstRows: 0, windowRows: 0, windows: 0, delimiterSniffed: false };
   #fieldSlot: Int32Array;
   #slots: Slot[];
   /** Field index of each slot. */
@@ -169,16 +193,27 @@ export class CsvReader {
 
   private constructor(
     reader: ReadableStreamDefaultReader<string>,
-    init: { file: string; header: string[]; kinds: ColumnKind[]; columns: string[]; line: number },
+    init: {
+      file: string;
+      header: string[];
+      kinds: ColumnKind[];
+      columns: string[];
+      line: number;
+      delimiter: string;
+    },
     options: CsvReadOptions,
   ) {
-    const { chunkRows = 500_000, onBadRows = "error", delimiter = "," } = options;
+    const { chunkRows = 500_000, onBadRows = "error" } = options;
+    const delimiter = init.delimiter;
     this.#reader = reader;
     this.file = init.file;
     this.header = init.header;
     this.kinds = init.kinds;
     this.#line = init.line;
     this.#delimiter = delimiter;
+    this.delimiter = delimiter;
+    this.#numericNulls = new Set(options.nullValues ?? NUMERIC_NULLS);
+    this.#textNulls = options.nullValues?.length ? new Set(options.nullValues) : null;
     this.#chunkRows = chunkRows;
     this.#skipBad = onBadRows === "skip";
     this.#fieldSlot = new Int32Array(init.header.length).fill(-1);
@@ -212,10 +247,12 @@ export class CsvReader {
    * Throws a DataError for an empty stream or duplicate column names, a UsageError for unknown columns.
    */
   static async open(stream: ReadableStream<Uint8Array>, options: CsvReadOptions = {}): Promise<CsvReader> {
-    const { file = "input", delimiter = ",", inferRows = 10_000, types = {}, firstLine = 1 } = options;
-    if (delimiter.length !== 1 || delimiter === '"' || delimiter === "\n" || delimiter === "\r") {
+    const { file = "input", inferRows = 10_000, types = {}, firstLine = 1 } = options;
+    const given = options.delimiter;
+    const lossy = options.encodingErrors === "replace";
+    if (given !== undefined && (given.length !== 1 || given === '"' || given === "\n" || given === "\r")) {
       throw new UsageError(
-        `invalid delimiter ${JSON.stringify(delimiter)}: use one character other than a quote or newline`,
+        `invalid delimiter ${JSON.stringify(given)}: use one character other than a quote or newline`,
       );
     }
     let bytesRead = 0;
@@ -233,7 +270,9 @@ export class CsvReader {
     /** The next decoded chunk; `invalidAt` is the index of an invalid UTF-8 sequence in it, or -1. */
     const pull = async (): Promise<{ chunk: string; invalidAt: number } | null> => {
       const { value, done } = await reader.read();
-      return done ? null : { chunk: value, invalidAt: guard.checkText(value) };
+      // TextDecoderStream already put U+FFFD for invalid bytes; the guard turns that into an error unless
+      // lossy reading was asked for.
+      return done ? null : { chunk: value, invalidAt: lossy ? -1 : guard.checkText(value) };
     };
     const invalid = (text: string, index: number, line: number) => {
       let lines = line;
@@ -256,6 +295,7 @@ export class CsvReader {
     }
     const bom = text.charCodeAt(0) === 0xfeff;
     if (bom) text = text.slice(1);
+    const delimiter = given ?? sniffDelimiter(text);
 
     let pos = 0;
     let line = firstLine;
@@ -273,9 +313,14 @@ export class CsvReader {
       if (record === null || record === "unterminated") {
         throw new DataError({ file, line }, "the header line has an unterminated quote");
       }
-      header = record.fields.map((name, i) => name.trim() || `column_${i + 1}`);
-      line += record.lines;
-      pos = record.next;
+      if (options.noHeader) {
+        // The first line is data: columns are named column_1, column_2, … by its width.
+        header = record.fields.map((_, i) => `column_${i + 1}`);
+      } else {
+        header = record.fields.map((name, i) => name.trim() || `column_${i + 1}`);
+        line += record.lines;
+        pos = record.next;
+      }
     }
     const seen = new Set<string>();
     for (const name of header) {
@@ -300,23 +345,64 @@ export class CsvReader {
     const samples: string[][] = header.map(() => []);
     let p = pos;
     const sampleRows = header.every((name) => types[name] !== undefined) ? 0 : inferRows; // all given: no sample
+    let sampleLine = line;
+    let sampled = 0;
+    let windowRows = 0;
+    let windowCount = 0;
+    let sampledAll = final;
     for (let n = 0; n < sampleRows && p < text.length; n++) {
       const record = splitRecord(text, p, final, delimiter);
-      if (record === null || record === "unterminated") break;
+      if (record === "unterminated") {
+        throw new DataError(
+          { file, line: sampleLine },
+          "unterminated quoted field (a quote opened here is never closed)",
+        );
+      }
+      if (record === null) {
+        sampledAll = false;
+        break;
+      }
       p = record.next;
+      sampleLine += record.lines;
       if (record.fields.length === 1 && record.fields[0] === "") continue; // blank line
+      sampled++;
       for (let i = 0; i < header.length && i < record.fields.length; i++) samples[i].push(record.fields[i]);
     }
-    const kinds = header.map((name, i) => types[name] ?? inferKind(samples[i]));
+    if (p < text.length) sampledAll = false;
+    if (sampleRows > 0 && !final && options.moreSamples) {
+      for (const window of await options.moreSamples()) {
+        windowCount++;
+        // A window starts mid-line: skip to the first line start, and drop the partial line at its end.
+        let q = window.indexOf("\n") + 1;
+        while (q > 0 && q < window.length) {
+          const record = splitRecord(window, q, false, delimiter);
+          if (record === null || record === "unterminated") break;
+          q = record.next;
+          // Only whole records of the right width (a window may start inside a quoted field).
+          if (record.fields.length !== header.length) continue;
+          windowRows++;
+          for (let i = 0; i < header.length; i++) samples[i].push(record.fields[i]);
+        }
+      }
+    }
+    const nulls = new Set(options.nullValues ?? NUMERIC_NULLS);
+    const kinds = header.map((name, i) => types[name] ?? inferKind(samples[i], nulls));
     for (const [i, kind] of kinds.entries()) {
       if (KIND_CODE[kind] === undefined) {
         throw new UsageError(`column "${header[i]}": CSV columns cannot be ${kind}`);
       }
     }
 
-    const csv = new CsvReader(reader, { file, header, kinds, columns, line }, options);
+    const csv = new CsvReader(reader, { file, header, kinds, columns, line, delimiter }, options);
     csv.#text = text;
     csv.#pos = pos;
+    if (sampleRows > 0 && sampledAll) csv.wholeFileRows = sampled;
+    csv.inference = {
+      firstRows: sampled,
+      windowRows,
+      windows: windowCount,
+      delimiterSniffed: given === undefined,
+    };
     csv.#final = final;
     csv.dataOffset = (bom ? 3 : 0) + new TextEncoder().encode(text.slice(0, pos)).length;
     csv.quoteCount = countQuotes(text);
@@ -424,40 +510,38 @@ export class CsvReader {
 
   /** Stores one field's text into its slot at the current row; false (with #error set) when it does not parse. */
   #store(slot: Slot, text: string, start: number, end: number, row: number): boolean {
-    if (start === end) {
-      if (slot.nulls === null) slot.nulls = allValid(this.#chunkRows);
-      slot.nulls[row >> 3] &= ~(1 << (row & 7));
-      slot.nullCount++;
-      return true;
-    }
+    if (start === end) return this.#null(slot, row);
     if (slot.nulls !== null) slot.nulls[row >> 3] |= 1 << (row & 7);
     switch (slot.kind) {
       case Kind.Float64: {
         const v = parseFloat64(text, start, end);
-        if (v === undefined) return this.#bad(slot, text, start, end, "a number");
+        if (v === undefined) return this.#bad(slot, text, start, end, "a number", row);
         slot.float64[row] = v;
         return true;
       }
       case Kind.Int32: {
         const v = parseInt32(text, start, end);
-        if (v === undefined) return this.#bad(slot, text, start, end, "a 32-bit integer");
+        if (v === undefined) return this.#bad(slot, text, start, end, "a 32-bit integer", row);
         slot.int32[row] = v;
         return true;
       }
       case Kind.Int64: {
         const v = parseInt64(text, start, end);
-        if (v === undefined) return this.#bad(slot, text, start, end, "a 64-bit integer");
+        if (v === undefined) return this.#bad(slot, text, start, end, "a 64-bit integer", row);
         slot.int64[row] = v;
         return true;
       }
       case Kind.Timestamp: {
         const v = parseTimestamp(text, start, end);
-        if (v === undefined) return this.#bad(slot, text, start, end, "a timestamp (YYYY-MM-DD HH:MM:SS)");
+        if (v === undefined) {
+          return this.#bad(slot, text, start, end, "a timestamp (YYYY-MM-DD HH:MM:SS)", row);
+        }
         setInt64(slot.words, row, v);
         return true;
       }
       default: {
         const value = text.slice(start, end);
+        if (this.#textNulls !== null && this.#textNulls.has(value)) return this.#null(slot, row);
         let index = slot.dictionary.get(value);
         if (index === undefined) {
           index = slot.dictionary.size;
@@ -469,10 +553,21 @@ export class CsvReader {
     }
   }
 
-  #bad(slot: Slot, text: string, start: number, end: number, expected: string): false {
+  #null(slot: Slot, row: number): true {
+    if (slot.nulls === null) slot.nulls = allValid(this.#chunkRows);
+    slot.nulls[row >> 3] &= ~(1 << (row & 7));
+    slot.nullCount++;
+    return true;
+  }
+
+  /** A field that does not parse as the column's kind: null when it is a null token, else an error. */
+  #bad(slot: Slot, text: string, start: number, end: number, expected: string, row: number): boolean {
+    if (this.#numericNulls.has(text.slice(start, end))) return this.#null(slot, row);
     const shown = end - start > 40 ? text.slice(start, start + 40) + "…" : text.slice(start, end);
     this.#error = `${JSON.stringify(shown)} is not ${expected}` +
-      (this.#skipBad ? "" : " (use --types to change the column's type, or --on-bad-rows=skip)");
+      (this.#skipBad
+        ? ""
+        : ` (use --types ${slot.name}=string to read the column as text, or --on-bad-rows=skip)`);
     this.#errorColumn = slot.name;
     return false;
   }

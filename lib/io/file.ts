@@ -184,3 +184,40 @@ export function basename(path: string): string {
   const trimmed = path.replace(/\/+$/, "");
   return trimmed.slice(trimmed.lastIndexOf("/") + 1);
 }
+
+/**
+ * `count` pieces of `bytes` bytes spread evenly over the file after `start` (none when the file is small
+ * enough to have been read whole), decoded leniently: samples for CSV type inference. Memory: count × bytes.
+ */
+export async function sampleWindows(
+  path: string,
+  options: { start?: number; count?: number; bytes?: number } = {},
+): Promise<string[]> {
+  const { start = 0, count = 32, bytes = 64 << 10 } = options;
+  const file = await openFile(path);
+  try {
+    const { size } = await file.stat();
+    const out: string[] = [];
+    const decoder = new TextDecoder("utf-8");
+    let last = -1;
+    const windows = Math.min(count, Math.floor((size - start) / bytes)); // no window read twice
+    for (let k = 1; k <= windows; k++) {
+      // Evenly spaced, the last ones pulled back so that each window is whole and the file's end is sampled.
+      const at = Math.max(start, Math.min(size - bytes, start + Math.floor(((size - start) * k) / windows)));
+      if (at <= last) continue;
+      last = at;
+      await file.seek(at, Deno.SeekMode.Start);
+      const buf = new Uint8Array(bytes);
+      let n = 0;
+      while (n < bytes) {
+        const r = await file.read(buf.subarray(n));
+        if (r === null) break;
+        n += r;
+      }
+      out.push(decoder.decode(buf.subarray(0, n)));
+    }
+    return out;
+  } finally {
+    file.close();
+  }
+}

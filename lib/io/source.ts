@@ -9,7 +9,7 @@ import { HiveDataset } from "../parquet/hive.ts";
 import { ParquetReader } from "../parquet/read.ts";
 import type { Predicate } from "../predicate.ts";
 import { RowFilter } from "../filter.ts";
-import { fileByteSource, fileByteStream, fileError, openFile } from "./file.ts";
+import { fileByteSource, fileByteStream, fileError, openFile, sampleWindows } from "./file.ts";
 import { releaseDeadBuffers } from "./memory.ts";
 
 export type Format = "csv" | "parquet" | "dataset";
@@ -21,6 +21,12 @@ export interface SourceOptions {
   delimiter?: string;
   /** CSV: "error" (default) or "skip" bad rows. */
   onBadRows?: "error" | "skip";
+  /** CSV: field texts read as null in every column (default: NA, N/A, NULL, null, \N in numeric columns). */
+  nullValues?: readonly string[];
+  /** CSV: the first line is data (columns column_1, column_2, …). */
+  noHeader?: boolean;
+  /** CSV: "replace" reads invalid UTF-8 as U+FFFD instead of stopping. */
+  encodingErrors?: "error" | "replace";
 }
 
 export interface ReadOptions {
@@ -144,11 +150,25 @@ async function openDatasetSource(path: string): Promise<Source> {
   };
 }
 
+/**
+ * A CSV file's header, delimiter (given or sniffed) and column kinds, inferred from its first rows and from
+ * windows across the whole file; the reader is closed. Every reader of a CSV path starts here, so they all
+ * agree on the schema.
+ */
+export async function probeCsv(path: string, options: SourceOptions = {}): Promise<CsvReader> {
+  const probe = await CsvReader.open(await fileByteStream(path), {
+    ...options,
+    file: path,
+    moreSamples: () => sampleWindows(path),
+  });
+  await probe.cancel();
+  return probe;
+}
+
 async function openCsvSource(path: string, options: SourceOptions): Promise<Source> {
   const { size } = await Deno.stat(path);
   // Read the header and infer kinds once, so every later `batches()` call sees the same schema.
-  const probe = await CsvReader.open(await fileByteStream(path), { ...options, file: path });
-  await probe.cancel();
+  const probe = await probeCsv(path, options);
   const types: Record<string, ColumnKind> = {};
   probe.header.forEach((name, i) => types[name] = probe.kinds[i]);
   let current: CsvReader | null = null;
@@ -157,7 +177,7 @@ async function openCsvSource(path: string, options: SourceOptions): Promise<Sour
     format: "csv",
     schema: probe.schema,
     byteLength: size,
-    rowCount: undefined,
+    rowCount: probe.wholeFileRows ?? undefined,
     bytesRead: () => current?.bytesRead ?? 0,
     filesSkipped: () => 0,
     rowsSkipped: () => current?.rowsFiltered ?? 0,
@@ -165,6 +185,7 @@ async function openCsvSource(path: string, options: SourceOptions): Promise<Sour
     async *batches(readOptions: ReadOptions = {}) {
       current = await CsvReader.open(await fileByteStream(path), {
         ...options,
+        delimiter: probe.delimiter,
         types,
         file: path,
         columns: readOptions.columns,
