@@ -26,13 +26,28 @@ import {
   RecordBatch,
   Schema,
   Struct,
+  TimestampMicrosecond,
   TimestampMillisecond,
+  TimestampNanosecond,
   Type,
   Utf8,
   vectorFromArray,
 } from "apache-arrow";
 
 export type ColumnKind = "float64" | "int32" | "int64" | "timestamp" | "string" | "bool";
+
+/**
+ * Field metadata key under which a column read from Parquet keeps its original type annotations (a JSON
+ * `SchemaElement` subset) when outcore carries its values rather than computing on them: binary, DATE, TIME,
+ * DECIMAL, unsigned and small integers. Writers give the column back that type (see parquet/write.ts).
+ */
+export const PARQUET_TYPE_KEY = "outcore.parquet";
+
+/** Units per millisecond of a timestamp type: 1 (ms), 1000 (µs), 1,000,000 (ns). */
+export function timestampFactor(type: DataType): number {
+  const unit = (type as { unit?: number }).unit;
+  return unit === 2 ? 1000 : unit === 3 ? 1_000_000 : unit === 0 ? 1 / 1000 : 1;
+}
 export const COLUMN_KINDS: readonly ColumnKind[] = [
   "float64",
   "int32",
@@ -41,6 +56,38 @@ export const COLUMN_KINDS: readonly ColumnKind[] = [
   "string",
   "bool",
 ];
+
+/**
+ * A field as plain data, to cross to a worker: its kind and nullability, a timestamp's unit (Arrow's
+ * TimeUnit) and the Parquet annotations of a carried type (`PARQUET_TYPE_KEY`).
+ */
+export interface FieldSpec {
+  name: string;
+  kind: ColumnKind;
+  nullable: boolean;
+  unit?: number;
+  parquet?: string;
+}
+
+/** The plain-data form of a field. */
+export function specOf(field: Field, nullable = field.nullable): FieldSpec {
+  const kind = kindOf(field.type);
+  const spec: FieldSpec = { name: field.name, kind, nullable };
+  if (kind === "timestamp") spec.unit = (field.type as { unit: number }).unit;
+  const parquet = field.metadata.get(PARQUET_TYPE_KEY);
+  if (parquet) spec.parquet = parquet;
+  return spec;
+}
+
+/** The field a spec describes (the inverse of `specOf`). */
+export function fieldOf(spec: FieldSpec): Field {
+  let type = arrowType(spec.kind);
+  if (spec.kind === "timestamp" && spec.unit !== undefined && spec.unit !== 1) {
+    type = spec.unit === 2 ? new TimestampMicrosecond() : new TimestampNanosecond();
+  }
+  const metadata = spec.parquet ? new Map([[PARQUET_TYPE_KEY, spec.parquet]]) : undefined;
+  return new Field(spec.name, type, spec.nullable, metadata);
+}
 
 /** A column ready to become part of a batch. */
 export interface Column {
@@ -128,11 +175,19 @@ export function int64Data(values: BigInt64Array, nullBitmap?: Uint8Array, nullCo
   return makeData({ type: new Int64(), length, data: values, ...nullProps(length, nullBitmap, nullCount) });
 }
 
-/** Timestamp(ms) column data over epoch-millisecond `values` (no copy). */
-export function timestampData(values: BigInt64Array, nullBitmap?: Uint8Array, nullCount?: number): Data {
+/**
+ * Timestamp column data over epoch `values` (no copy): milliseconds by default; `type` keeps another unit
+ * (micro- and nanosecond timestamps read from Parquet stay exact).
+ */
+export function timestampData(
+  values: BigInt64Array,
+  nullBitmap?: Uint8Array,
+  nullCount?: number,
+  type: DataType = new TimestampMillisecond(),
+): Data {
   const { length } = values;
   return makeData({
-    type: new TimestampMillisecond(),
+    type: type as TimestampMillisecond,
     length,
     data: values,
     ...nullProps(length, nullBitmap, nullCount),
@@ -311,7 +366,7 @@ export function selectRows(batch: RecordBatch, rows: Int32Array | Uint32Array): 
       case "int64":
         return { name, data: int64Data(out as BigInt64Array, nulls, nullCount) };
       case "timestamp":
-        return { name, data: timestampData(out as BigInt64Array, nulls, nullCount) };
+        return { name, data: timestampData(out as BigInt64Array, nulls, nullCount, data.type) };
       default: {
         const type = data.type as Dictionary<Utf8, Int32>;
         return {
@@ -400,7 +455,7 @@ export function concatBatches(batches: readonly RecordBatch[]): RecordBatch {
       float64: float64Data,
       int32: int32Data,
       int64: int64Data,
-      timestamp: timestampData,
+      timestamp: (v: BigInt64Array, n?: Uint8Array, c?: number) => timestampData(v, n, c, first.type),
     }[kind] as (
       v: typeof values,
       n?: Uint8Array,

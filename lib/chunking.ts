@@ -4,15 +4,17 @@
  * Parquet, Hive dataset).
  */
 import type { RecordBatch } from "apache-arrow";
-import { Field, Schema, Table, tableFromIPC, tableToIPC } from "apache-arrow";
+import { Schema, Table, tableFromIPC, tableToIPC } from "apache-arrow";
 import {
-  arrowType,
   columnKind,
   columnValues,
   concatBatches,
+  fieldOf,
+  type FieldSpec,
   kindOf,
   numericColumn,
   selectRows,
+  specOf,
 } from "./batch.ts";
 import { int64Aggregate } from "./int64.ts";
 import { CsvEncoder } from "./csv/write.ts";
@@ -21,7 +23,6 @@ import { releaseDeadBuffers, rssBytes } from "./io/memory.ts";
 import { openSource, type Source, type SourceOptions } from "./io/source.ts";
 import { splitsAreSafe } from "./io/split.ts";
 import { describeUnit, planUnits, type Unit, unitBatches, unitBytes } from "./parallel.ts";
-import type { FieldSpec } from "./partition.ts";
 import { type EncodedRowGroup, encodeRowGroup, ParquetFileWriter } from "./parquet/write.ts";
 import { WorkerPool } from "./pool.ts";
 import { RowFilter } from "./filter.ts";
@@ -319,7 +320,7 @@ export interface FilterUnitResult {
 
 /** The Arrow schema for plain field specs (they cross to workers as data). */
 export function schemaOf(fields: readonly FieldSpec[]): Schema {
-  return new Schema(fields.map((f) => new Field(f.name, arrowType(f.kind), f.nullable)));
+  return new Schema(fields.map(fieldOf));
 }
 
 /**
@@ -394,11 +395,7 @@ export async function parallelFilter(
   } = options;
   const started = performance.now();
   const source = await openSource(path, options);
-  const fields: FieldSpec[] = source.schema.fields.map((f) => ({
-    name: f.name,
-    kind: kindOf(f.type),
-    nullable: f.nullable,
-  }));
+  const fields: FieldSpec[] = source.schema.fields.map((f) => specOf(f));
   new RowFilter(where, source.schema); // usage errors before any work
   const sequential = async (reason: string) => {
     try {

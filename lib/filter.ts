@@ -4,7 +4,7 @@
  * match (as in SQL).
  */
 import type { RecordBatch, Schema } from "apache-arrow";
-import { columnData, type ColumnKind, kindOf } from "./batch.ts";
+import { columnData, type ColumnKind, kindOf, timestampFactor } from "./batch.ts";
 import { getInt64, parseFloat64, parseInt64, parseTimestamp } from "./csv/_values.ts";
 import { accepts, compareWords, type Int64Test, int64Test } from "./int64.ts";
 import { UsageError } from "./errors.ts";
@@ -51,6 +51,21 @@ export class RowFilter {
           );
         }
         value = n;
+      } else if (kind === "timestamp" && timestampFactor(field.type) > 1) {
+        // µs / ns timestamps: the literal in the column's own unit, compared exactly as 64-bit integers.
+        const units = timestampUnits(p.value, timestampFactor(field.type));
+        if (units === undefined) {
+          throw new UsageError(
+            `--where ${p.column} ${p.op} ${p.value}: "${p.column}" is a timestamp; write it as YYYY-MM-DD[ HH:MM:SS[.ffffff]]`,
+          );
+        }
+        return {
+          column: p.column,
+          kind,
+          op: p.op,
+          value,
+          int64: int64Test(p.op, String(units), () => undefined),
+        };
       } else if (kind === "timestamp") {
         const ms = parseTimestamp(p.value, 0, p.value.length);
         if (ms === undefined) {
@@ -180,6 +195,17 @@ export class RowFilter {
     }
     return out.subarray(0, count);
   }
+}
+
+/** A timestamp literal in units of `factor` per millisecond (1000: µs, 10^6: ns), exactly; undefined if bad. */
+function timestampUnits(text: string, factor: number): bigint | undefined {
+  const match = /^(.*?\d{2}:\d{2}(?::\d{2})?)\.(\d{1,9})$/.exec(text.trim());
+  const whole = match ? match[1] : text.trim();
+  const ms = parseTimestamp(whole, 0, whole.length);
+  if (ms === undefined) return undefined;
+  const digits = factor === 1000 ? 6 : 9; // fraction digits of a second in this unit
+  const fraction = match ? BigInt(match[2].padEnd(digits, "0").slice(0, digits)) : 0n;
+  return BigInt(ms) * BigInt(factor) + fraction;
 }
 
 /**

@@ -1,26 +1,36 @@
 /** `head`: the first rows of any source, as plain objects with typed values. Reads only as many batches as needed. */
-import type { RecordBatch } from "apache-arrow";
-import { type ColumnKind, kindOf } from "./batch.ts";
+import type { Field, RecordBatch } from "apache-arrow";
+import { columnData, type ColumnKind, kindOf } from "./batch.ts";
+import { cellFormatter } from "./cells.ts";
 import { formatTimestamp } from "./csv/_values.ts";
 import type { Source } from "./io/source.ts";
 
-export type Value = number | string | boolean | null;
+export type Value = number | bigint | string | boolean | null;
 
-/** Row `i` of a batch as an object keyed by column name (timestamps as `YYYY-MM-DD HH:MM:SS`, int64 as number when exact). */
-export function rowObject(batch: RecordBatch, i: number, kinds?: ColumnKind[]): Record<string, Value> {
+/**
+ * Row `i` of a batch as an object keyed by column name: timestamps as `YYYY-MM-DD HH:MM:SS[.fraction]`,
+ * DATE, TIME and unsigned values as text (see cells.ts), binary as hex, int64 as exact bigints. `fields`
+ * (the source's schema) carry the annotations a batch's own schema may not.
+ */
+export function rowObject(
+  batch: RecordBatch,
+  i: number,
+  fields: readonly Field[] = batch.schema.fields,
+): Record<string, Value> {
   const out: Record<string, Value> = {};
-  batch.schema.fields.forEach((field, c) => {
-    const kind = kinds?.[c] ?? kindOf(field.type);
-    const value = batch.getChildAt(c)!.get(i);
-    out[field.name] = toValue(value, kind);
+  fields.forEach((field) => {
+    const data = columnData(batch, field.name);
+    const format = cellFormatter(field, data);
+    const value = batch.getChild(field.name)!.get(i);
+    if (value === null || value === undefined) out[field.name] = null;
+    else if (format) out[field.name] = format(i);
+    else out[field.name] = toValue(value, kindOf(field.type));
   });
   return out;
 }
 
 function toValue(value: unknown, kind: ColumnKind): Value {
-  if (value === null || value === undefined) return null;
   if (kind === "timestamp") return formatTimestamp(Number(value));
-  if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? Number(value) : String(value);
   return value as Value;
 }
 
@@ -35,9 +45,10 @@ export async function headRows(
   const batchSize = Math.max(1024, Math.min(n, 500_000));
   const iterator = source.batches({ columns, batchSize });
   try {
+    const wanted = new Set(headColumns(source, columns));
+    const fields = source.schema.fields.filter((f) => wanted.has(f.name));
     for await (const batch of iterator) {
-      const kinds = batch.schema.fields.map((f) => kindOf(f.type));
-      for (let i = 0; i < batch.numRows && rows.length < n; i++) rows.push(rowObject(batch, i, kinds));
+      for (let i = 0; i < batch.numRows && rows.length < n; i++) rows.push(rowObject(batch, i, fields));
       if (rows.length >= n) break;
     }
   } finally {

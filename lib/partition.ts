@@ -4,8 +4,8 @@
  * Rows are first counted per unit (a CSV scan converts nothing; Parquet footers hold the counts), then each
  * part is written by a worker reading only the units that overlap it. Memory: one batch per worker.
  */
-import { Field, Schema } from "apache-arrow";
-import { arrowType, type ColumnKind, kindOf } from "./batch.ts";
+import { Schema } from "apache-arrow";
+import { fieldOf, type FieldSpec, specOf } from "./batch.ts";
 import { CsvReader } from "./csv/read.ts";
 import { DataError, UsageError } from "./errors.ts";
 import { AtomicOutput } from "./io/atomic.ts";
@@ -19,11 +19,7 @@ import { ParquetFileWriter } from "./parquet/write.ts";
 import { WorkerPool } from "./pool.ts";
 
 /** A column of the output schema, as plain data that crosses to workers. */
-export interface FieldSpec {
-  name: string;
-  kind: ColumnKind;
-  nullable: boolean;
-}
+export type { FieldSpec } from "./batch.ts";
 
 export interface CountUnitTask {
   type: "count-unit";
@@ -84,7 +80,7 @@ export interface WritePartTask {
 
 /** Writes one part file from its pieces, one row group per batch read (run in a worker). */
 export async function writePart(task: WritePartTask): Promise<{ rows: number }> {
-  const schema = new Schema(task.fields.map((f) => new Field(f.name, arrowType(f.kind), f.nullable)));
+  const schema = new Schema(task.fields.map(fieldOf));
   const columns = task.fields.map((f) => f.name);
   const writer = await ParquetFileWriter.create(task.path, schema);
   for (const piece of task.pieces) {
@@ -172,11 +168,7 @@ export async function partition(
   }
   const started = performance.now();
   const source = await openSource(path, options);
-  const schemaFields = source.schema.fields.map((f) => ({
-    name: f.name,
-    kind: kindOf(f.type),
-    nullable: f.nullable,
-  }));
+  const schemaFields = source.schema.fields.map((f) => specOf(f));
   source.close();
   // Units several times smaller than a part, so that a part re-reads little of a unit it shares.
   const rangeBytes = Math.min(32 << 20, Math.max(1 << 20, Math.ceil(source.byteLength / (parts * 4))));

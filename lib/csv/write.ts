@@ -4,7 +4,8 @@
  * delimiter, a quote or a line break; nulls as empty fields. Floats are written with the fewest decimals that
  * read back as the same double.
  */
-import type { RecordBatch, Schema } from "apache-arrow";
+import type { Field, RecordBatch, Schema } from "apache-arrow";
+import { cellFormatter } from "../cells.ts";
 import { columnData, type ColumnKind, kindOf } from "../batch.ts";
 import { civilFromDays, getInt64 } from "./_values.ts";
 
@@ -24,10 +25,12 @@ export class CsvEncoder {
   readonly names: string[];
   readonly kinds: ColumnKind[];
   readonly delimiter: string;
+  readonly fields: readonly Field[];
   #days: DayCache = { day: NaN, bytes: new Uint8Array(0) };
 
   constructor(schema: Schema, options: { delimiter?: string } = {}) {
     this.delimiter = options.delimiter ?? ",";
+    this.fields = schema.fields;
     this.names = schema.fields.map((f) => f.name);
     this.kinds = schema.fields.map((f) => kindOf(f.type));
   }
@@ -45,8 +48,11 @@ export class CsvEncoder {
       const data = columnData(batch, name);
       const kind = this.kinds[c];
       const values = data.values;
+      // Timestamps in µs/ns, DATE, TIME, unsigned 64-bit: the same text as `head` shows (cells.ts).
+      const format = cellFormatter(this.fields[c], data);
       return {
-        code: KIND_CODES.indexOf(kind),
+        code: format ? FORMATTED : KIND_CODES.indexOf(kind),
+        format,
         values,
         words: values instanceof BigInt64Array
           ? new Int32Array(values.buffer, values.byteOffset, values.length * 2)
@@ -93,6 +99,13 @@ export class CsvEncoder {
             if (n > 32) buf.set(bytes, pos);
             else for (let i = 0; i < n; i++) buf[pos + i] = bytes[i]; // a call to set() costs more than short copies
             pos += n;
+            break;
+          }
+          case FORMATTED: {
+            const bytes = encoder.encode(quoteField(col.format!(r), this.delimiter));
+            if (pos + bytes.length + rowRoom > buf.length) buf = grow(buf, pos, bytes.length + rowRoom);
+            buf.set(bytes, pos);
+            pos += bytes.length;
             break;
           }
           default: {
@@ -163,6 +176,7 @@ const INT32 = 1;
 const INT64 = 2;
 const TIMESTAMP = 3;
 const STRING = 4;
+const FORMATTED = 6;
 
 /** A buffer at least `extra` bytes longer than `pos`, holding `buf[0, pos)`. */
 function grow(buf: Uint8Array, pos: number, extra: number): Uint8Array {

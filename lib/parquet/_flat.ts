@@ -163,7 +163,7 @@ export function readFlatColumn(
     case "int64":
       return int64Data(i64!, nulls, nullCount);
     case "timestamp":
-      return timestampData(i64!, nulls, nullCount);
+      return timestampData(i64!, nulls, nullCount, type);
     case "bool":
       return boolData(bits!, rows, nulls, nullCount);
     default:

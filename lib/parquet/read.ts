@@ -4,7 +4,7 @@
  * nullable and dictionary-encoded columns, INT64, timestamps, and every codec hyparquet-compressors knows.
  */
 import type { Data, DataType, RecordBatch, Schema } from "apache-arrow";
-import { Field, Schema as ArrowSchema } from "apache-arrow";
+import { Field, Schema as ArrowSchema, TimestampMicrosecond, TimestampNanosecond } from "apache-arrow";
 import {
   type AsyncBuffer,
   type FileMetaData,
@@ -25,12 +25,13 @@ import {
   int32Data,
   int64Data,
   makeBatch,
+  PARQUET_TYPE_KEY,
   setNull,
   timestampData,
 } from "../batch.ts";
 import { DataError, UsageError } from "../errors.ts";
 import { setInt64 } from "../csv/_values.ts";
-import { kindOfElement, PARSERS } from "./schema.ts";
+import { annotationsOf, type Carry, carryOf, kindOfElement, PARSERS, timestampUnitOf } from "./schema.ts";
 import { isFlatLeaf, readFlatColumn } from "./_flat.ts";
 
 /** Whether flat columns take the fast path in `_flat.ts`. */
@@ -60,26 +61,28 @@ export interface ParquetColumn {
   nullable: boolean;
   /** Nested (group or repeated) columns are read as JSON text. */
   nested: boolean;
-  /** Timestamp and date columns: stored unit → ms is `v * multiply / divide` (days: ×86400000, µs: ÷1000). */
+  /** Date columns: stored days → ms is `v * multiply / divide` (×86400000). */
   toMs?: { multiply: number; divide: number };
+  /** A type outcore carries rather than computes on (see `Carry`); its annotations are field metadata. */
+  carry?: Carry;
+  /** Timestamps: the stored unit, kept (µs and ns are not rounded to ms). */
+  unit?: "ms" | "us" | "ns";
+  /** The leaf's schema element as the file has it. */
+  element: SchemaElement;
 }
 
-/** How a timestamp/date column's stored integers become milliseconds, or undefined for other columns. */
-function temporalUnit(element: SchemaElement): { multiply: number; divide: number } | undefined {
-  const { type, converted_type: converted, logical_type: logical } = element;
-  if (type === "INT32" && (converted === "DATE" || logical?.type === "DATE")) {
-    return { multiply: 86_400_000, divide: 1 };
+/** The Arrow type a column is read as: its kind's, with the stored unit for timestamps. */
+function columnType(column: ParquetColumn): DataType {
+  if (column.kind !== "timestamp" || column.unit === undefined || column.unit === "ms") {
+    return arrowType(column.kind);
   }
-  if (type !== "INT64") return undefined;
-  const unit = logical?.type === "TIMESTAMP"
-    ? logical.unit
-    : converted === "TIMESTAMP_MILLIS"
-    ? "MILLIS"
-    : converted === "TIMESTAMP_MICROS"
-    ? "MICROS"
-    : undefined;
-  if (unit === undefined) return undefined;
-  return { multiply: 1, divide: unit === "MILLIS" ? 1 : unit === "MICROS" ? 1000 : 1_000_000 };
+  return column.unit === "us" ? new TimestampMicrosecond() : new TimestampNanosecond();
+}
+
+/** Field metadata keeping a column's Parquet annotations, for types outcore carries or timestamps. */
+function columnMetadata(column: ParquetColumn): Map<string, string> | undefined {
+  if (column.nested || (column.carry === undefined && column.kind !== "timestamp")) return undefined;
+  return new Map([[PARQUET_TYPE_KEY, annotationsOf(column.element)]]);
 }
 
 /** A Parquet file opened for reading: metadata is parsed, no data page has been read. */
@@ -95,16 +98,25 @@ export class ParquetReader {
     this.source = source;
     this.metadata = metadata;
     this.columns = parquetSchema(metadata).children.map(describeColumn);
-    this.schema = new ArrowSchema(this.columns.map((c) => new Field(c.name, arrowType(c.kind), c.nullable)));
-    // Read timestamp and date columns as their raw integers: hyparquet would otherwise build one bigint
-    // (or Date) object per value. The unit is applied in toArrowData, straight into the output array.
+    this.schema = new ArrowSchema(
+      this.columns.map((c) => new Field(c.name, columnType(c), c.nullable, columnMetadata(c))),
+    );
+    // Read timestamp, date and carried columns as their raw stored values: hyparquet would otherwise build
+    // one bigint or Date per value, round µs/ns to ms, decode binary as UTF-8 and decimals to doubles.
+    const raw = new Set(
+      this.columns.filter((c) => !c.nested && (c.carry !== undefined || c.kind === "timestamp")).map((c) =>
+        c.name
+      ),
+    );
+    for (const c of this.columns) if (c.carry === "date") c.toMs = { multiply: 86_400_000, divide: 1 };
     this.#readMetadata = {
       ...metadata,
       schema: metadata.schema.map((element) => {
-        const unit = temporalUnit(element);
-        if (unit === undefined) return element;
-        const top = this.columns.find((c) => c.name === element.name && !c.nested);
-        if (top) top.toMs = unit;
+        // ENUM is text: read it as UTF8 (hyparquet reads un-annotated byte arrays as bytes: utf8 is off).
+        if (element.converted_type === "ENUM" || element.logical_type?.type === "ENUM") {
+          return { ...element, converted_type: "UTF8", logical_type: { type: "STRING" } };
+        }
+        if (!raw.has(element.name) || element.type === "INT96") return element;
         return { ...element, converted_type: undefined, logical_type: undefined };
       }),
     };
@@ -227,7 +239,12 @@ export class ParquetReader {
     const tree = parquetSchema(this.#readMetadata);
     const leafOf = (name: string) => tree.children.find((c) => c.element.name === name)!;
     // Flat columns are decoded by our own page loop; nested ones go through hyparquet's general reader.
-    const flat = columns.filter((name) => this.#flatReads && isFlatLeaf(leafOf(name)));
+    const flat = columns.filter((name) => {
+      const carry = this.columns.find((c) => c.name === name)?.carry;
+      // Decimals and byte arrays need their stored values converted: the general path does that.
+      const plain = carry !== "decimal" && carry !== "decimal-text" && carry !== "binary" && carry !== "uint";
+      return this.#flatReads && plain && isFlatLeaf(leafOf(name));
+    });
     const general = columns.filter((name) => !flat.includes(name));
     const decoded = new Map<string, Data>();
     const chunks = new Map<string, Piece[]>();
@@ -276,6 +293,7 @@ export class ParquetReader {
           rowEnd: start + rows,
           compressors,
           parsers: PARSERS,
+          utf8: false,
           onChunk: ({ columnName, columnData, rowStart }) => {
             let list = chunks.get(columnName);
             if (!list) chunks.set(columnName, list = []);
@@ -312,7 +330,15 @@ function describeColumn(tree: SchemaTree): ParquetColumn {
   const { element } = tree;
   const nested = tree.children.length > 0 || element.repetition_type === "REPEATED";
   const kind = nested ? "string" : kindOfElement(element) ?? "string";
-  return { name: element.name, kind, nullable: nested || element.repetition_type !== "REQUIRED", nested };
+  return {
+    name: element.name,
+    kind,
+    nullable: nested || element.repetition_type !== "REQUIRED",
+    nested,
+    carry: nested ? undefined : carryOf(element),
+    unit: nested ? undefined : timestampUnitOf(element),
+    element,
+  };
 }
 
 /** A decoded piece of a column (a page or a whole chunk) and the file row its first value belongs to. */
@@ -381,8 +407,23 @@ function toArrowData(column: ParquetColumn, pieces: Piece[], start: number, rows
   };
   let filled = 0;
   let data: Data;
+  const scale = 10 ** Number(column.element.scale ?? 0);
   switch (column.kind) {
     case "float64": {
+      if (column.carry === "decimal") {
+        // Stored unscaled integers (INT32, INT64 or big-endian bytes) ÷ 10^scale: exact to the last digit
+        // for precision ≤ 15, and written back by rounding (parquet/write.ts).
+        const values = new Float64Array(rows);
+        filled = eachPart(pieces, start, rows, (piece, from, to, dest) => {
+          for (let i = from, k = dest; i < to; i++, k++) {
+            const v = piece[i];
+            if (v === null || v === undefined) markNull(k);
+            else values[k] = Number(v instanceof Uint8Array ? unscaledOf(v) : v) / scale;
+          }
+        });
+        data = float64Data(values, nulls, nullCount);
+        break;
+      }
       let out = typedColumn<Float64Array>(pieces, start, rows, Float64Array);
       if (out) filled = rows;
       else {
@@ -417,7 +458,9 @@ function toArrowData(column: ParquetColumn, pieces: Piece[], start: number, rows
     case "int64":
     case "timestamp": {
       const { multiply, divide } = column.toMs ?? { multiply: 1, divide: 1 };
-      let out = multiply === 1 && divide === 1
+      // Unsigned 32-bit values are stored as INT32 bits: widen them (>>> 0) into int64.
+      const unsigned32 = column.carry === "uint" && column.element.type === "INT32";
+      let out = multiply === 1 && divide === 1 && !unsigned32
         ? typedColumn<BigInt64Array>(pieces, start, rows, BigInt64Array)
         : null;
       if (out) filled = rows;
@@ -431,6 +474,7 @@ function toArrowData(column: ParquetColumn, pieces: Piece[], start: number, rows
             if (v === null || v === undefined) markNull(k);
             // Raw micro/nanoseconds or days → milliseconds (floor, as Arrow's ms unit truncates).
             else if (scaled) setInt64(words, k, Math.floor(Number(v) * multiply / divide));
+            else if (unsigned32) setInt64(words, k, (v as number) >>> 0);
             else if (typeof v === "bigint") values[k] = v;
             else if (v instanceof Date) setInt64(words, k, v.getTime());
             else setInt64(words, k, Number(v));
@@ -439,7 +483,7 @@ function toArrowData(column: ParquetColumn, pieces: Piece[], start: number, rows
       }
       data = column.kind === "int64"
         ? int64Data(out, nulls, nullCount)
-        : timestampData(out, nulls, nullCount);
+        : timestampData(out, nulls, nullCount, type);
       break;
     }
     case "bool": {
@@ -464,7 +508,12 @@ function toArrowData(column: ParquetColumn, pieces: Piece[], start: number, rows
             markNull(k);
             continue;
           }
-          const s = typeof v === "string" ? v : stringify(v);
+          const s = typeof v === "string" ? v : column.carry === "decimal-text"
+            ? decimalText(
+              v instanceof Uint8Array ? unscaledOf(v) : BigInt(v as number | bigint),
+              column.element.scale ?? 0,
+            )
+            : stringify(v);
           let index = dictionary.get(s);
           if (index === undefined) dictionary.set(s, index = dictionary.size);
           indices[k] = index;
@@ -474,6 +523,22 @@ function toArrowData(column: ParquetColumn, pieces: Piece[], start: number, rows
     }
   }
   return { data, filled };
+}
+
+/** A big-endian two's complement integer (a DECIMAL's unscaled value) as a bigint. */
+export function unscaledOf(bytes: Uint8Array): bigint {
+  let value = 0n;
+  for (const b of bytes) value = (value << 8n) | BigInt(b);
+  const bits = BigInt(bytes.length * 8);
+  return bytes.length && bytes[0] & 0x80 ? value - (1n << bits) : value;
+}
+
+/** The exact decimal text of `unscaled × 10^-scale`: `12345678901234567890.12345`. */
+export function decimalText(unscaled: bigint, scale: number): string {
+  const negative = unscaled < 0n;
+  const digits = (negative ? -unscaled : unscaled).toString().padStart(scale + 1, "0");
+  const text = scale > 0 ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
+  return negative ? `-${text}` : text;
 }
 
 function stringify(value: unknown): string {

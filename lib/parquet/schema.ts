@@ -1,6 +1,7 @@
 /** Mapping between outcore column kinds (Arrow types) and Parquet schema elements. */
+import type { Field } from "apache-arrow";
 import type { SchemaElement } from "hyparquet";
-import type { ColumnKind } from "../batch.ts";
+import { type ColumnKind, kindOf, PARQUET_TYPE_KEY } from "../batch.ts";
 import { DEFAULT_PARSERS } from "hyparquet/src/convert.js";
 
 /**
@@ -11,9 +12,65 @@ export const PARSERS = {
   ...DEFAULT_PARSERS,
   timestampFromMilliseconds: (ms: bigint) => ms,
   timestampFromMicroseconds: (us: bigint) => us / 1000n,
-  timestampFromNanoseconds: (ns: bigint) => ns / 1_000_000n,
+  // INT96 timestamps arrive as nanoseconds and stay so (the column is read as Timestamp(ns)).
+  timestampFromNanoseconds: (ns: bigint) => ns,
   dateFromDays: (days: number) => BigInt(days) * 86_400_000n,
 };
+
+/**
+ * How outcore carries a Parquet column whose type it does not compute on natively, so that `filter` and
+ * `convert` write the same values and type back: `binary` (BYTE_ARRAY/FIXED_LEN_BYTE_ARRAY without a text
+ * annotation, WKB geometry; held as lowercase hex), `decimal` (precision ≤ 15: exact as a double once
+ * rounded back to its scale), `decimal-text` (wider decimals, held as their exact text), `date` (as a
+ * timestamp at midnight), `time`, `int` (signed 8/16-bit) and `uint` (unsigned integers, raw bits).
+ */
+export type Carry = "binary" | "decimal" | "decimal-text" | "date" | "time" | "int" | "uint";
+
+/** The type annotations of a leaf, kept as field metadata for a carried column. */
+export function annotationsOf(element: SchemaElement): string {
+  const { type, type_length, converted_type, logical_type, scale, precision } = element;
+  return JSON.stringify(
+    { type, type_length, converted_type, logical_type, scale, precision },
+    (_, v) => typeof v === "bigint" ? Number(v) : v,
+  );
+}
+
+/** The carry of a leaf column, or undefined for the types outcore computes on as they are. */
+export function carryOf(element: SchemaElement): Carry | undefined {
+  const { type, converted_type: converted, logical_type: logical } = element;
+  if (converted === "DECIMAL" || logical?.type === "DECIMAL") {
+    return (element.precision ?? 38) <= 15 ? "decimal" : "decimal-text";
+  }
+  if (converted === "DATE" || logical?.type === "DATE") return "date";
+  if (converted === "TIME_MILLIS" || converted === "TIME_MICROS" || logical?.type === "TIME") return "time";
+  if (
+    converted === "UINT_8" || converted === "UINT_16" || converted === "UINT_32" || converted === "UINT_64" ||
+    (logical?.type === "INTEGER" && !logical.isSigned)
+  ) return "uint";
+  if (
+    converted === "INT_8" || converted === "INT_16" ||
+    (logical?.type === "INTEGER" && logical.isSigned && logical.bitWidth < 32)
+  ) return "int";
+  if (type === "BYTE_ARRAY" || type === "FIXED_LEN_BYTE_ARRAY") {
+    const text = converted === "UTF8" || converted === "ENUM" || converted === "JSON" ||
+      logical?.type === "STRING" || logical?.type === "ENUM" || logical?.type === "JSON" ||
+      logical?.type === "UUID" || logical?.type === "FLOAT16";
+    return text ? undefined : "binary";
+  }
+  return undefined;
+}
+
+/** Timestamp unit of a leaf: "ms", "us" or "ns" (INT96 is nanoseconds), or undefined for other columns. */
+export function timestampUnitOf(element: SchemaElement): "ms" | "us" | "ns" | undefined {
+  const { type, converted_type: converted, logical_type: logical } = element;
+  if (type === "INT96") return "ns";
+  if (logical?.type === "TIMESTAMP") {
+    return logical.unit === "MILLIS" ? "ms" : logical.unit === "MICROS" ? "us" : "ns";
+  }
+  if (converted === "TIMESTAMP_MILLIS") return "ms";
+  if (converted === "TIMESTAMP_MICROS") return "us";
+  return undefined;
+}
 
 /**
  * The column kind a Parquet leaf column is read as, or undefined for nested (group/repeated) columns, which
@@ -25,12 +82,16 @@ export function kindOfElement(element: SchemaElement): ColumnKind | undefined {
     return "timestamp";
   }
   if (converted === "DATE" || logical?.type === "DATE") return "timestamp";
-  if (converted === "DECIMAL" || logical?.type === "DECIMAL") return "float64";
+  if (converted === "DECIMAL" || logical?.type === "DECIMAL") {
+    return (element.precision ?? 38) <= 15 ? "float64" : "string";
+  }
+  if (converted === "UINT_32" || converted === "UINT_64") return "int64";
+  if (logical?.type === "INTEGER" && !logical.isSigned && logical.bitWidth >= 32) return "int64";
   switch (type) {
     case "BOOLEAN":
       return "bool";
     case "INT32":
-      return converted === "UINT_32" ? "int64" : "int32";
+      return "int32";
     case "INT64":
       return "int64";
     case "INT96":
@@ -76,6 +137,35 @@ export function elementForKind(name: string, kind: ColumnKind, nullable: boolean
     case "bool":
       return { name, type: "BOOLEAN", repetition_type };
   }
+}
+
+/**
+ * The element outcore writes for an Arrow field: the annotations a carried column was read with (field
+ * metadata `PARQUET_TYPE_KEY`; INT96 timestamps become INT64 TIMESTAMP(NANOS)), else its kind's element,
+ * timestamps in their own unit.
+ */
+export function elementForField(field: Field): SchemaElement {
+  const repetition_type = field.nullable ? "OPTIONAL" : "REQUIRED";
+  const kind = kindOf(field.type);
+  const annotations = field.metadata.get(PARQUET_TYPE_KEY);
+  const unit = kind === "timestamp"
+    ? (["MILLIS", "MILLIS", "MICROS", "NANOS"] as const)[(field.type as { unit: number }).unit]
+    : undefined;
+  if (annotations) {
+    const a = JSON.parse(annotations) as SchemaElement;
+    if (a.type !== "INT96") {
+      const element: SchemaElement = { name: field.name, type: a.type, repetition_type };
+      if (a.type_length != null) element.type_length = a.type_length;
+      if (a.converted_type != null) element.converted_type = a.converted_type;
+      if (a.logical_type != null) element.logical_type = a.logical_type;
+      if (a.scale != null) element.scale = a.scale;
+      if (a.precision != null) element.precision = a.precision;
+      return element;
+    }
+  }
+  const element = elementForKind(field.name, kind, field.nullable);
+  if (unit && unit !== "MILLIS") element.logical_type = { type: "TIMESTAMP", isAdjustedToUTC: false, unit };
+  return element;
 }
 
 /** A short human name for a Parquet column's physical and logical type, e.g. `INT64 (TIMESTAMP[MILLIS])`. */

@@ -1,0 +1,161 @@
+/**
+ * Values survive (lib/parquet/read.ts carried types, lib/parquet/write.ts, lib/cells.ts): a Parquet file
+ * written by DuckDB with binary, TIMESTAMP(µs), TIME, DATE, DECIMAL(9,2)/(18,3)/(38,5), UINT32, UINT64 and
+ * INT8 columns keeps every stored value and type annotation through `filter`, and `head` shows each value as
+ * DuckDB does. The fixture and its expected JSON (DuckDB reading it back) were made with:
+ *
+ *   COPY (SELECT i::INTEGER AS id, ('\x00\xA0\x65' || i::VARCHAR)::BLOB AS bin,
+ *     TIMESTAMP '2024-03-01 12:34:56.123456' + INTERVAL (i) MICROSECOND AS ts_us, … AS ts_ns,
+ *     TIME '13:45:07.654321' AS t, DATE '2021-12-31' + i::INTEGER AS d, (i * 1.25 + 0.01)::DECIMAL(9,2) AS dec9,
+ *     (i * 1234567.891)::DECIMAL(18,3) AS dec18, (12345678901234567890.12345 + i)::DECIMAL(38,5) AS dec38,
+ *     (4000000000 + i)::UINTEGER AS u32, (18446744073709551615 - i)::UBIGINT AS u64, (i % 100)::TINYINT AS i8,
+ *     CASE WHEN i % 3 = 0 THEN NULL ELSE i END AS maybe FROM range(0, 20) r(i))
+ *   TO 'fixtures/duckdb_types.parquet' (FORMAT parquet, ROW_GROUP_SIZE 10)
+ */
+import assert from "node:assert/strict";
+import { Schema } from "apache-arrow";
+import { parquetMetadataAsync, parquetReadObjects, parquetSchema } from "hyparquet";
+import { fieldOf, makeBatch, timestampData } from "../lib/batch.ts";
+import { fileByteSource } from "../lib/io/file.ts";
+import { openSource } from "../lib/io/source.ts";
+import { ParquetFileWriter } from "../lib/parquet/write.ts";
+import { headRows } from "../lib/head.ts";
+import { runCli, tempDir } from "./_helpers.ts";
+
+const FIXTURE = "fixtures/duckdb_types.parquet";
+const expected = JSON.parse(await Deno.readTextFile("fixtures/duckdb_types.expected.json"));
+const dir = await tempDir("types");
+
+/** The stored (physical) values of every column, read with hyparquet with every annotation removed. */
+async function storedValues(path: string): Promise<Record<string, unknown>[]> {
+  const file = await fileByteSource(path);
+  try {
+    const metadata = await parquetMetadataAsync(file);
+    const bare = {
+      ...metadata,
+      schema: metadata.schema.map((e) => ({ ...e, converted_type: undefined, logical_type: undefined })),
+    };
+    return await parquetReadObjects({ file, metadata: bare, utf8: false });
+  } finally {
+    file.close();
+  }
+}
+
+/** Each column's type and annotations as written (INT_32/INT_64 converted types are no-ops, left out). */
+async function annotations(path: string) {
+  const file = await fileByteSource(path);
+  try {
+    const tree = parquetSchema(await parquetMetadataAsync(file));
+    return tree.children.map(({ element: e }) => ({
+      name: e.name,
+      type: e.type,
+      type_length: e.type_length,
+      converted_type: e.converted_type === "INT_32" || e.converted_type === "INT_64"
+        ? undefined
+        : e.converted_type,
+      logical_type: e.logical_type,
+      scale: e.scale,
+      precision: e.precision,
+    }));
+  } finally {
+    file.close();
+  }
+}
+
+/** DuckDB's text for a value (its JSON shows BLOBs as \xNN escapes) in outcore's forms. */
+function duckText(column: string, value: unknown): string | null {
+  if (value === null) return null;
+  if (column === "bin") {
+    return Array.from(
+      (value as string).matchAll(/\\x([0-9A-F]{2})|(.)/g),
+      (m) => m[1] ? m[1].toLowerCase() : m[2].charCodeAt(0).toString(16).padStart(2, "0"),
+    ).join("");
+  }
+  return String(value);
+}
+
+Deno.test("head shows binary as hex and µs timestamps, TIME, DATE, DECIMAL, UINT64 exactly as DuckDB reads them", async () => {
+  const source = await openSource(FIXTURE);
+  const rows = await headRows(source, 20);
+  source.close();
+  assert.equal(rows.length, expected.rows.length);
+  rows.forEach((row, i) => {
+    for (const [column, value] of Object.entries(expected.rows[i])) {
+      const ours = row[column] === null ? null : String(row[column]);
+      assert.equal(ours, duckText(column, value), `row ${i}, ${column}`);
+    }
+  });
+});
+
+for (const out of ["all.parquet", "some.parquet"]) {
+  Deno.test(`filter keeps every stored value and type annotation (${out})`, async () => {
+    const where = out === "all.parquet" ? "id >= 0" : "d >= 2022-01-05";
+    const path = `${dir}/${out}`;
+    const r = await runCli(["filter", FIXTURE, "--where", where, "--out", path]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(await annotations(path), await annotations(FIXTURE));
+    const before = await storedValues(FIXTURE);
+    const kept = out === "all.parquet" ? before : before.slice(5);
+    assert.deepEqual(await storedValues(path), kept);
+  });
+}
+
+Deno.test("µs timestamps compare exactly in --where; DATE compares as a date", async () => {
+  for (
+    const [where, rows] of [["ts_us > 2024-03-01 12:34:56.123460", 15], [
+      "ts_us = 2024-03-01 12:34:56.123461",
+      1,
+    ], ["d < 2022-01-01", 1]] as const
+  ) {
+    const r = await runCli([
+      "filter",
+      FIXTURE,
+      "--where",
+      where,
+      "--out",
+      `${dir}/w.csv`,
+      "--force",
+      "--json",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).rows_out, rows, where);
+  }
+});
+
+Deno.test("nanosecond timestamps beyond 2^53 are written, read and shown to the last digit", async () => {
+  const ns = [1709296496123456789n, -1n, 0n, 1709296496123456790n];
+  const field = fieldOf({ name: "ts", kind: "timestamp", nullable: false, unit: 3 });
+  const batch = makeBatch([{
+    name: "ts",
+    data: timestampData(BigInt64Array.from(ns), undefined, 0, field.type),
+  }]);
+  const path = `${dir}/ns.parquet`;
+  const writer = await ParquetFileWriter.create(path, new Schema([field]));
+  await writer.write(batch);
+  await writer.close();
+  assert.deepEqual((await annotations(path))[0].logical_type, {
+    type: "TIMESTAMP",
+    isAdjustedToUTC: false,
+    unit: "NANOS",
+  });
+  assert.deepEqual((await storedValues(path)).map((r) => r.ts), ns);
+  const source = await openSource(path);
+  const rows = await headRows(source, 4);
+  source.close();
+  assert.deepEqual(rows.map((r) => r.ts), [
+    "2024-03-01 12:34:56.123456789",
+    "1969-12-31 23:59:59.999999999",
+    "1970-01-01 00:00:00",
+    "2024-03-01 12:34:56.12345679",
+  ]);
+  const r = await runCli([
+    "filter",
+    path,
+    "--where",
+    "ts >= 2024-03-01 12:34:56.12345679",
+    "--out",
+    `${dir}/ns_out.parquet`,
+    "--json",
+  ]);
+  assert.equal(JSON.parse(r.stdout).rows_out, 1);
+});
