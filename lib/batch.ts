@@ -43,6 +43,18 @@ export type ColumnKind = "float64" | "int32" | "int64" | "timestamp" | "string" 
  */
 export const PARQUET_TYPE_KEY = "outcore.parquet";
 
+/** Field metadata key marking a nested Parquet column (a list or struct), which outcore reads as JSON text. */
+export const NESTED_KEY = "outcore.nested";
+
+/** Whether a field holds unsigned 64-bit integers as raw int64 bits (their order is not int64 order). */
+export function isUnsigned64(field: Field): boolean {
+  const a = field.metadata.get(PARQUET_TYPE_KEY);
+  if (!a) return false;
+  const { type, converted_type, logical_type } = JSON.parse(a);
+  return type === "INT64" &&
+    (converted_type === "UINT_64" || (logical_type?.type === "INTEGER" && !logical_type.isSigned));
+}
+
 /** Units per millisecond of a timestamp type: 1 (ms), 1000 (µs), 1,000,000 (ns). */
 export function timestampFactor(type: DataType): number {
   const unit = (type as { unit?: number }).unit;

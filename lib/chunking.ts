@@ -11,6 +11,7 @@ import {
   concatBatches,
   fieldOf,
   type FieldSpec,
+  isUnsigned64,
   kindOf,
   numericColumn,
   selectRows,
@@ -34,9 +35,11 @@ import { lineChart } from "./plot/svg.ts";
 
 /** Numeric columns of a source (float64, int32, int64), in schema order. */
 export function numericColumns(source: Source): string[] {
-  return source.schema.fields.filter((f) => ["float64", "int32", "int64"].includes(kindOf(f.type))).map((f) =>
-    f.name
-  );
+  // Unsigned 64-bit values are raw int64 bits: their sums and order would be wrong, so they are left out.
+  return source.schema.fields.filter((f) =>
+    ["float64", "int32", "int64"].includes(kindOf(f.type)) && !isUnsigned64(f)
+  )
+    .map((f) => f.name);
 }
 
 /**

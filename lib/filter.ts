@@ -4,7 +4,7 @@
  * match (as in SQL).
  */
 import type { RecordBatch, Schema } from "apache-arrow";
-import { columnData, type ColumnKind, kindOf, timestampFactor } from "./batch.ts";
+import { columnData, type ColumnKind, isUnsigned64, kindOf, timestampFactor } from "./batch.ts";
 import { getInt64, parseFloat64, parseInt64, parseTimestamp } from "./csv/_values.ts";
 import { accepts, compareWords, type Int64Test, int64Test } from "./int64.ts";
 import { UsageError } from "./errors.ts";
@@ -33,6 +33,11 @@ export class RowFilter {
       const field = schema.fields.find((f) => f.name === p.column);
       if (!field) throw new UsageError(`--where: no column "${p.column}" (available: ${names.join(", ")})`);
       const kind = kindOf(field.type);
+      if (isUnsigned64(field)) {
+        throw new UsageError(
+          `--where: "${p.column}" holds unsigned 64-bit integers, which outcore cannot compare yet`,
+        );
+      }
       let value: number | string = p.value;
       if (kind === "int64") {
         const test = int64Test(p.op, p.value, (t) => parseFloat64(t, 0, t.length));

@@ -159,3 +159,25 @@ Deno.test("nanosecond timestamps beyond 2^53 are written, read and shown to the 
   ]);
   assert.equal(JSON.parse(r.stdout).rows_out, 1);
 });
+
+Deno.test("nested lists and structs are read as JSON text; writing them to Parquet is refused naming the column", async () => {
+  // Written by DuckDB: SELECT i AS id, CASE WHEN i = 1 THEN NULL ELSE ['a', 'b' || i] END AS tags,
+  // {'x': i, 'y': 'v' || i} AS s FROM range(0, 3)
+  const nested = "fixtures/duckdb_nested.parquet";
+  const source = await openSource(nested);
+  const rows = await headRows(source, 3);
+  source.close();
+  assert.deepEqual(rows.map((r) => (r.tags === null ? null : JSON.parse(r.tags as string))), [
+    ["a", "b0"],
+    null,
+    ["a", "b2"],
+  ]);
+  assert.deepEqual(rows.map((r) => JSON.parse(r.s as string)), [0, 1, 2].map((x) => ({ x, y: `v${x}` })));
+  const out = `${dir}/nested.parquet`;
+  const r = await runCli(["filter", nested, "--where", "id >= 0", "--out", out]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /column "tags" is a nested list, .*write CSV instead/);
+  assert.equal(await Deno.stat(out).then(() => true, () => false), false, "nothing written");
+  const csv = await runCli(["filter", nested, "--where", "id >= 0", "--out", `${dir}/nested.csv`]);
+  assert.equal(csv.code, 0, csv.stderr);
+});

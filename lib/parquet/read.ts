@@ -25,6 +25,7 @@ import {
   int32Data,
   int64Data,
   makeBatch,
+  NESTED_KEY,
   PARQUET_TYPE_KEY,
   setNull,
   timestampData,
@@ -81,7 +82,18 @@ function columnType(column: ParquetColumn): DataType {
 
 /** Field metadata keeping a column's Parquet annotations, for types outcore carries or timestamps. */
 function columnMetadata(column: ParquetColumn): Map<string, string> | undefined {
-  if (column.nested || (column.carry === undefined && column.kind !== "timestamp")) return undefined;
+  if (column.nested) {
+    return new Map([[
+      NESTED_KEY,
+      column.element.repetition_type === "REPEATED" || column.element.converted_type === "LIST" ||
+        column.element.logical_type?.type === "LIST"
+        ? "list"
+        : column.element.converted_type === "MAP" || column.element.logical_type?.type === "MAP"
+        ? "map"
+        : "struct",
+    ]]);
+  }
+  if (column.carry === undefined && column.kind !== "timestamp") return undefined;
   return new Map([[PARQUET_TYPE_KEY, annotationsOf(column.element)]]);
 }
 

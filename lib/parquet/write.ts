@@ -8,7 +8,7 @@ import type { RecordBatch, Schema } from "apache-arrow";
 import type { DecodedArray, RowGroup, SchemaElement } from "hyparquet";
 import { ByteWriter, ParquetWriter, type Writer } from "hyparquet-writer";
 import SnappyJS from "snappyjs";
-import { columnData, type ColumnKind, columnValues, kindOf } from "../batch.ts";
+import { columnData, type ColumnKind, columnValues, kindOf, NESTED_KEY } from "../batch.ts";
 import { fileError } from "../io/file.ts";
 import { carryOf, elementForField } from "./schema.ts";
 
@@ -96,6 +96,15 @@ export class ParquetFileWriter {
     this.names = schema.fields.map((f) => f.name);
     this.kinds = schema.fields.map((f) => kindOf(f.type));
     this.nullable = schema.fields.map((f) => f.nullable);
+    for (const f of schema.fields) {
+      const nested = f.metadata.get(NESTED_KEY);
+      if (nested) {
+        // outcore's limitation, not the user's fault: exit 1, one line, naming the column and the way out.
+        throw new TypeError(
+          `column "${f.name}" is a nested ${nested}, which outcore reads as JSON text and cannot write back to Parquet yet: write CSV instead (--out x.csv)`,
+        );
+      }
+    }
     const leaves = this.elements = schema.fields.map((f) => elementForField(f));
     this.#footerSchema = [{ name: "root", num_children: leaves.length }, ...leaves];
     // Every annotated column but text is encoded as its plain physical type and annotated only in the footer:
