@@ -26,6 +26,9 @@ import {
 import { DataError, UsageError } from "../errors.ts";
 import { parseFloat64, parseInt32, parseInt64, parseTimestamp, setInt64 } from "./_values.ts";
 import { inferKind, NUMERIC_NULLS, sniffDelimiter } from "./infer.ts";
+
+/** Rows taken from each window of the file for type inference (see `moreSamples`). */
+const WINDOW_ROWS = 200;
 import { Utf8Guard } from "./_utf8.ts";
 
 export interface CsvReadOptions {
@@ -374,7 +377,8 @@ export class CsvReader {
         windowCount++;
         // A window starts mid-line: skip to the first line start, and drop the partial line at its end.
         let q = window.indexOf("\n") + 1;
-        while (q > 0 && q < window.length) {
+        // A couple of hundred rows per place is evidence enough, and keeps the sample's strings few.
+        for (let taken = 0; q > 0 && q < window.length && taken < WINDOW_ROWS; taken++) {
           const record = splitRecord(window, q, false, delimiter);
           if (record === null || record === "unterminated") break;
           q = record.next;
