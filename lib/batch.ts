@@ -45,6 +45,8 @@ export const PARQUET_TYPE_KEY = "outcore.parquet";
 
 /** Field metadata key marking a nested Parquet column (a list or struct), which outcore reads as JSON text. */
 export const NESTED_KEY = "outcore.nested";
+/** Field metadata key holding a nested column's schema elements (depth first), to write it back. */
+export const NESTED_SCHEMA_KEY = "outcore.nested.schema";
 
 /** Whether a field holds unsigned 64-bit integers as raw int64 bits (their order is not int64 order). */
 export function isUnsigned64(field: Field): boolean {
@@ -78,7 +80,8 @@ export interface FieldSpec {
   kind: ColumnKind;
   nullable: boolean;
   unit?: number;
-  parquet?: string;
+  /** The field's metadata (Parquet annotations of carried and nested columns). */
+  metadata?: Record<string, string>;
 }
 
 /** The plain-data form of a field. */
@@ -86,8 +89,7 @@ export function specOf(field: Field, nullable = field.nullable): FieldSpec {
   const kind = kindOf(field.type);
   const spec: FieldSpec = { name: field.name, kind, nullable };
   if (kind === "timestamp") spec.unit = (field.type as { unit: number }).unit;
-  const parquet = field.metadata.get(PARQUET_TYPE_KEY);
-  if (parquet) spec.parquet = parquet;
+  if (field.metadata.size) spec.metadata = Object.fromEntries(field.metadata);
   return spec;
 }
 
@@ -97,7 +99,7 @@ export function fieldOf(spec: FieldSpec): Field {
   if (spec.kind === "timestamp" && spec.unit !== undefined && spec.unit !== 1) {
     type = spec.unit === 2 ? new TimestampMicrosecond() : new TimestampNanosecond();
   }
-  const metadata = spec.parquet ? new Map([[PARQUET_TYPE_KEY, spec.parquet]]) : undefined;
+  const metadata = spec.metadata ? new Map(Object.entries(spec.metadata)) : undefined;
   return new Field(spec.name, type, spec.nullable, metadata);
 }
 

@@ -26,6 +26,7 @@ import {
   int64Data,
   makeBatch,
   NESTED_KEY,
+  NESTED_SCHEMA_KEY,
   PARQUET_TYPE_KEY,
   setNull,
   timestampData,
@@ -70,6 +71,8 @@ export interface ParquetColumn {
   unit?: "ms" | "us" | "ns";
   /** The leaf's schema element as the file has it. */
   element: SchemaElement;
+  /** Nested columns: the group's schema elements, depth first, as JSON. */
+  subtree?: string;
 }
 
 /** The Arrow type a column is read as: its kind's, with the stored unit for timestamps. */
@@ -83,15 +86,14 @@ function columnType(column: ParquetColumn): DataType {
 /** Field metadata keeping a column's Parquet annotations, for types outcore carries or timestamps. */
 function columnMetadata(column: ParquetColumn): Map<string, string> | undefined {
   if (column.nested) {
-    return new Map([[
-      NESTED_KEY,
-      column.element.repetition_type === "REPEATED" || column.element.converted_type === "LIST" ||
-        column.element.logical_type?.type === "LIST"
+    const e = column.element;
+    const kind =
+      e.repetition_type === "REPEATED" || e.converted_type === "LIST" || e.logical_type?.type === "LIST"
         ? "list"
-        : column.element.converted_type === "MAP" || column.element.logical_type?.type === "MAP"
+        : e.converted_type === "MAP" || e.logical_type?.type === "MAP"
         ? "map"
-        : "struct",
-    ]]);
+        : "struct";
+    return new Map([[NESTED_KEY, kind], [NESTED_SCHEMA_KEY, column.subtree ?? "[]"]]);
   }
   if (column.carry === undefined && column.kind !== "timestamp") return undefined;
   return new Map([[PARQUET_TYPE_KEY, annotationsOf(column.element)]]);
@@ -347,10 +349,18 @@ function describeColumn(tree: SchemaTree): ParquetColumn {
     kind,
     nullable: nested || element.repetition_type !== "REQUIRED",
     nested,
+    subtree: nested
+      ? JSON.stringify(depthFirst(tree), (_, v) => (typeof v === "bigint" ? Number(v) : v))
+      : undefined,
     carry: nested ? undefined : carryOf(element),
     unit: nested ? undefined : timestampUnitOf(element),
     element,
   };
+}
+
+/** A schema subtree's elements, depth first (the order a Parquet footer lists them in). */
+function depthFirst(tree: SchemaTree): SchemaElement[] {
+  return [tree.element, ...tree.children.flatMap(depthFirst)];
 }
 
 /** A decoded piece of a column (a page or a whole chunk) and the file row its first value belongs to. */
@@ -555,5 +565,8 @@ export function decimalText(unscaled: bigint, scale: number): string {
 
 function stringify(value: unknown): string {
   if (value instanceof Uint8Array) return Array.from(value, (b) => b.toString(16).padStart(2, "0")).join("");
-  return JSON.stringify(value, (_, v) => typeof v === "bigint" ? Number(v) : v);
+  // Nested values as JSON, 64-bit integers with every digit (they are parsed back exactly when written).
+  return JSON.stringify(value, (_, v) => (typeof v === "bigint" ? rawJSON(String(v)) : v));
 }
+
+const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
