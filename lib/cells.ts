@@ -36,6 +36,32 @@ export function formatTimeOfDay(value: bigint, perSecond: bigint): string {
     fraction(value - BigInt(seconds) * perSecond, digits);
 }
 
+/**
+ * Bytes as DuckDB shows a BLOB: printable ASCII as itself, every other byte (and the backslash) as `\xHH`.
+ * Reversible (`blobBytes`), so binary values are carried as this text and written back unchanged.
+ */
+export function blobText(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) {
+    out += b >= 0x20 && b < 0x7f && b !== 0x5c
+      ? String.fromCharCode(b)
+      : `\\x${b.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return out;
+}
+
+/** The bytes of a `blobText`. */
+export function blobBytes(text: string): Uint8Array {
+  const out: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === "\\" && text[i + 1] === "x") {
+      out.push(parseInt(text.slice(i + 2, i + 4), 16));
+      i += 3;
+    } else out.push(text.charCodeAt(i));
+  }
+  return Uint8Array.from(out);
+}
+
 /** A formatter for `data` of `field`, or null when the column's plain values read right. */
 export function cellFormatter(field: Field, data: Data): CellFormatter | null {
   const annotations = field.metadata.get(PARQUET_TYPE_KEY);

@@ -57,7 +57,19 @@ export function plural(
  * integer it is, digits and all, instead of throwing or rounding through a double.
  */
 export function jsonText(value: unknown): string {
-  return JSON.stringify(value, (_, v) => (typeof v === "bigint" ? rawJSON(String(v)) : v), 2);
+  return JSON.stringify(
+    value,
+    // NaN and ±Infinity are values too: JSON has no number for them, so they are written as text, not null.
+    (
+      _,
+      v,
+    ) => (typeof v === "bigint"
+      ? rawJSON(String(v))
+      : typeof v === "number" && !Number.isFinite(v)
+      ? String(v)
+      : v),
+    2,
+  );
 }
 
 /** V8's `JSON.rawJSON` (ES2025; not yet in TypeScript's lib): a value JSON.stringify writes as given. */

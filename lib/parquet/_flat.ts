@@ -110,7 +110,15 @@ export function readFlatColumn(
       count = daph.num_values;
     } else if (header.type === "DATA_PAGE_V2") {
       const daph2 = header.data_page_header_v2!;
-      page = readDataPageV2(compressed, header, decoder);
+      // A V2 page whose values section is empty (every value null) must not be decompressed: zero bytes are
+      // not a valid snappy stream (parquet-testing's datapage_v2_empty_datapage; arrow-rs #7388).
+      const levels = daph2.definition_levels_byte_length + daph2.repetition_levels_byte_length;
+      const empty = header.compressed_page_size === levels;
+      page = readDataPageV2(
+        compressed,
+        empty ? { ...header, data_page_header_v2: { ...daph2, is_compressed: false } } : header,
+        decoder,
+      );
       encoding = daph2.encoding;
       count = daph2.num_values;
     } else {

@@ -35,6 +35,7 @@ import { DataError, UsageError } from "../errors.ts";
 import { setInt64 } from "../csv/_values.ts";
 import { annotationsOf, type Carry, carryOf, kindOfElement, PARSERS, timestampUnitOf } from "./schema.ts";
 import { isFlatLeaf, readFlatColumn } from "./_flat.ts";
+import { blobText } from "../cells.ts";
 
 /** Whether flat columns take the fast path in `_flat.ts`. */
 let FLAT_READS = true;
@@ -73,6 +74,8 @@ export interface ParquetColumn {
   element: SchemaElement;
   /** Nested columns: the group's schema elements, depth first, as JSON. */
   subtree?: string;
+  /** Nested columns: the schema tree, to give repeated fields with no values their empty list. */
+  tree?: SchemaTree;
 }
 
 /** The Arrow type a column is read as: its kind's, with the stored unit for timestamps. */
@@ -352,10 +355,40 @@ function describeColumn(tree: SchemaTree): ParquetColumn {
     subtree: nested
       ? JSON.stringify(depthFirst(tree), (_, v) => (typeof v === "bigint" ? Number(v) : v))
       : undefined,
+    tree: nested ? tree : undefined,
     carry: nested ? undefined : carryOf(element),
     unit: nested ? undefined : timestampUnitOf(element),
     element,
   };
+}
+
+/**
+ * A nested value with every REPEATED field that has no values as `[]`: a repeated field is a list, never
+ * null (hyparquet leaves it undefined; DuckDB, like the format, reads an empty list).
+ */
+function withEmptyLists(value: unknown, node: SchemaTree): unknown {
+  const { element, children } = node;
+  if (element.repetition_type === "REPEATED") {
+    if (value === null || value === undefined) return [];
+    if (!Array.isArray(value) || children.length === 0) return value;
+    return value.map((v) =>
+      withEmptyLists(v, { ...node, element: { ...element, repetition_type: "REQUIRED" } })
+    );
+  }
+  if (value === null || value === undefined || children.length === 0) return value;
+  const listLike = element.converted_type === "LIST" || element.logical_type?.type === "LIST";
+  if (listLike && Array.isArray(value)) {
+    const repeated = children[0];
+    const item = repeated.children.length === 1 ? repeated.children[0] : undefined;
+    return item ? value.map((v) => withEmptyLists(v, item)) : value;
+  }
+  const mapLike = element.converted_type === "MAP" || element.logical_type?.type === "MAP";
+  if (typeof value === "object" && !Array.isArray(value) && !mapLike) {
+    const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+    for (const child of children) out[child.element.name] = withEmptyLists(out[child.element.name], child);
+    return out;
+  }
+  return value;
 }
 
 /** A schema subtree's elements, depth first (the order a Parquet footer lists them in). */
@@ -523,9 +556,10 @@ function toArrowData(column: ParquetColumn, pieces: Piece[], start: number, rows
     default: {
       const indices = new Int32Array(rows);
       const dictionary = new Map<string, number>();
+      const tree = column.tree;
       filled = eachPart(pieces, start, rows, (piece, from, to, dest) => {
         for (let i = from, k = dest; i < to; i++, k++) {
-          const v = piece[i];
+          const v = tree ? withEmptyLists(piece[i], tree) : piece[i];
           if (v === null || v === undefined) {
             markNull(k);
             continue;
@@ -564,7 +598,7 @@ export function decimalText(unscaled: bigint, scale: number): string {
 }
 
 function stringify(value: unknown): string {
-  if (value instanceof Uint8Array) return Array.from(value, (b) => b.toString(16).padStart(2, "0")).join("");
+  if (value instanceof Uint8Array) return blobText(value);
   // Nested values as JSON, 64-bit integers with every digit (they are parsed back exactly when written).
   return JSON.stringify(value, (_, v) => (typeof v === "bigint" ? rawJSON(String(v)) : v));
 }

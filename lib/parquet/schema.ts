@@ -12,15 +12,16 @@ export const PARSERS = {
   ...DEFAULT_PARSERS,
   timestampFromMilliseconds: (ms: bigint) => ms,
   timestampFromMicroseconds: (us: bigint) => us / 1000n,
-  // INT96 timestamps arrive as nanoseconds and stay so (the column is read as Timestamp(ns)).
-  timestampFromNanoseconds: (ns: bigint) => ns,
+  // INT96 timestamps arrive as nanoseconds; kept as microseconds, Spark's resolution, because nanoseconds
+  // overflow int64 past the year 2262 (parquet-testing's int96_from_spark holds the year 290000).
+  timestampFromNanoseconds: (ns: bigint) => (ns >= 0n ? ns / 1000n : -((-ns + 999n) / 1000n)),
   dateFromDays: (days: number) => BigInt(days) * 86_400_000n,
 };
 
 /**
  * How outcore carries a Parquet column whose type it does not compute on natively, so that `filter` and
  * `convert` write the same values and type back: `binary` (BYTE_ARRAY/FIXED_LEN_BYTE_ARRAY without a text
- * annotation, WKB geometry; held as lowercase hex), `decimal` (precision ≤ 15: exact as a double once
+ * annotation, WKB geometry; held as DuckDB shows them: printable ASCII as is, other bytes as `\xHH`), `decimal` (precision ≤ 15: exact as a double once
  * rounded back to its scale), `decimal-text` (wider decimals, held as their exact text), `date` (as a
  * timestamp at midnight), `time`, `int` (signed 8/16-bit) and `uint` (unsigned integers, raw bits).
  */
@@ -63,7 +64,7 @@ export function carryOf(element: SchemaElement): Carry | undefined {
 /** Timestamp unit of a leaf: "ms", "us" or "ns" (INT96 is nanoseconds), or undefined for other columns. */
 export function timestampUnitOf(element: SchemaElement): "ms" | "us" | "ns" | undefined {
   const { type, converted_type: converted, logical_type: logical } = element;
-  if (type === "INT96") return "ns";
+  if (type === "INT96") return "us";
   if (logical?.type === "TIMESTAMP") {
     return logical.unit === "MILLIS" ? "ms" : logical.unit === "MICROS" ? "us" : "ns";
   }

@@ -17,6 +17,7 @@ import {
   NESTED_SCHEMA_KEY,
 } from "../batch.ts";
 import { fileError } from "../io/file.ts";
+import { blobBytes } from "../cells.ts";
 import { carryOf, elementForField } from "./schema.ts";
 
 /** Codecs outcore can write. */
@@ -287,6 +288,18 @@ function nestedTree(field: Field): NestedNode | null {
   const leaves = (
     n: NestedNode,
   ): SchemaElement[] => (n.children.length ? n.children.flatMap(leaves) : [n.element]);
+  // hyparquet-writer writes repeated fields only as the standard 3-level LIST and MAP layouts.
+  const annotated = (e: SchemaElement) =>
+    ["LIST", "MAP", "MAP_KEY_VALUE"].includes(e.converted_type ?? "") ||
+    ["LIST", "MAP"].includes(e.logical_type?.type ?? "");
+  const legacy = (n: NestedNode, parent: SchemaElement | null): boolean =>
+    (n.element.repetition_type === "REPEATED" && !(parent && annotated(parent) && n.children.length > 0)) ||
+    n.children.some((c) => legacy(c, n.element));
+  if (legacy(tree, null)) {
+    throw new TypeError(
+      `column "${field.name}" is a nested ${kind} in a legacy repeated layout (no 3-level LIST), which outcore reads as JSON text and cannot write back to Parquet yet: write CSV instead (--out x.csv)`,
+    );
+  }
   const odd = leaves(tree).find((e) => !plainLeaf(e));
   if (odd || elements.length === 0) {
     // outcore's limitation, not the user's fault: exit 1, one line, naming the column and the way out.
@@ -392,7 +405,7 @@ function unscaledOfText(text: string, scale: number): bigint {
 
 /**
  * The values hyparquet-writer stores for `element`: carried columns go back to their stored form (DATE
- * days, DECIMAL unscaled integers, bytes from hex, unsigned 32-bit bits); everything else as it is.
+ * days, DECIMAL unscaled integers, bytes from their `\xHH` text, unsigned 32-bit bits); everything else as it is.
  */
 function storedValues(
   values: ArrayLike<unknown>,
@@ -423,9 +436,7 @@ function storedValues(
     kind === "string" && !isText(element) &&
     (element.type === "BYTE_ARRAY" || element.type === "FIXED_LEN_BYTE_ARRAY")
   ) {
-    return map((hex: string) =>
-      Uint8Array.from({ length: hex.length >> 1 }, (_, i) => parseInt(hex.substr(2 * i, 2), 16))
-    );
+    return map((text: string) => blobBytes(text));
   }
   if (kind === "int64" && element.type === "INT32") {
     return map((v: bigint) => Number(BigInt.asIntN(32, v))); // unsigned 32-bit values back to their INT32 bits
