@@ -6,6 +6,7 @@
 import type { RecordBatch } from "apache-arrow";
 import { Schema, Table, tableFromIPC, tableToIPC } from "apache-arrow";
 import {
+  columnData,
   columnKind,
   columnValues,
   concatBatches,
@@ -13,6 +14,7 @@ import {
   type FieldSpec,
   isUnsigned64,
   kindOf,
+  NESTED_KEY,
   numericColumn,
   selectRows,
   specOf,
@@ -60,6 +62,7 @@ export function statsColumns(source: Source, columns?: readonly string[]): strin
     if (!names.includes(c)) {
       throw new UsageError(`${source.path}: no column "${c}" (available: ${names.join(", ")})`);
     }
+    if (source.schema.fields.find((f) => f.name === c)?.metadata.has(NESTED_KEY)) continue; // counted
     if (!numeric.includes(c)) {
       if (source.format === "csv") {
         throw new DataError(
@@ -79,6 +82,12 @@ export function statsColumns(source: Source, columns?: readonly string[]): strin
 
 /** Adds one batch's values of `column` to `stats` (one typed loop; int64 columns converted first). */
 export function addBatch(stats: OnlineStats, batch: RecordBatch, column: string): void {
+  if (columnKind(batch, column) === "string") {
+    // A nested list or struct (JSON text): counted, with its nulls.
+    const nulls = columnData(batch, column).nullCount;
+    stats.addCounts(batch.numRows - nulls, nulls);
+    return;
+  }
   const { values, validity } = numericColumn(batch, column);
   stats.updateBatch(values, validity?.bitmap ?? null, validity?.offset ?? 0);
   if (columnKind(batch, column) === "int64") {

@@ -25,6 +25,7 @@ export interface OnlineStatsState {
   /** int64 columns: exact min, max and sum (bigints; they cross postMessage as they are). */
   integer: boolean;
   exact: Int64Aggregate | null;
+  countOnly?: boolean;
 }
 
 export class OnlineStats {
@@ -44,6 +45,16 @@ export class OnlineStats {
   integer = false;
   /** The exact min, max and sum of 64-bit integer values (see `addExact`). */
   exact: Int64Aggregate | null = null;
+
+  /** Whether the values are not numbers (nested lists and structs): only counted, with their nulls. */
+  countOnly = false;
+
+  /** Counts a batch of values outcore does not compute on: `valid` present, `nulls` null. */
+  addCounts(valid: number, nulls: number): void {
+    this.countOnly = true;
+    this.count += valid;
+    this.nulls += nulls;
+  }
 
   /** Folds in the exact min, max and sum of a batch of 64-bit integers (also given to `updateBatch`). */
   addExact(aggregate: Int64Aggregate | null): void {
@@ -120,6 +131,10 @@ export class OnlineStats {
 
   /** Folds another state into this one; the result is as if every value had been added here. */
   merge(other: OnlineStats): this {
+    if (other.countOnly) {
+      this.addCounts(other.count, other.nulls);
+      return this;
+    }
     if (other.integer) this.addExact(other.exact);
     this.nulls += other.nulls;
     this.nans += other.nans;
@@ -216,6 +231,7 @@ export class OnlineStats {
       nans: this.nans,
       integer: this.integer,
       exact: this.exact,
+      countOnly: this.countOnly,
     };
   }
 
@@ -233,11 +249,24 @@ export class OnlineStats {
     s.#total = { sum: state.sum, compensation: state.compensation };
     s.integer = state.integer ?? false;
     s.exact = state.exact ?? null;
+    s.countOnly = state.countOnly ?? false;
     return s;
   }
 
   /** The summary the `stats` command reports (population variance and std, as the lab). */
   summary(): ColumnSummary {
+    if (this.countOnly) {
+      return {
+        count: this.count,
+        nulls: this.nulls,
+        sum: null,
+        mean: null,
+        variance: null,
+        std: null,
+        min: null,
+        max: null,
+      };
+    }
     const empty = this.count === 0;
     const exact = this.integer ? this.exact : null;
     return {
@@ -261,7 +290,8 @@ export interface ColumnSummary {
   count: number;
   /** Null and NaN values, skipped. */
   nulls: number;
-  sum: number | bigint;
+  /** Null for columns that are only counted (nested lists and structs). */
+  sum: number | bigint | null;
   mean: number | null;
   variance: number | null;
   std: number | null;

@@ -176,6 +176,24 @@ Deno.test("nested lists, structs and maps of plain values survive filter; others
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(await annotations(out), await annotations(nested));
   assert.deepEqual(await storedValues(out), await storedValues(nested));
+  // stats counts nested columns (count and nulls; nothing to average), in parallel too.
+  for (const workers of ["0", "2"]) {
+    const st = await runCli([
+      "stats",
+      nested,
+      "--column",
+      "tags",
+      "--column",
+      "s",
+      "--workers",
+      workers,
+      "--json",
+    ]);
+    assert.equal(st.code, 0, st.stderr);
+    const { tags, s } = JSON.parse(st.stdout).columns;
+    assert.deepEqual([tags.count, tags.nulls, tags.mean], [2, 1, null]);
+    assert.deepEqual([s.count, s.nulls], [3, 0]);
+  }
   // A list of DATEs: JSON text cannot restore its values, so writing it to Parquet is refused (CSV is fine).
   const dates = "fixtures/duckdb_nested_dates.parquet";
   const refused = `${dir}/dates.parquet`;
@@ -250,3 +268,31 @@ for (const [file, rows] of Object.entries(corpus.files as Record<string, Record<
     }
   });
 }
+
+Deno.test("WKB geometry (GEOMETRY logical type) keeps its bytes and annotation through filter", async () => {
+  const { parquetWriteBuffer } = await import("hyparquet-writer");
+  const path = `${dir}/geo.parquet`;
+  const geometries = [
+    { type: "Point", coordinates: [1.5, -2.25] },
+    { type: "LineString", coordinates: [[0, 0], [3, 4]] },
+    null,
+  ];
+  await Deno.writeFile(
+    path,
+    new Uint8Array(parquetWriteBuffer({
+      columnData: [
+        { name: "id", data: new Int32Array([1, 2, 3]) },
+        { name: "geom", data: geometries, type: "GEOMETRY" },
+      ],
+    })),
+  );
+  const source = await openSource(path);
+  const rows = await headRows(source, 3);
+  source.close();
+  assert.match(String(rows[0].geom), /^\\x01\\x01\\x00\\x00\\x00/, "little-endian WKB point, shown as bytes");
+  const out = `${dir}/geo_out.parquet`;
+  const r = await runCli(["filter", path, "--where", "id >= 1", "--out", out]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(await annotations(out), await annotations(path));
+  assert.deepEqual(await storedValues(out), await storedValues(path));
+});
