@@ -3,13 +3,14 @@
  * min/max/null count of every column — read from Parquet footers only (no data page is read). For a CSV
  * file: the header, the inferred column types and the size.
  */
-import type { ColumnChunk, FileMetaData, RowGroup } from "hyparquet";
+import type { AsyncBuffer, ColumnChunk, FileMetaData, RowGroup } from "hyparquet";
 import { formatTimestamp } from "./csv/_values.ts";
 import { fileByteSource } from "./io/file.ts";
 import { detectFormat, probeCsv, type SourceOptions } from "./io/source.ts";
 import { HiveDataset } from "./parquet/hive.ts";
 import { ParquetReader } from "./parquet/read.ts";
 import { describeElement } from "./parquet/schema.ts";
+import { formatStatistic, type RawStatistics, rawStatistics } from "./parquet/_stats.ts";
 
 export type StatValue = number | string | boolean | null;
 
@@ -84,7 +85,7 @@ export async function inspectPath(path: string, options: SourceOptions = {}): Pr
         bytes: source.byteLength,
         rows: reader.rowCount,
         columns: columnReports(reader),
-        row_groups: reader.metadata.row_groups.map((g, i) => rowGroupReport(g, i, reader.metadata)),
+        row_groups: await rowGroupReports(source, reader.metadata),
         row_group_count: reader.rowGroupCount,
         codecs: codecsOf(reader.metadata),
         created_by: reader.metadata.created_by ? [reader.metadata.created_by] : [],
@@ -132,9 +133,9 @@ export async function inspectPath(path: string, options: SourceOptions = {}): Pr
         report.rows! += rows;
         report.bytes += source.byteLength;
         report.row_group_count! += metadata.row_groups.length;
-        metadata.row_groups.forEach((g, i) =>
-          report.row_groups!.push({ file: file.path, ...rowGroupReport(g, i, metadata) })
-        );
+        for (const g of await rowGroupReports(source, metadata)) {
+          report.row_groups!.push({ file: file.path, ...g });
+        }
         codecsOf(metadata).forEach((c) => codecs.add(c));
         if (metadata.created_by) creators.add(metadata.created_by);
         report.files!.push({
@@ -202,7 +203,18 @@ function codecsOf(metadata: FileMetaData): string[] {
   return [...codecs].sort();
 }
 
-function rowGroupReport(group: RowGroup, index: number, metadata: FileMetaData): RowGroupReport {
+/** Every row group's report, statistics formatted exactly from the footer's raw bytes. */
+async function rowGroupReports(source: AsyncBuffer, metadata: FileMetaData): Promise<RowGroupReport[]> {
+  const raw = await rawStatistics(source).catch(() => null); // an odd footer: fall back to hyparquet's values
+  return metadata.row_groups.map((g, i) => rowGroupReport(g, i, metadata, raw?.[i]));
+}
+
+function rowGroupReport(
+  group: RowGroup,
+  index: number,
+  metadata: FileMetaData,
+  raw?: RawStatistics[number],
+): RowGroupReport {
   const columns: Record<string, ColumnStats> = {};
   for (const chunk of group.columns) {
     const meta = chunk.meta_data;
@@ -210,9 +222,15 @@ function rowGroupReport(group: RowGroup, index: number, metadata: FileMetaData):
     const name = meta.path_in_schema.join(".");
     const isTimestamp = isTimestampColumn(chunk, metadata);
     const stats = meta.statistics;
+    const element = metadata.schema.find((e) => e.name === meta.path_in_schema.at(-1));
+    const exact = raw?.get(name);
     columns[name] = {
-      min: statValue(stats?.min_value ?? stats?.min, isTimestamp),
-      max: statValue(stats?.max_value ?? stats?.max, isTimestamp),
+      min: exact && element
+        ? formatStatistic(exact.min, element)
+        : statValue(stats?.min_value ?? stats?.min, isTimestamp),
+      max: exact && element
+        ? formatStatistic(exact.max, element)
+        : statValue(stats?.max_value ?? stats?.max, isTimestamp),
       nulls: stats?.null_count === undefined ? null : Number(stats.null_count),
       codec: meta.codec,
       encodings: meta.encodings,

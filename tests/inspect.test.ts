@@ -20,6 +20,7 @@ Deno.test("inspectPath reports schema, row groups and footer statistics of our o
     ["customer_id", "Int32", false],
   ]);
   const stats = report.row_groups![0].columns;
+  const last = report.row_groups![0].rows - 1;
   assert.ok((stats.price.min as number) >= 1 && (stats.price.max as number) <= 1000);
   assert.equal(stats.quantity.nulls, 0);
   assert.match(render(report), /row group statistics/);
@@ -29,6 +30,7 @@ Deno.test("inspectPath reads DuckDB's footer: INT64, timestamps and null counts"
   const report = await inspectPath("fixtures/duckdb_zstd.parquet");
   assert.deepEqual(report.codecs, ["ZSTD"]);
   const stats = report.row_groups![0].columns;
+  const last = report.row_groups![0].rows - 1;
   assert.equal(stats.ts.min, "2020-01-01 00:00:00");
   assert.equal(stats.ts.max, "2020-01-02 18:20:39");
   assert.equal(stats.price.nulls, 227);
@@ -49,4 +51,21 @@ Deno.test("inspectPath describes a CSV file by its header and inferred types", a
     typed_by_option: [],
     inferred_from: { first_rows: 1, rows_across_the_file: 0, windows: 0 },
   });
+});
+
+Deno.test("inspect prints statistics exactly: DECIMAL(38,5), µs timestamps, TIME, DATE, binary, UINT64", async () => {
+  // Values rise with id (u64 falls); the first row group's last row is its maximum.
+  const expected = JSON.parse(await Deno.readTextFile("fixtures/duckdb_types.expected.json")).rows;
+  const report = await inspectPath("fixtures/duckdb_types.parquet");
+  const stats = report.row_groups![0].columns;
+  const last = report.row_groups![0].rows - 1;
+  for (const column of ["ts_us", "t", "d", "dec9", "dec18", "dec38", "u32"]) {
+    assert.equal(String(stats[column].min), String(expected[0][column]), `${column} min`);
+    assert.equal(String(stats[column].max), String(expected[last][column]), `${column} max`);
+  }
+  assert.equal(String(stats.u64.min), String(expected[last].u64));
+  // Binary statistics order bytes: "…e9" is above "…e19"; shown as DuckDB shows the values.
+  assert.equal(stats.bin.min, "\\x00\\xA0e0");
+  assert.equal(stats.bin.max, "\\x00\\xA0e9");
+  assert.equal(String(stats.u64.max), String(expected[0].u64));
 });
