@@ -12,6 +12,7 @@ import { fileByteSource } from "./io/file.ts";
 import { releaseDeadBuffers, rssBytes } from "./io/memory.ts";
 import { ParquetReader } from "./parquet/read.ts";
 import { WorkerPool } from "./pool.ts";
+import type { ScanTask } from "./scan_tasks.ts";
 import { CompensatedSum } from "./sum.ts";
 
 /** Bytes held by a batch's Arrow buffers (values, validity, offsets, dictionaries). */
@@ -175,7 +176,7 @@ export async function readBenchmarkInWorker(
   path: string,
   options: { runs?: number } = {},
 ): Promise<ReadBenchmark> {
-  const pool = new WorkerPool(new URL("../workers/scan.ts", import.meta.url), 1);
+  const pool = new WorkerPool<ScanTask>(new URL("../workers/scan.ts", import.meta.url), 1);
   try {
     return await pool.run<ReadBenchmark>(`read benchmark of ${path}`, {
       type: "read-benchmark",

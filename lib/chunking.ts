@@ -28,6 +28,7 @@ import { splitsAreSafe } from "./io/split.ts";
 import { describeUnit, planUnits, type Unit, unitBatches, unitBytes } from "./parallel.ts";
 import { type EncodedRowGroup, encodeRowGroup, ParquetFileWriter } from "./parquet/write.ts";
 import { WorkerPool } from "./pool.ts";
+import type { ScanTask } from "./scan_tasks.ts";
 import { RowFilter } from "./filter.ts";
 import { openSink } from "./io/sink.ts";
 import { type ColumnSummary, OnlineStats } from "./online_stats.ts";
@@ -429,7 +430,7 @@ export async function parallelFilter(
   const format = /\.csv$/i.test(out) ? "csv" : "parquet";
   const plan = await planUnits(path, { ...options, where });
   const output = await AtomicOutput.create(out, { kind: format, force, inputs: [path] });
-  const pool = new WorkerPool(
+  const pool = new WorkerPool<ScanTask>(
     new URL("../workers/scan.ts", import.meta.url),
     Math.max(1, Math.min(workers, plan.units.length)),
   );

@@ -194,7 +194,7 @@ export async function generateSales(
   const { rows, seed, csv, parquet, workers, force = false, onProgress } = options;
   const started = performance.now();
   const outputs: AtomicOutput[] = [];
-  const pool = new WorkerPool(new URL("../workers/generate.ts", import.meta.url), workers);
+  const pool = new WorkerPool<SalesBlockTask>(new URL("../workers/generate.ts", import.meta.url), workers);
   try {
     const csvOut = csv === null ? null : await AtomicOutput.create(csv, { kind: "csv", force });
     if (csvOut) outputs.push(csvOut);

@@ -10,6 +10,7 @@ import { releaseDeadBuffers } from "./io/memory.ts";
 import { ParquetReader } from "./parquet/read.ts";
 import { partitionFiles } from "./pipeline.ts";
 import { WorkerPool } from "./pool.ts";
+import type { ScanTask } from "./scan_tasks.ts";
 import { lineChart } from "./plot/svg.ts";
 import { addCompensated } from "./sum.ts";
 import { type MachineLoad, processCpuMs, withLoad } from "./io/machine.ts";
@@ -248,7 +249,7 @@ export async function heavySequential(files: readonly string[]): Promise<HeavyRe
 
 /** `heavy_process` over every partition on `workers` workers (worker start-up included in the time). */
 export async function heavyParallel(files: readonly string[], workers: number): Promise<HeavyResult[]> {
-  const pool = new WorkerPool(WORKER_URL, workers);
+  const pool = new WorkerPool<ScanTask>(WORKER_URL, workers);
   try {
     return await Promise.all(
       files.map((path) => pool.run<HeavyResult>(`heavy_process of ${path}`, { type: "heavy", path })),
@@ -348,7 +349,7 @@ export function serialFraction(points: readonly { workers: number; speedup: numb
 /** Seconds to start one scan worker and get its first reply. */
 export async function workerStartup(): Promise<number> {
   const t = performance.now();
-  const pool = new WorkerPool(WORKER_URL, 1);
+  const pool = new WorkerPool<ScanTask>(WORKER_URL, 1);
   try {
     await pool.run("start-up", { type: "ping" });
   } finally {

@@ -17,6 +17,7 @@ import { describeUnit, planUnits, type Unit, unitBatches } from "./parallel.ts";
 import { ParquetReader } from "./parquet/read.ts";
 import { ParquetFileWriter } from "./parquet/write.ts";
 import { WorkerPool } from "./pool.ts";
+import type { ScanTask } from "./scan_tasks.ts";
 
 /** A column of the output schema, as plain data that crosses to workers. */
 export type { FieldSpec } from "./batch.ts";
@@ -173,7 +174,7 @@ export async function partition(
   // Units several times smaller than a part, so that a part re-reads little of a unit it shares.
   const rangeBytes = Math.min(32 << 20, Math.max(1 << 20, Math.ceil(source.byteLength / (parts * 4))));
   const plan = await planUnits(path, { ...options, rangeBytes });
-  const pool = new WorkerPool(new URL("../workers/scan.ts", import.meta.url), Math.max(1, workers));
+  const pool = new WorkerPool<ScanTask>(new URL("../workers/scan.ts", import.meta.url), Math.max(1, workers));
   const output = await AtomicOutput.create(out, { kind: "partitions", force, inputs: [path] });
   try {
     // 1. Rows per unit (and, for CSV, which columns ever hold an empty field).

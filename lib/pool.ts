@@ -9,23 +9,26 @@ export type WorkerReply<T> =
   | { type: "result"; id: number; value: T }
   | { type: "error"; id: number; message: string };
 
-interface Task {
+interface Task<M> {
   id: number;
   label: string;
-  message: Record<string, unknown>;
+  message: M;
   transfer: Transferable[];
   resolve: (value: unknown) => void;
   reject: (err: Error) => void;
 }
 
 /** Runs tasks on up to `size` workers started from `url` (a `new URL("../workers/x.ts", import.meta.url)`). */
-export class WorkerPool {
+/** A worker's messages: a union discriminated on `type` (e.g. `ScanTask`), checked at both ends. */
+export type TaskMessage = { type: string };
+
+export class WorkerPool<M extends TaskMessage = TaskMessage & Record<string, unknown>> {
   readonly size: number;
   #url: URL;
   #idle: Worker[] = [];
   #all: Worker[] = [];
-  #busy = new Map<Worker, Task>();
-  #queue: Task[] = [];
+  #busy = new Map<Worker, Task<M>>();
+  #queue: Task<M>[] = [];
   #nextId = 0;
   #closed = false;
 
@@ -38,7 +41,7 @@ export class WorkerPool {
   }
 
   /** Runs one task; resolves with the worker's result, rejects with `task <label> failed: …`. */
-  run<T>(label: string, message: Record<string, unknown>, transfer: Transferable[] = []): Promise<T> {
+  run<T>(label: string, message: M, transfer: Transferable[] = []): Promise<T> {
     if (this.#closed) return Promise.reject(new Error(`task ${label}: the worker pool is closed`));
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({
@@ -107,10 +110,8 @@ export class WorkerPool {
  * The worker side: answers each `{ type, id, ... }` message with the handler's result (and its transfer list)
  * or with the error's message.
  */
-export function serveTasks(
-  handler: (
-    message: { type: string; id: number } & Record<string, unknown>,
-  ) => Promise<{ value: unknown; transfer?: Transferable[] }>,
+export function serveTasks<M extends { type: string }>(
+  handler: (message: M) => Promise<{ value: unknown; transfer?: Transferable[] }>,
 ): void {
   const scope = self as unknown as {
     onmessage: ((e: MessageEvent) => void) | null;

@@ -14,6 +14,7 @@ import { type ColumnSummary, exactStats, OnlineStats, type OnlineStatsState } fr
 import { float64Values } from "./batch.ts";
 import { describeUnit, planUnits, type Unit, unitBatches, unitBytes } from "./parallel.ts";
 import { WorkerPool } from "./pool.ts";
+import type { ScanTask } from "./scan_tasks.ts";
 
 export interface UnitStatsTask {
   type: "unit-stats";
@@ -104,7 +105,7 @@ export async function parallelStats(
   const plan = await planUnits(path, options);
   const totalBytes = plan.units.reduce((s, u) => s + unitBytes(u), 0);
   const used = workers === 0 ? 0 : Math.max(1, Math.min(workers, plan.units.length));
-  const pool = used ? new WorkerPool(new URL("../workers/scan.ts", import.meta.url), used) : null;
+  const pool = used ? new WorkerPool<ScanTask>(new URL("../workers/scan.ts", import.meta.url), used) : null;
   let results: UnitStatsResult[];
   try {
     let rowsDone = 0, bytesDone = 0;

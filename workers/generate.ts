@@ -5,9 +5,9 @@ import { type SalesBlockTask, salesBlockTask } from "../lib/generate.ts";
 import { serveTasks } from "../lib/pool.ts";
 import { releaseDeadBuffers } from "../lib/io/memory.ts";
 
-serveTasks(async (message) => {
+serveTasks<SalesBlockTask>(async (message) => {
   if (message.type !== "sales-block") throw new TypeError(`unknown task type ${message.type}`);
   releaseDeadBuffers(0); // the previous block's buffers: free them before making the next
-  const { csv, rows } = await salesBlockTask(message as unknown as SalesBlockTask);
+  const { csv, rows } = await salesBlockTask(message);
   return { value: { csv, rows }, transfer: csv ? [csv.buffer as ArrayBuffer] : [] };
 });

@@ -3,9 +3,11 @@
 /** Test worker: doubles numbers, fails on request, or crashes outright. */
 import { serveTasks } from "../../lib/pool.ts";
 
-serveTasks((message) => {
+serveTasks<
+  { type: "double"; buffer: ArrayBuffer } | { type: "fail" } | { type: "crash" } | { type: string }
+>((message) => {
   if (message.type === "double") {
-    const values = new Float64Array(message.buffer as ArrayBuffer);
+    const values = new Float64Array((message as { buffer: ArrayBuffer }).buffer);
     for (let i = 0; i < values.length; i++) values[i] *= 2;
     return Promise.resolve({ value: values.buffer, transfer: [values.buffer] });
   }
