@@ -11,8 +11,7 @@ import { UsageError } from "./errors.ts";
 import { fileByteSource } from "./io/file.ts";
 import { releaseDeadBuffers, rssBytes } from "./io/memory.ts";
 import { ParquetReader } from "./parquet/read.ts";
-import { WorkerPool } from "./pool.ts";
-import type { ScanTask } from "./scan_tasks.ts";
+import { runAll } from "./engine/run.ts";
 import { CompensatedSum } from "./sum.ts";
 
 /** Bytes held by a batch's Arrow buffers (values, validity, offsets, dictionaries). */
@@ -176,16 +175,12 @@ export async function readBenchmarkInWorker(
   path: string,
   options: { runs?: number } = {},
 ): Promise<ReadBenchmark> {
-  const pool = new WorkerPool<ScanTask>(new URL("../workers/scan.ts", import.meta.url), 1);
-  try {
-    return await pool.run<ReadBenchmark>(`read benchmark of ${path}`, {
-      type: "read-benchmark",
-      path,
-      runs: options.runs ?? 3,
-    });
-  } finally {
-    pool.close();
-  }
+  const [result] = await runAll<string, ReadBenchmark>([path], {
+    workers: 1, // always a worker: its heap goes away with it
+    task: () => ({ type: "read-benchmark", path, runs: options.runs ?? 3 }),
+    label: () => `read benchmark of ${path}`,
+  });
+  return result;
 }
 
 /** One plain object per row from columnar batches (timestamps as epoch ms numbers). */

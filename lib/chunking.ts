@@ -27,8 +27,7 @@ import { openSource, type Source, type SourceOptions } from "./io/source.ts";
 import { splitsAreSafe } from "./io/split.ts";
 import { describeUnit, planUnits, type Unit, unitBatches, unitBytes } from "./parallel.ts";
 import { type EncodedRowGroup, encodeRowGroup, ParquetFileWriter } from "./parquet/write.ts";
-import { WorkerPool } from "./pool.ts";
-import type { ScanTask } from "./scan_tasks.ts";
+import { runOrdered, workersFor } from "./engine/run.ts";
 import { RowFilter } from "./filter.ts";
 import { openSink } from "./io/sink.ts";
 import { type ColumnSummary, OnlineStats } from "./online_stats.ts";
@@ -419,7 +418,7 @@ export async function parallelFilter(
         chunkRows,
         onChunk: (rows, bytes) => onProgress?.(rows, bytes, source.byteLength),
       });
-      return { ...result, seconds: (performance.now() - started) / 1000, workers: 1, fallback: reason };
+      return { ...result, seconds: (performance.now() - started) / 1000, workers: 0, fallback: reason };
     } finally {
       source.close();
     }
@@ -430,10 +429,6 @@ export async function parallelFilter(
   const format = /\.csv$/i.test(out) ? "csv" : "parquet";
   const plan = await planUnits(path, { ...options, where });
   const output = await AtomicOutput.create(out, { kind: format, force, inputs: [path] });
-  const pool = new WorkerPool<ScanTask>(
-    new URL("../workers/scan.ts", import.meta.url),
-    Math.max(1, Math.min(workers, plan.units.length)),
-  );
   let rowsIn = 0, rowsOut = 0, rowGroups = 0, bytesIn = 0;
   const totalBytes = plan.units.reduce((s, u) => s + unitBytes(u), 0);
   const quotes: number[] = [];
@@ -444,21 +439,6 @@ export async function parallelFilter(
     const csv = format === "csv" ? await FileWriter.open(output.tempPath) : null;
     await csv?.write(new CsvEncoder(source.schema).header());
     try {
-      const window = workers + 1; // units in flight: one per worker and one ready to append
-      const running: Promise<FilterUnitResult>[] = [];
-      const launch = (i: number) => {
-        const task: FilterUnitTask = {
-          type: "filter-unit",
-          unit: plan.units[i],
-          where: [...where],
-          fields,
-          format,
-          chunkRows,
-        };
-        running[i] = pool.run<FilterUnitResult>(`filter ${describeUnit(plan.units[i], i)}`, { ...task });
-        running[i].catch(() => {});
-      };
-      for (let i = 0; i < Math.min(window, plan.units.length); i++) launch(i);
       // Small tails wait here, in order, until they add up to a row group or a full one must follow them.
       let carry: RecordBatch[] = [];
       let carryRows = 0;
@@ -469,10 +449,21 @@ export async function parallelFilter(
         carry = [];
         carryRows = 0;
       };
-      for (let i = 0; i < plan.units.length; i++) {
-        const result = await running[i];
-        delete running[i];
-        if (i + window < plan.units.length) launch(i + window);
+      // Units in flight: one per worker and one ready to append (the engine's default window).
+      const results = runOrdered<Unit, FilterUnitResult>(plan.units, {
+        workers,
+        task: (unit): FilterUnitTask => ({
+          type: "filter-unit",
+          unit,
+          where: [...where],
+          fields,
+          format,
+          chunkRows,
+        }),
+        label: (unit, i) => `filter ${describeUnit(unit, i)}`,
+      });
+      let i = 0;
+      for await (const result of results) {
         if (result.parts.length && !(result.parts[0] instanceof Uint8Array)) await writeCarry();
         for (const part of result.parts) {
           if (part instanceof Uint8Array) await csv!.write(part);
@@ -488,7 +479,7 @@ export async function parallelFilter(
         rowsIn += result.rowsIn;
         rowsOut += result.rowsOut;
         quotes.push(result.quotes);
-        bytesIn += unitBytes(plan.units[i]);
+        bytesIn += unitBytes(plan.units[i++]);
         onProgress?.(rowsIn, bytesIn, totalBytes);
         releaseDeadBuffers();
       }
@@ -498,7 +489,6 @@ export async function parallelFilter(
       csv?.close();
     }
   } catch (err) {
-    pool.close();
     await output.abort();
     if (plan.format !== "csv") {
       source.close();
@@ -506,7 +496,6 @@ export async function parallelFilter(
     }
     return await sequential(`a parallel reader failed (${err instanceof Error ? err.message : err})`);
   }
-  pool.close();
   if (plan.format === "csv" && !splitsAreSafe(quotes)) {
     await output.abort();
     return await sequential("a split point fell inside a quoted field (newlines in quotes)");
@@ -521,7 +510,7 @@ export async function parallelFilter(
     row_groups: rowGroups,
     files_skipped: plan.format === "dataset" ? (await countDatasetFiles(path)) - plan.units.length : 0,
     seconds: (performance.now() - started) / 1000,
-    workers: Math.max(1, Math.min(workers, plan.units.length)),
+    workers: workersFor(plan.units.length, workers),
     fallback: null,
   };
 }

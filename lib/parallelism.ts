@@ -9,14 +9,11 @@ import { fileByteSource } from "./io/file.ts";
 import { releaseDeadBuffers } from "./io/memory.ts";
 import { ParquetReader } from "./parquet/read.ts";
 import { partitionFiles } from "./pipeline.ts";
-import { WorkerPool } from "./pool.ts";
-import type { ScanTask } from "./scan_tasks.ts";
+import { runAll } from "./engine/run.ts";
 import { lineChart } from "./plot/svg.ts";
 import { addCompensated } from "./sum.ts";
 import { type MachineLoad, processCpuMs, withLoad } from "./io/machine.ts";
 import { type Speedup, speedupOf, timeRounds, type Timing, timing } from "./measure.ts";
-
-const WORKER_URL = new URL("../workers/scan.ts", import.meta.url);
 
 /** Reads a whole Parquet file (every column, row group by row group); returns its row count. */
 export async function readPartition(path: string): Promise<number> {
@@ -249,14 +246,11 @@ export async function heavySequential(files: readonly string[]): Promise<HeavyRe
 
 /** `heavy_process` over every partition on `workers` workers (worker start-up included in the time). */
 export async function heavyParallel(files: readonly string[], workers: number): Promise<HeavyResult[]> {
-  const pool = new WorkerPool<ScanTask>(WORKER_URL, workers);
-  try {
-    return await Promise.all(
-      files.map((path) => pool.run<HeavyResult>(`heavy_process of ${path}`, { type: "heavy", path })),
-    );
-  } finally {
-    pool.close();
-  }
+  return await runAll<string, HeavyResult>(files, {
+    workers,
+    task: (path) => ({ type: "heavy", path }),
+    label: (path) => `heavy_process of ${path}`,
+  });
 }
 
 export interface WorkersBenchmark {
@@ -349,12 +343,7 @@ export function serialFraction(points: readonly { workers: number; speedup: numb
 /** Seconds to start one scan worker and get its first reply. */
 export async function workerStartup(): Promise<number> {
   const t = performance.now();
-  const pool = new WorkerPool<ScanTask>(WORKER_URL, 1);
-  try {
-    await pool.run("start-up", { type: "ping" });
-  } finally {
-    pool.close();
-  }
+  await runAll([null], { workers: 1, task: () => ({ type: "ping" }), label: () => "start-up" });
   return (performance.now() - t) / 1000;
 }
 

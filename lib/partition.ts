@@ -16,8 +16,7 @@ import { splitsAreSafe } from "./io/split.ts";
 import { describeUnit, planUnits, type Unit, unitBatches } from "./parallel.ts";
 import { ParquetReader } from "./parquet/read.ts";
 import { ParquetFileWriter } from "./parquet/write.ts";
-import { WorkerPool } from "./pool.ts";
-import type { ScanTask } from "./scan_tasks.ts";
+import { runAll, workersFor } from "./engine/run.ts";
 
 /** A column of the output schema, as plain data that crosses to workers. */
 export type { FieldSpec } from "./batch.ts";
@@ -174,15 +173,14 @@ export async function partition(
   // Units several times smaller than a part, so that a part re-reads little of a unit it shares.
   const rangeBytes = Math.min(32 << 20, Math.max(1 << 20, Math.ceil(source.byteLength / (parts * 4))));
   const plan = await planUnits(path, { ...options, rangeBytes });
-  const pool = new WorkerPool<ScanTask>(new URL("../workers/scan.ts", import.meta.url), Math.max(1, workers));
   const output = await AtomicOutput.create(out, { kind: "partitions", force, inputs: [path] });
   try {
     // 1. Rows per unit (and, for CSV, which columns ever hold an empty field).
-    const counts = await Promise.all(
-      plan.units.map((unit, i) =>
-        pool.run<CountUnitResult>(`count ${describeUnit(unit, i)}`, { type: "count-unit", unit })
-      ),
-    );
+    const counts = await runAll<Unit, CountUnitResult>(plan.units, {
+      workers,
+      task: (unit) => ({ type: "count-unit", unit }),
+      label: (unit, i) => `count ${describeUnit(unit, i)}`,
+    });
     if (plan.format === "csv" && !splitsAreSafe(counts.map((c) => c.quotes))) {
       throw new DataError(
         { file: path },
@@ -196,32 +194,33 @@ export async function partition(
     const pieces = assignPieces(plan.units, counts.map((c) => c.rows), partSizes(total, parts));
     // 2. Each part written by one worker, from the units that overlap it.
     let rowsDone = 0;
-    const written = await Promise.all(pieces.map(async (partPieces, p) => {
-      const name = `part_${String(p).padStart(3, "0")}.parquet`;
-      const task: WritePartTask = {
+    const name = (p: number) => `part_${String(p).padStart(3, "0")}.parquet`;
+    const results = await runAll<Piece[], { rows: number }>(pieces, {
+      workers,
+      task: (partPieces, p): WritePartTask => ({
         type: "write-part",
-        path: `${output.tempPath}/${name}`,
+        path: `${output.tempPath}/${name(p)}`,
         fields,
         pieces: partPieces,
         chunkRows,
-      };
-      const result = await pool.run<{ rows: number }>(`write ${name}`, { ...task });
-      rowsDone += result.rows;
-      onProgress?.(rowsDone, total);
-      return { path: `${out}/${name}`, rows: result.rows };
-    }));
+      }),
+      label: (_, p) => `write ${name(p)}`,
+      onResult: (result) => {
+        rowsDone += result.rows;
+        onProgress?.(rowsDone, total);
+      },
+    });
+    const written = results.map((r, p) => ({ path: `${out}/${name(p)}`, rows: r.rows }));
     await output.commit();
     return {
       out,
       parts: written,
       rows: total,
-      workers: Math.max(1, workers),
+      workers: workersFor(plan.units.length, workers),
       seconds: (performance.now() - started) / 1000,
     };
   } catch (err) {
     await output.abort();
     throw err;
-  } finally {
-    pool.close();
   }
 }

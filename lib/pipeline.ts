@@ -13,8 +13,7 @@ import { UsageError } from "./errors.ts";
 import { fileByteSource, listFiles } from "./io/file.ts";
 import { releaseDeadBuffers } from "./io/memory.ts";
 import { ParquetReader } from "./parquet/read.ts";
-import { WorkerPool } from "./pool.ts";
-import type { ScanTask } from "./scan_tasks.ts";
+import { runAll } from "./engine/run.ts";
 import { type Speedup, speedupOf, timeRounds, type Timing } from "./measure.ts";
 import { type MachineLoad, withLoad } from "./io/machine.ts";
 import { addCompensated, type Compensated } from "./sum.ts";
@@ -185,16 +184,13 @@ async function pipelineSequential(files: readonly string[]): Promise<PipelineRow
 
 /** The pipeline over `files` on `workers` workers (their start-up included). */
 async function pipelineParallel(files: readonly string[], workers: number): Promise<PipelineRow[]> {
-  const pool = new WorkerPool<ScanTask>(new URL("../workers/scan.ts", import.meta.url), workers);
-  try {
-    return mergePipeline(
-      await Promise.all(
-        files.map((path) => pool.run<GroupPartial[]>(`pipeline of ${path}`, { type: "pipeline", path })),
-      ),
-    );
-  } finally {
-    pool.close();
-  }
+  return mergePipeline(
+    await runAll<string, GroupPartial[]>(files, {
+      workers,
+      task: (path) => ({ type: "pipeline", path }),
+      label: (path) => `pipeline of ${path}`,
+    }),
+  );
 }
 
 /**

@@ -13,8 +13,7 @@ import { splitsAreSafe } from "./io/split.ts";
 import { type ColumnSummary, exactStats, OnlineStats, type OnlineStatsState } from "./online_stats.ts";
 import { float64Values } from "./batch.ts";
 import { describeUnit, planUnits, type Unit, unitBatches, unitBytes } from "./parallel.ts";
-import { WorkerPool } from "./pool.ts";
-import type { ScanTask } from "./scan_tasks.ts";
+import { runAll, workersFor } from "./engine/run.ts";
 
 export interface UnitStatsTask {
   type: "unit-stats";
@@ -104,32 +103,24 @@ export async function parallelStats(
   }
   const plan = await planUnits(path, options);
   const totalBytes = plan.units.reduce((s, u) => s + unitBytes(u), 0);
-  const used = workers === 0 ? 0 : Math.max(1, Math.min(workers, plan.units.length));
-  const pool = used ? new WorkerPool<ScanTask>(new URL("../workers/scan.ts", import.meta.url), used) : null;
+  const used = workersFor(plan.units.length, workers);
   let results: UnitStatsResult[];
   try {
     let rowsDone = 0, bytesDone = 0;
-    const one = async (unit: Unit, i: number) => {
-      const task: UnitStatsTask = { type: "unit-stats", unit, columns, chunkRows };
-      const result = pool
-        ? await pool.run<UnitStatsResult>(`stats of ${describeUnit(unit, i)}`, { ...task })
-        : await unitStats(task);
-      rowsDone += result.rows;
-      bytesDone += unitBytes(unit);
-      onProgress?.(rowsDone, bytesDone, totalBytes);
-      return result;
-    };
-    if (pool) results = await Promise.all(plan.units.map(one));
-    else {
-      results = [];
-      for (const [i, unit] of plan.units.entries()) results.push(await one(unit, i));
-    }
+    results = await runAll<Unit, UnitStatsResult>(plan.units, {
+      workers,
+      task: (unit) => ({ type: "unit-stats", unit, columns, chunkRows }),
+      label: (unit, i) => `stats of ${describeUnit(unit, i)}`,
+      onResult: (result, i) => {
+        rowsDone += result.rows;
+        bytesDone += unitBytes(plan.units[i]);
+        onProgress?.(rowsDone, bytesDone, totalBytes);
+      },
+    });
   } catch (err) {
     if (plan.format !== "csv") throw err;
     // A CSV split inside a quoted field fails in the reader that got it; the sequential reader decides.
     return await sequential(`a parallel reader failed (${err instanceof Error ? err.message : err})`);
-  } finally {
-    pool?.close();
   }
   if (plan.format === "csv" && !splitsAreSafe(results.map((r) => r.quotes))) {
     return await sequential("a split point fell inside a quoted field (newlines in quotes)");

@@ -2,9 +2,8 @@
 import { intOption, type ParsedArgs, stringOption } from "../cli/args.ts";
 import { formatCount, formatSeconds, plural } from "../cli/format.ts";
 import { Progress } from "../cli/progress.ts";
-import { filterToFile, parallelFilter } from "../chunking.ts";
+import { parallelFilter } from "../chunking.ts";
 import { UsageError } from "../errors.ts";
-import { openSource } from "../io/source.ts";
 import { parsePredicate } from "../predicate.ts";
 import { sourceOptions } from "./_source.ts";
 
@@ -23,34 +22,16 @@ export async function run(args: ParsedArgs): Promise<void> {
   const progress = new Progress("filter");
   let result;
   try {
-    if (workers === 0) {
-      const source = await openSource(args.positionals[0], options);
-      try {
-        result = {
-          ...await filterToFile(source, {
-            where,
-            out,
-            force,
-            chunkRows,
-            onChunk: (r, b) => progress.update(r, b, source.byteLength),
-          }),
-          workers: 0,
-          fallback: null,
-        };
-      } finally {
-        source.close();
-      }
-    } else {
-      result = await parallelFilter(args.positionals[0], {
-        ...options,
-        where,
-        out,
-        force,
-        workers,
-        chunkRows,
-        onProgress: (r, b, total) => progress.update(r, b, total),
-      });
-    }
+    // --workers 0: the same engine, every unit in this thread.
+    result = await parallelFilter(args.positionals[0], {
+      ...options,
+      where,
+      out,
+      force,
+      workers,
+      chunkRows,
+      onProgress: (r, b, total) => progress.update(r, b, total),
+    });
   } finally {
     progress.done();
   }

@@ -1,0 +1,71 @@
+/**
+ * The one engine every parallel command runs on. A plan is a list of units (CSV byte ranges, row groups,
+ * files — lib/parallel.ts); a command gives the task message for each unit; the engine runs the tasks on up
+ * to `workers` scan workers, or in this thread with 0 workers (the same task code: engine/tasks.ts), and
+ * hands results back in unit order, so that merging them in that order gives the same answer for any
+ * worker count. At most `window` results are in flight (a worker each, plus ones ready to hand back), which
+ * bounds memory for commands that stream their results (the parallel filter).
+ */
+import { WorkerPool } from "../pool.ts";
+import { runScanTask, type ScanTask } from "./tasks.ts";
+
+const SCAN_WORKER = new URL("../../workers/scan.ts", import.meta.url);
+
+export interface EngineOptions<U> {
+  /** Worker count (0: run every unit in this thread). More workers than units are never started. */
+  workers: number;
+  /** The task for unit `i`. */
+  task: (unit: U, index: number) => ScanTask;
+  /** The unit as error messages name it (`stats of sales.csv bytes 0–33554432`). */
+  label: (unit: U, index: number) => string;
+  /** Results in flight at most (default: workers + 1). */
+  window?: number;
+}
+
+/** The workers an input of `units` units gets when `requested` are asked for. */
+export function workersFor(units: number, requested: number): number {
+  return requested <= 0 ? 0 : Math.max(1, Math.min(requested, units));
+}
+
+/**
+ * Runs `units` and yields each result in unit order as soon as it and every earlier one are done. Memory:
+ * at most `window` results held. Workers are terminated when the generator ends, however it ends.
+ */
+export async function* runOrdered<U, R>(units: readonly U[], options: EngineOptions<U>): AsyncGenerator<R> {
+  const workers = workersFor(units.length, options.workers);
+  if (workers === 0) {
+    for (const [i, unit] of units.entries()) yield (await runScanTask(options.task(unit, i))).value as R;
+    return;
+  }
+  const pool = new WorkerPool<ScanTask>(SCAN_WORKER, workers);
+  const window = options.window ?? workers + 1;
+  const running: Promise<R>[] = [];
+  const launch = (i: number) => {
+    running[i] = pool.run<R>(options.label(units[i], i), options.task(units[i], i));
+    running[i].catch(() => {}); // awaited in order below; no unhandled rejection meanwhile
+  };
+  try {
+    for (let i = 0; i < Math.min(window, units.length); i++) launch(i);
+    for (let i = 0; i < units.length; i++) {
+      const result = await running[i];
+      delete running[i];
+      if (i + window < units.length) launch(i + window);
+      yield result;
+    }
+  } finally {
+    pool.close();
+  }
+}
+
+/** Runs `units` and returns every result, in unit order (for results small enough to hold together). */
+export async function runAll<U, R>(
+  units: readonly U[],
+  options: EngineOptions<U> & { onResult?: (result: R, index: number) => void },
+): Promise<R[]> {
+  const out: R[] = [];
+  for await (const result of runOrdered<U, R>(units, { window: units.length, ...options })) {
+    options.onResult?.(result, out.length);
+    out.push(result);
+  }
+  return out;
+}

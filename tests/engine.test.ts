@@ -1,0 +1,81 @@
+/**
+ * The engine (lib/engine/run.ts): units run on workers or, with 0 workers, in this thread with the same task
+ * code, results handed back in unit order — so every parallel command gives the same bits for any worker
+ * count. Oracles: the 0-worker run, and the stored values of the files written.
+ */
+import assert from "node:assert/strict";
+import { parquetMetadataAsync, parquetReadObjects } from "hyparquet";
+import { runAll, runOrdered, workersFor } from "../lib/engine/run.ts";
+import { generateSales, generateWarmup } from "../lib/generate.ts";
+import { fileByteSource } from "../lib/io/file.ts";
+import { parallelFilter } from "../lib/chunking.ts";
+import { heavyParallel, mergeHeavy } from "../lib/parallelism.ts";
+import { partition } from "../lib/partition.ts";
+import { runPipeline } from "../lib/pipeline.ts";
+import { parsePredicate } from "../lib/predicate.ts";
+import { parallelStats } from "../lib/stats.ts";
+import { partitionFiles } from "../lib/pipeline.ts";
+import { tempDir } from "./_helpers.ts";
+
+const dir = await tempDir("engine");
+await generateSales({ rows: 30_000, seed: 5, csv: `${dir}/s.csv`, parquet: `${dir}/ds`, workers: 1 });
+await generateWarmup({ rows: 30_000, seed: 5, out: `${dir}/w.parquet` });
+await partition(`${dir}/s.csv`, { out: `${dir}/parts`, parts: 5, workers: 2 });
+
+async function rowsOf(path: string) {
+  const file = await fileByteSource(path);
+  try {
+    return await parquetReadObjects({ file, metadata: await parquetMetadataAsync(file) });
+  } finally {
+    file.close();
+  }
+}
+
+Deno.test("runOrdered hands results back in unit order with 0 or more workers; workersFor never exceeds the units", async () => {
+  const units = [0, 1, 2, 3, 4, 5];
+  for (const workers of [0, 1, 3]) {
+    const seen: number[] = [];
+    for await (
+      const _ of runOrdered(units, { workers, window: 2, task: () => ({ type: "ping" }), label: String })
+    ) {
+      seen.push(seen.length);
+    }
+    assert.deepEqual(seen, units);
+  }
+  assert.equal(workersFor(3, 8), 3);
+  assert.equal(workersFor(10, 0), 0);
+  const all = await runAll([1, 2], { workers: 2, task: () => ({ type: "ping" }), label: String });
+  assert.deepEqual(all, [null, null]);
+});
+
+Deno.test("stats, filter, pipeline and heavy_process give the same bits with 0, 1, 2 and 3 workers", async () => {
+  for (const path of [`${dir}/s.csv`, `${dir}/w.parquet`, `${dir}/ds`]) {
+    const stats = [];
+    const filtered = [];
+    for (const workers of [0, 1, 2, 3]) {
+      const s = await parallelStats(path, { columns: ["price"], workers, rangeBytes: 100_000 });
+      stats.push(s.columns.price);
+      const out = `${dir}/f_${workers}_${path.split("/").pop()}.parquet`;
+      const f = await parallelFilter(path, {
+        where: [parsePredicate("price > 500")],
+        out,
+        workers,
+        rangeBytes: 100_000,
+        chunkRows: 4_000,
+      });
+      assert.ok(f.workers <= workers && (workers === 0) === (f.workers === 0));
+      filtered.push(await rowsOf(out));
+    }
+    for (const s of stats.slice(1)) assert.deepEqual(s, stats[0], path);
+    for (const f of filtered.slice(1)) assert.deepEqual(f, filtered[0], path);
+  }
+  const pipelines = [];
+  for (const workers of [0, 1, 2, 3]) {
+    pipelines.push((await runPipeline(`${dir}/parts`, { workers, skipSequential: true })).rows);
+  }
+  for (const p of pipelines.slice(1)) assert.deepEqual(p, pipelines[0]);
+  const files = await partitionFiles(`${dir}/parts`);
+  const heavy = [];
+  for (const workers of [0, 1, 2, 3]) heavy.push(mergeHeavy(await heavyParallel(files, workers)));
+  for (const h of heavy.slice(1)) assert.deepEqual(h, heavy[0]);
+});
