@@ -393,6 +393,8 @@ export async function parallelFilter(
     workers?: number;
     chunkRows?: number;
     rangeBytes?: number;
+    /** Input bytes per worker (default the engine's; tests use 0 to put small inputs on workers). */
+    workerBytes?: number;
     /** After each unit: rows read so far, bytes read so far, and the input's bytes in all. */
     onProgress?: (rows: number, bytes: number, totalBytes: number) => void;
   },
@@ -461,6 +463,8 @@ export async function parallelFilter(
           chunkRows,
         }),
         label: (unit, i) => `filter ${describeUnit(unit, i)}`,
+        bytes: unitBytes,
+        workerBytes: options.workerBytes,
       });
       let i = 0;
       for await (const result of results) {
@@ -510,7 +514,7 @@ export async function parallelFilter(
     row_groups: rowGroups,
     files_skipped: plan.format === "dataset" ? (await countDatasetFiles(path)) - plan.units.length : 0,
     seconds: (performance.now() - started) / 1000,
-    workers: workersFor(plan.units.length, workers),
+    workers: workersFor(plan.units.length, workers, totalBytes, options.workerBytes),
     fallback: null,
   };
 }

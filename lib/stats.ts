@@ -64,6 +64,8 @@ export async function parallelStats(
     chunkRows?: number;
     /** CSV range size (default 32 MiB; tests use small ones). */
     rangeBytes?: number;
+    /** Input bytes per worker (default the engine's; tests use 0 to put small inputs on workers). */
+    workerBytes?: number;
     /** After each unit: rows and bytes done so far, and the input's bytes in all. */
     onProgress?: (rows: number, bytes: number, totalBytes: number) => void;
   } = {},
@@ -103,13 +105,15 @@ export async function parallelStats(
   }
   const plan = await planUnits(path, options);
   const totalBytes = plan.units.reduce((s, u) => s + unitBytes(u), 0);
-  const used = workersFor(plan.units.length, workers);
+  const used = workersFor(plan.units.length, workers, totalBytes, options.workerBytes);
   let results: UnitStatsResult[];
   try {
     let rowsDone = 0, bytesDone = 0;
     results = await runAll<Unit, UnitStatsResult>(plan.units, {
       workers,
       task: (unit) => ({ type: "unit-stats", unit, columns, chunkRows }),
+      bytes: unitBytes,
+      workerBytes: options.workerBytes,
       label: (unit, i) => `stats of ${describeUnit(unit, i)}`,
       onResult: (result, i) => {
         rowsDone += result.rows;

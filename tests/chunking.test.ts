@@ -106,6 +106,7 @@ Deno.test("parallelFilter writes the same rows as the sequential filter, in orde
   sequentialSource.close();
   for (const out of [`${dir}/par.parquet`, `${dir}/par.csv`]) {
     const result = await parallelFilter(`${dir}/s.csv`, {
+      workerBytes: 0,
       where,
       out,
       workers: 2,
@@ -127,6 +128,7 @@ Deno.test("parallelFilter writes the same rows as the sequential filter, in orde
   }
   // A dataset: files pruned by the partition predicate are never read.
   const ds = await parallelFilter(`${dir}/ds`, {
+    workerBytes: 0,
     where: [parsePredicate("category = Home")],
     out: `${dir}/home.parquet`,
     workers: 2,
@@ -145,6 +147,7 @@ Deno.test("a selective filter merges its few matches into few row groups, in ord
   // 23,456 rows in ranges of 20 kB (~50 units) and chunks of 2,000 rows: one row group per unit or chunk
   // with a match would make dozens; merged, the ~230 matches fit in one.
   const par = await parallelFilter(`${dir}/s.csv`, {
+    workerBytes: 0,
     where,
     out: `${dir}/few_par.parquet`,
     workers: 2,

@@ -53,10 +53,16 @@ Deno.test("stats, filter, pipeline and heavy_process give the same bits with 0, 
     const stats = [];
     const filtered = [];
     for (const workers of [0, 1, 2, 3]) {
-      const s = await parallelStats(path, { columns: ["price"], workers, rangeBytes: 100_000 });
+      const s = await parallelStats(path, {
+        workerBytes: 0,
+        columns: ["price"],
+        workers,
+        rangeBytes: 100_000,
+      });
       stats.push(s.columns.price);
       const out = `${dir}/f_${workers}_${path.split("/").pop()}.parquet`;
       const f = await parallelFilter(path, {
+        workerBytes: 0,
         where: [parsePredicate("price > 500")],
         out,
         workers,

@@ -41,7 +41,12 @@ Deno.test("parallelStats gives the same bits with 0 (main thread), 1, 2 or 3 wor
     const results = [];
     for (const workers of [0, 1, 2, 3]) {
       // Small CSV ranges so that the CSV has several units to merge.
-      const r = await parallelStats(path, { columns: ["price"], workers, rangeBytes: 64 << 10 });
+      const r = await parallelStats(path, {
+        workerBytes: 0,
+        columns: ["price"],
+        workers,
+        rangeBytes: 64 << 10,
+      });
       assert.equal(r.fallback, null);
       assert.equal(r.workers, workers === 0 ? 0 : Math.min(workers, r.units));
       assertExact(r.columns.price);
@@ -67,7 +72,7 @@ Deno.test("parallelStats gives the same bits with 0 (main thread), 1, 2 or 3 wor
     printed.push(JSON.parse(stdout).columns);
   }
   assert.deepEqual(printed[0], printed[1]);
-  const warm = await parallelStats(`${dir}/w.parquet`, { workers: 2 });
+  const warm = await parallelStats(`${dir}/w.parquet`, { workerBytes: 0, workers: 2 });
   assert.deepEqual(Object.keys(warm.columns), ["product_id", "price", "quantity", "customer_id"]);
 });
 
@@ -82,7 +87,12 @@ Deno.test("parallelStats reads a CSV with newlines in quotes correctly by detect
   await Deno.writeTextFile(`${dir}/quoted.csv`, lines.join("\n")); // and no trailing newline
   const rangeBytes = 64 * 1024;
   assert.ok((await planUnits(`${dir}/quoted.csv`, { rangeBytes })).units.length > 1);
-  const r = await parallelStats(`${dir}/quoted.csv`, { columns: ["price"], workers: 2, rangeBytes });
+  const r = await parallelStats(`${dir}/quoted.csv`, {
+    workerBytes: 0,
+    columns: ["price"],
+    workers: 2,
+    rangeBytes,
+  });
   assert.notEqual(r.fallback, null, "the unsafe split was detected");
   assert.equal(r.columns.price.count, 20_000);
   assert.ok(Math.abs(Number(r.columns.price.sum) - sum) < 1e-9);
@@ -90,7 +100,7 @@ Deno.test("parallelStats reads a CSV with newlines in quotes correctly by detect
 
 Deno.test("parallelStats reads a file without a trailing newline and reports bad input with its exact line", async () => {
   await Deno.writeTextFile(`${dir}/nonl.csv`, "price\n1.5\n2.5\n4");
-  const r = await parallelStats(`${dir}/nonl.csv`, { workers: 2, rangeBytes: 5 });
+  const r = await parallelStats(`${dir}/nonl.csv`, { workerBytes: 0, workers: 2, rangeBytes: 5 });
   assert.equal(r.units, 2); // [1.5, 2.5] and the last line, which has no newline
   assert.equal(r.columns.price.count, 3);
   assert.equal(r.columns.price.sum, 8);
@@ -99,7 +109,12 @@ Deno.test("parallelStats reads a file without a trailing newline and reports bad
     "a,price\n" + Array.from({ length: 50 }, (_, i) => `${i},${i}.25`).join("\n") + "\n51,oops\n",
   );
   await assert.rejects(
-    parallelStats(`${dir}/bad.csv`, { workers: 2, types: { price: "float64" }, rangeBytes: 100 }),
+    parallelStats(`${dir}/bad.csv`, {
+      workerBytes: 0,
+      workers: 2,
+      types: { price: "float64" },
+      rangeBytes: 100,
+    }),
     /bad\.csv line 52, column "price": "oops" is not a number/,
   );
 });
