@@ -3,12 +3,12 @@
  * `{ seconds, rows, bytes, peak_rss_bytes, check }`. Used by bench/main.ts.
  */
 import { columnValues } from "../lib/batch.ts";
-import { generateSales } from "../lib/generate.ts";
-import { openSource } from "../lib/io/source.ts";
-import { parallelStats } from "../lib/stats.ts";
-import { parallelFilter } from "../lib/chunking.ts";
-import { parsePredicate } from "../lib/predicate.ts";
-import { projectionBenchmark } from "../lib/arrow_practice.ts";
+import { generateSales } from "../lib/exercises/generate.ts";
+import { openSource } from "../lib/sources/source.ts";
+import { parallelStats } from "../lib/exercises/ex2_stats.ts";
+import { parallelFilter } from "../lib/exercises/ex1_chunking.ts";
+import { parsePredicate } from "../lib/ops/predicate.ts";
+import { projectionBenchmark } from "../lib/exercises/ex0_arrow.ts";
 
 // Peak RSS: sampled every 5 ms and after every batch (/proc/self/status needs --allow-all in Deno).
 let peak = 0;

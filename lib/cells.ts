@@ -5,7 +5,7 @@
  */
 import type { Data, Field } from "apache-arrow";
 import { PARQUET_TYPE_KEY, timestampFactor } from "./batch.ts";
-import { formatTimestamp } from "./csv/_values.ts";
+import { formatTimestamp } from "./values.ts";
 
 /** Text for row `i` of a column, or null for columns shown as their plain values. */
 export type CellFormatter = (i: number) => string;

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import Papa from "papaparse";
 import { inferKind, sniffDelimiter } from "../lib/csv/infer.ts";
-import { openSource } from "../lib/io/source.ts";
+import { openSource } from "../lib/sources/source.ts";
 import { runCli, tempDir } from "./_helpers.ts";
 
 const dir = await tempDir("dialects");

@@ -6,15 +6,16 @@
 import assert from "node:assert/strict";
 import { parquetMetadataAsync, parquetReadObjects } from "hyparquet";
 import { runAll, runOrdered, workersFor } from "../lib/engine/run.ts";
-import { generateSales, generateWarmup } from "../lib/generate.ts";
+import { runScanTask } from "../lib/exercises/tasks.ts";
+import { generateSales, generateWarmup } from "../lib/exercises/generate.ts";
 import { fileByteSource } from "../lib/io/file.ts";
-import { parallelFilter } from "../lib/chunking.ts";
-import { heavyParallel, mergeHeavy } from "../lib/parallelism.ts";
-import { partition } from "../lib/partition.ts";
-import { runPipeline } from "../lib/pipeline.ts";
-import { parsePredicate } from "../lib/predicate.ts";
-import { parallelStats } from "../lib/stats.ts";
-import { partitionFiles } from "../lib/pipeline.ts";
+import { parallelFilter } from "../lib/exercises/ex1_chunking.ts";
+import { heavyParallel, mergeHeavy } from "../lib/exercises/ex3_parallelism.ts";
+import { partition } from "../lib/exercises/ex3_partition.ts";
+import { runPipeline } from "../lib/exercises/ex4_pipeline.ts";
+import { parsePredicate } from "../lib/ops/predicate.ts";
+import { parallelStats } from "../lib/exercises/ex2_stats.ts";
+import { partitionFiles } from "../lib/exercises/ex4_pipeline.ts";
 import { tempDir } from "./_helpers.ts";
 
 const dir = await tempDir("engine");
@@ -36,7 +37,13 @@ Deno.test("runOrdered hands results back in unit order with 0 or more workers; w
   for (const workers of [0, 1, 3]) {
     const seen: number[] = [];
     for await (
-      const _ of runOrdered(units, { workers, window: 2, task: () => ({ type: "ping" }), label: String })
+      const _ of runOrdered(units, {
+        workers,
+        window: 2,
+        task: () => ({ type: "ping" }),
+        label: String,
+        local: runScanTask,
+      })
     ) {
       seen.push(seen.length);
     }
@@ -44,7 +51,12 @@ Deno.test("runOrdered hands results back in unit order with 0 or more workers; w
   }
   assert.equal(workersFor(3, 8), 3);
   assert.equal(workersFor(10, 0), 0);
-  const all = await runAll([1, 2], { workers: 2, task: () => ({ type: "ping" }), label: String });
+  const all = await runAll([1, 2], {
+    workers: 2,
+    task: () => ({ type: "ping" }),
+    label: String,
+    local: runScanTask,
+  });
   assert.deepEqual(all, [null, null]);
 });
 

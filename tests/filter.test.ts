@@ -10,8 +10,8 @@ import {
   timestampData,
 } from "../lib/batch.ts";
 import { UsageError } from "../lib/errors.ts";
-import { RowFilter } from "../lib/filter.ts";
-import { parsePredicate } from "../lib/predicate.ts";
+import { RowFilter } from "../lib/ops/filter.ts";
+import { parsePredicate } from "../lib/ops/predicate.ts";
 
 const nulls = allValid(6);
 setNull(nulls, 5);

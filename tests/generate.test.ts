@@ -8,9 +8,9 @@ import {
   generateSales,
   generateWarmup,
   SALES_START_MS,
-} from "../lib/generate.ts";
+} from "../lib/exercises/generate.ts";
 import { fileByteStream } from "../lib/io/file.ts";
-import { openSource } from "../lib/io/source.ts";
+import { openSource } from "../lib/sources/source.ts";
 import { tempDir } from "./_helpers.ts";
 
 Deno.test("generateBlock draws values in the lab's ranges", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { headRows } from "../lib/head.ts";
-import { openSource } from "../lib/io/source.ts";
+import { headRows } from "../lib/views/head.ts";
+import { openSource } from "../lib/sources/source.ts";
 import { tempDir } from "./_helpers.ts";
 
 Deno.test("headRows returns typed values from a CSV and stops early", async () => {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { columnValues } from "../lib/batch.ts";
-import { generateBlock, generatedSchema } from "../lib/generate.ts";
+import { generateBlock, generatedSchema } from "../lib/exercises/generate.ts";
 import { HiveDataset, HiveWriter, partitionsOf } from "../lib/parquet/hive.ts";
-import { parsePredicate } from "../lib/predicate.ts";
+import { parsePredicate } from "../lib/ops/predicate.ts";
 import { tempDir } from "./_helpers.ts";
 
 Deno.test("partitionsOf decodes key=value folders", () => {

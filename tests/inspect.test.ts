@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { generateWarmup } from "../lib/generate.ts";
-import { inspectPath } from "../lib/inspect.ts";
+import { generateWarmup } from "../lib/exercises/generate.ts";
+import { inspectPath } from "../lib/views/inspect.ts";
 import { render } from "../lib/commands/inspect.ts";
 import { tempDir } from "./_helpers.ts";
 

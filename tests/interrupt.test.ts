@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { generateSales } from "../lib/generate.ts";
+import { generateSales } from "../lib/exercises/generate.ts";
 import { tempDir } from "./_helpers.ts";
 
 /** Starts outcore as a child process (the only way to send it a signal), with the same flags as `deno task run`. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { labFolders, runLab } from "../lib/lab.ts";
+import { labFolders, runLab } from "../lib/lab/run.ts";
 import { OutputRefused } from "../lib/io/replace.ts";
-import { LAB_METRICS_SCHEMA, validate } from "../lib/lab_schema.ts";
+import { LAB_METRICS_SCHEMA, validate } from "../lib/lab/schema.ts";
 import { snapshot, tempDir } from "./_helpers.ts";
 
 Deno.test("validate reports type errors and missing keys with their path", () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { exactStats, OnlineStats } from "../lib/online_stats.ts";
+import { exactStats, OnlineStats } from "../lib/ops/online_stats.ts";
 import { rng } from "./_helpers.ts";
 
 function close(a: number, b: number, rel = 1e-12) {

@@ -16,8 +16,8 @@ import { DataError, UsageError } from "../lib/errors.ts";
 import { fileByteSource } from "../lib/io/file.ts";
 import { ParquetReader } from "../lib/parquet/read.ts";
 import { ParquetFileWriter } from "../lib/parquet/write.ts";
-import { headRows } from "../lib/head.ts";
-import { openSource } from "../lib/io/source.ts";
+import { headRows } from "../lib/views/head.ts";
+import { openSource } from "../lib/sources/source.ts";
 import { collectRows, tempDir } from "./_helpers.ts";
 
 function sampleBatch(start: number, rows: number) {

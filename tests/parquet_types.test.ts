@@ -17,9 +17,9 @@ import { Schema } from "apache-arrow";
 import { parquetMetadataAsync, parquetReadObjects, parquetSchema } from "hyparquet";
 import { fieldOf, makeBatch, timestampData } from "../lib/batch.ts";
 import { fileByteSource } from "../lib/io/file.ts";
-import { openSource } from "../lib/io/source.ts";
+import { openSource } from "../lib/sources/source.ts";
 import { ParquetFileWriter } from "../lib/parquet/write.ts";
-import { headRows } from "../lib/head.ts";
+import { headRows } from "../lib/views/head.ts";
 import { runCli, tempDir } from "./_helpers.ts";
 
 const FIXTURE = "fixtures/duckdb_types.parquet";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { WorkerPool } from "../lib/pool.ts";
+import { WorkerPool } from "../lib/engine/pool.ts";
 
 const URL_ECHO = new URL("./_workers/echo.ts", import.meta.url);
 

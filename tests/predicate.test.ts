@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { UsageError } from "../lib/errors.ts";
-import { compare, parsePredicate } from "../lib/predicate.ts";
+import { compare, parsePredicate } from "../lib/ops/predicate.ts";
 
 Deno.test("parsePredicate reads column, operator and value, with optional quotes", () => {
   assert.deepEqual(parsePredicate("category = Electronics"), {

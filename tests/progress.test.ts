@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatBytes, formatCount, formatSeconds, formatTable, plural } from "../lib/cli/format.ts";
+import { formatBytes, formatCount, formatSeconds, formatTable, plural } from "../lib/format.ts";
 import { Progress } from "../lib/cli/progress.ts";
 
 Deno.test("Progress lines show rows, bytes, rate and ETA", () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DataError } from "../lib/errors.ts";
-import { openSource } from "../lib/io/source.ts";
-import { generateWarmup } from "../lib/generate.ts";
+import { openSource } from "../lib/sources/source.ts";
+import { generateWarmup } from "../lib/exercises/generate.ts";
 import { rng, runCli, tempDir } from "./_helpers.ts";
 
 const BAD = "fixtures/bad";

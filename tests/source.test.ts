@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { detectFormat, openSource } from "../lib/io/source.ts";
+import { detectFormat, openSource } from "../lib/sources/source.ts";
 import { tempDir } from "./_helpers.ts";
 
 Deno.test("detectFormat tells CSV, Parquet (by magic, whatever the name) and folders apart", async () => {

@@ -8,7 +8,7 @@ import {
   parseInt32,
   parseTimestamp,
   setInt64,
-} from "../lib/csv/_values.ts";
+} from "../lib/values.ts";
 
 const f = (s: string) => parseFloat64(s, 0, s.length);
 

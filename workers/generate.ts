@@ -1,8 +1,8 @@
 /// <reference no-default-lib="true" />
 /// <reference lib="deno.worker" />
 /** Worker: makes sales blocks for `generate sales` (CSV bytes are transferred back, Parquet parts written here). */
-import { type SalesBlockTask, salesBlockTask } from "../lib/generate.ts";
-import { serveTasks } from "../lib/pool.ts";
+import { type SalesBlockTask, salesBlockTask } from "../lib/exercises/generate.ts";
+import { serveTasks } from "../lib/engine/pool.ts";
 import { releaseDeadBuffers } from "../lib/io/memory.ts";
 
 serveTasks<SalesBlockTask>(async (message) => {

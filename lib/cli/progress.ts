@@ -4,7 +4,7 @@
  * line is redrawn twice a second even when no count arrives (a step that reports nothing still shows its
  * time), until `done()`.
  */
-import { formatBytes, formatCount } from "./format.ts";
+import { formatBytes, formatCount } from "../format.ts";
 
 const encoder = new TextEncoder();
 

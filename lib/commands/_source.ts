@@ -2,7 +2,7 @@
 import { type ParsedArgs, stringOption } from "../cli/args.ts";
 import { COLUMN_KINDS, type ColumnKind } from "../batch.ts";
 import { UsageError } from "../errors.ts";
-import type { SourceOptions } from "../io/source.ts";
+import type { SourceOptions } from "../sources/source.ts";
 
 /** `--types price=float64,date=timestamp`, `--delimiter`, `--on-bad-rows` as SourceOptions. */
 export function sourceOptions(args: ParsedArgs): SourceOptions {

@@ -1,7 +1,7 @@
 /** CLI wrapper for `outcore batches PATH`: the `iter_batches` lesson. */
 import { intOption, listOption, type ParsedArgs } from "../cli/args.ts";
-import { formatCount, formatSeconds, formatTable, jsonText, plural } from "../cli/format.ts";
-import { iterBatches } from "../arrow_practice.ts";
+import { formatCount, formatSeconds, formatTable, jsonText, plural } from "../format.ts";
+import { iterBatches } from "../exercises/ex0_arrow.ts";
 
 export async function run(args: ParsedArgs): Promise<void> {
   const batchSize = intOption(args, "batch-size", 500_000, { min: 1 });

@@ -1,11 +1,16 @@
 /** CLI wrapper for `outcore bench read|projection PATH` (Exercise 0's measurements). */
 import { intOption, listOption, type ParsedArgs, stringOption } from "../cli/args.ts";
-import { formatBytes, formatCount, formatTable, jsonText, plural } from "../cli/format.ts";
+import { formatBytes, formatCount, formatTable, jsonText, plural } from "../format.ts";
 import { withProgress } from "../cli/progress.ts";
-import type { Timing } from "../measure.ts";
-import { projectionBenchmark, readBenchmarkInWorker } from "../arrow_practice.ts";
+import type { Timing } from "../engine/measure.ts";
+import { projectionBenchmark, readBenchmarkInWorker } from "../exercises/ex0_arrow.ts";
 import { UsageError } from "../errors.ts";
-import { ioBenchmark, scalingBenchmark, scalingChart, workersBenchmark } from "../parallelism.ts";
+import {
+  ioBenchmark,
+  scalingBenchmark,
+  scalingChart,
+  workersBenchmark,
+} from "../exercises/ex3_parallelism.ts";
 import { writeTextAtomically } from "../io/atomic.ts";
 
 /** Median, fastest and slowest of a repeated timing, as table cells. */

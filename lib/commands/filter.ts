@@ -1,10 +1,10 @@
 /** CLI wrapper for `outcore filter PATH --where EXPR --out OUT`. */
 import { intOption, type ParsedArgs, stringOption } from "../cli/args.ts";
-import { formatCount, formatSeconds, plural } from "../cli/format.ts";
+import { formatCount, formatSeconds, plural } from "../format.ts";
 import { Progress } from "../cli/progress.ts";
-import { parallelFilter } from "../chunking.ts";
+import { parallelFilter } from "../exercises/ex1_chunking.ts";
 import { UsageError } from "../errors.ts";
-import { parsePredicate } from "../predicate.ts";
+import { parsePredicate } from "../ops/predicate.ts";
 import { sourceOptions } from "./_source.ts";
 
 export async function run(args: ParsedArgs): Promise<void> {

@@ -1,9 +1,9 @@
 /** CLI wrapper for `outcore generate warmup|sales`. */
 import { intOption, type ParsedArgs, stringOption } from "../cli/args.ts";
-import { formatBytes, formatCount, formatSeconds, formatTable, jsonText } from "../cli/format.ts";
+import { formatBytes, formatCount, formatSeconds, formatTable, jsonText } from "../format.ts";
 import { Progress } from "../cli/progress.ts";
 import { UsageError } from "../errors.ts";
-import { type GenerateResult, generateSales, generateWarmup } from "../generate.ts";
+import { type GenerateResult, generateSales, generateWarmup } from "../exercises/generate.ts";
 
 export const DEFAULTS = {
   warmupRows: 5_000_000,

@@ -1,8 +1,8 @@
 /** CLI wrapper for `outcore head PATH`. */
 import { intOption, listOption, type ParsedArgs } from "../cli/args.ts";
-import { formatTable, jsonText } from "../cli/format.ts";
-import { headColumns, headRows } from "../head.ts";
-import { openSource } from "../io/source.ts";
+import { formatTable, jsonText } from "../format.ts";
+import { headColumns, headRows } from "../views/head.ts";
+import { openSource } from "../sources/source.ts";
 import { sourceOptions } from "./_source.ts";
 
 export async function run(args: ParsedArgs): Promise<void> {

@@ -1,8 +1,8 @@
 /** CLI wrapper for `outcore inspect PATH`. */
 import type { ParsedArgs } from "../cli/args.ts";
 import { sourceOptions } from "./_source.ts";
-import { formatBytes, formatCount, formatTable, jsonText } from "../cli/format.ts";
-import { type ColumnStats, inspectPath, type InspectReport, type RowGroupReport } from "../inspect.ts";
+import { formatBytes, formatCount, formatTable, jsonText } from "../format.ts";
+import { type ColumnStats, inspectPath, type InspectReport, type RowGroupReport } from "../views/inspect.ts";
 
 export async function run(args: ParsedArgs): Promise<void> {
   const report = await inspectPath(args.positionals[0], sourceOptions(args));

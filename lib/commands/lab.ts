@@ -1,8 +1,8 @@
 /** CLI wrapper for `outcore lab`: the whole lab, end to end. */
-import { jsonText } from "../cli/format.ts";
+import { jsonText } from "../format.ts";
 import { intOption, type ParsedArgs, stringOption } from "../cli/args.ts";
 import { UsageError } from "../errors.ts";
-import { runLab } from "../lab.ts";
+import { runLab } from "../lab/run.ts";
 import { Progress } from "../cli/progress.ts";
 
 export async function run(args: ParsedArgs): Promise<void> {

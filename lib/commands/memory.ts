@@ -1,9 +1,9 @@
 /** CLI wrapper for `outcore memory PATH`: RSS after every chunk, as a list and an SVG chart. */
 import { intOption, listOption, type ParsedArgs, stringOption } from "../cli/args.ts";
-import { formatCount, formatSeconds, jsonText, plural } from "../cli/format.ts";
-import { describeMemory, memoryChart, memoryProfile } from "../chunking.ts";
+import { formatCount, formatSeconds, jsonText, plural } from "../format.ts";
+import { describeMemory, memoryChart, memoryProfile } from "../exercises/ex1_chunking.ts";
 import { writeTextAtomically } from "../io/atomic.ts";
-import { openSource } from "../io/source.ts";
+import { openSource } from "../sources/source.ts";
 import { Progress } from "../cli/progress.ts";
 import { sourceOptions } from "./_source.ts";
 

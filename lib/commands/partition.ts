@@ -1,8 +1,8 @@
 /** CLI wrapper for `outcore partition PATH --parts 16 --out DIR`. */
 import { intOption, type ParsedArgs, stringOption } from "../cli/args.ts";
-import { formatCount, formatSeconds, formatTable, jsonText, plural } from "../cli/format.ts";
+import { formatCount, formatSeconds, formatTable, jsonText, plural } from "../format.ts";
 import { Progress } from "../cli/progress.ts";
-import { partition } from "../partition.ts";
+import { partition } from "../exercises/ex3_partition.ts";
 import { sourceOptions } from "./_source.ts";
 
 export async function run(args: ParsedArgs): Promise<void> {

@@ -1,7 +1,7 @@
 /** CLI wrapper for `outcore pipeline DIR` (Exercise 4). */
 import { intOption, type ParsedArgs } from "../cli/args.ts";
-import { formatSeconds, formatTable, jsonText, plural } from "../cli/format.ts";
-import { runPipeline } from "../pipeline.ts";
+import { formatSeconds, formatTable, jsonText, plural } from "../format.ts";
+import { runPipeline } from "../exercises/ex4_pipeline.ts";
 
 export async function run(args: ParsedArgs): Promise<void> {
   const workers = intOption(args, "workers", navigator.hardwareConcurrency || 1, { min: 1, max: 64 });

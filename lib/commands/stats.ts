@@ -1,8 +1,8 @@
 /** CLI wrapper for `outcore stats PATH`. */
 import { intOption, listOption, type ParsedArgs } from "../cli/args.ts";
-import { formatCount, formatSeconds, formatTable, jsonText, plural } from "../cli/format.ts";
+import { formatCount, formatSeconds, formatTable, jsonText, plural } from "../format.ts";
 import { Progress } from "../cli/progress.ts";
-import { parallelStats, type ParallelStatsResult, validateOnlineStats } from "../stats.ts";
+import { parallelStats, type ParallelStatsResult, validateOnlineStats } from "../exercises/ex2_stats.ts";
 import { sourceOptions } from "./_source.ts";
 
 export async function run(args: ParsedArgs): Promise<void> {

@@ -1,6 +1,6 @@
 /** Column kind inference for CSV text, from a sample of a column's values. */
 import type { ColumnKind } from "../batch.ts";
-import { parseFloat64, parseInt32, parseTimestamp } from "./_values.ts";
+import { parseFloat64, parseInt32, parseTimestamp } from "../values.ts";
 
 const INTEGER_RE = /^[+-]?\d{1,19}$/;
 const LEADING_ZERO_RE = /^[+-]?0\d/;

@@ -24,7 +24,7 @@ import {
   timestampData,
 } from "../batch.ts";
 import { DataError, UsageError } from "../errors.ts";
-import { parseFloat64, parseInt32, parseInt64, parseTimestamp, setInt64 } from "./_values.ts";
+import { parseFloat64, parseInt32, parseInt64, parseTimestamp, setInt64 } from "../values.ts";
 import { inferKind, NUMERIC_NULLS, sniffDelimiter } from "./infer.ts";
 
 /** Rows taken from each window of the file for type inference (see `moreSamples`). */

@@ -7,7 +7,7 @@
 import type { Field, RecordBatch, Schema } from "apache-arrow";
 import { cellFormatter } from "../cells.ts";
 import { columnData, type ColumnKind, kindOf } from "../batch.ts";
-import { civilFromDays, getInt64 } from "./_values.ts";
+import { civilFromDays, getInt64 } from "../values.ts";
 
 const encoder = new TextEncoder();
 const POW10 = Array.from({ length: 7 }, (_, i) => 10 ** i);

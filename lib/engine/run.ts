@@ -1,13 +1,13 @@
 /**
  * The one engine every parallel command runs on. A plan is a list of units (CSV byte ranges, row groups,
- * files — lib/parallel.ts); a command gives the task message for each unit; the engine runs the tasks on up
- * to `workers` scan workers, or in this thread with 0 workers (the same task code: engine/tasks.ts), and
+ * files — lib/engine/units.ts); a command gives the task message for each unit; the engine runs the tasks on up
+ * to `workers` scan workers, or in this thread with 0 workers (the same task code: exercises/tasks.ts), and
  * hands results back in unit order, so that merging them in that order gives the same answer for any
  * worker count. At most `window` results are in flight (a worker each, plus ones ready to hand back), which
  * bounds memory for commands that stream their results (the parallel filter).
  */
-import { WorkerPool } from "../pool.ts";
-import { runScanTask, type ScanTask } from "./tasks.ts";
+import { WorkerPool } from "./pool.ts";
+import type { ScanTask, TaskReply } from "../exercises/tasks.ts";
 
 const SCAN_WORKER = new URL("../../workers/scan.ts", import.meta.url);
 
@@ -16,6 +16,11 @@ export interface EngineOptions<U> {
   workers: number;
   /** The task for unit `i`. */
   task: (unit: U, index: number) => ScanTask;
+  /**
+   * Runs a task in this thread (with 0 workers): the same function the scan worker runs (exercises/tasks.ts),
+   * given by the caller so the engine stays below the exercises it runs.
+   */
+  local: (task: ScanTask) => Promise<TaskReply>;
   /** The unit as error messages name it (`stats of sales.csv bytes 0–33554432`). */
   label: (unit: U, index: number) => string;
   /** Results in flight at most (default: workers + 1). */
@@ -65,7 +70,7 @@ function workersOf<U>(units: readonly U[], options: EngineOptions<U>): number {
 export async function* runOrdered<U, R>(units: readonly U[], options: EngineOptions<U>): AsyncGenerator<R> {
   const workers = workersOf(units, options);
   if (workers === 0) {
-    for (const [i, unit] of units.entries()) yield (await runScanTask(options.task(unit, i))).value as R;
+    for (const [i, unit] of units.entries()) yield (await options.local(options.task(unit, i))).value as R;
     return;
   }
   const pool = new WorkerPool<ScanTask>(SCAN_WORKER, workers);

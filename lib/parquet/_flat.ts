@@ -26,7 +26,7 @@ import {
   setNull,
   timestampData,
 } from "../batch.ts";
-import { setInt64 } from "../csv/_values.ts";
+import { setInt64 } from "../values.ts";
 import { PARSERS } from "./schema.ts";
 
 /** Whether a column can take the fast path: a top-level leaf with no repetition and at most one def level. */

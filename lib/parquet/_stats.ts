@@ -7,7 +7,7 @@
 import type { AsyncBuffer, SchemaElement } from "hyparquet";
 import { deserializeTCompactProtocol } from "hyparquet/src/thrift.js";
 import { blobText, formatEpoch, formatTimeOfDay } from "../cells.ts";
-import { formatTimestamp } from "../csv/_values.ts";
+import { formatTimestamp } from "../values.ts";
 import { decimalText, unscaledOf } from "./read.ts";
 import { timestampUnitOf } from "./schema.ts";
 

@@ -17,7 +17,7 @@ import {
 } from "../batch.ts";
 import { DataError, UsageError } from "../errors.ts";
 import { fileByteSource, listFiles } from "../io/file.ts";
-import { compare, type Predicate } from "../predicate.ts";
+import { compare, type Predicate } from "../ops/predicate.ts";
 import { ParquetReader } from "./read.ts";
 import { ParquetFileWriter, type WriteCodec } from "./write.ts";
 

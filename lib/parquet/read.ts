@@ -32,7 +32,7 @@ import {
   timestampData,
 } from "../batch.ts";
 import { DataError, UsageError } from "../errors.ts";
-import { setInt64 } from "../csv/_values.ts";
+import { setInt64 } from "../values.ts";
 import { annotationsOf, type Carry, carryOf, kindOfElement, PARSERS, timestampUnitOf } from "./schema.ts";
 import { isFlatLeaf, readFlatColumn } from "./_flat.ts";
 import { blobText } from "../cells.ts";

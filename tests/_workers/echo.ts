@@ -1,7 +1,7 @@
 /// <reference no-default-lib="true" />
 /// <reference lib="deno.worker" />
 /** Test worker: doubles numbers, fails on request, or crashes outright. */
-import { serveTasks } from "../../lib/pool.ts";
+import { serveTasks } from "../../lib/engine/pool.ts";
 
 serveTasks<
   { type: "double"; buffer: ArrayBuffer } | { type: "fail" } | { type: "crash" } | { type: string }

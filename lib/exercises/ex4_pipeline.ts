@@ -1,0 +1,271 @@
+/**
+ * Exercise 4, the pipeline: per partition, revenue = price × quantity and a price bin by right-closed
+ * intervals as `pd.cut(bins=[0, 50, 200, 500, 1000])` — (0,50] low, (50,200] mid, (200,500] high,
+ * (500,1000] premium, and a price outside every bin belongs to none — then, by category × price_bin, the
+ * revenue sum, mean and count and the quantity sum. Partitions are summarised independently (in workers)
+ * and merged exactly: sums and counts add (compensated), and a mean is always merged sum ÷ merged count,
+ * never a mean of means. Sequential and parallel runs merge the same partials in the same order, so they
+ * agree to the bit.
+ */
+import type { RecordBatch } from "apache-arrow";
+import { numericColumn } from "../batch.ts";
+import { UsageError } from "../errors.ts";
+import { fileByteSource, listFiles } from "../io/file.ts";
+import { releaseDeadBuffers } from "../io/memory.ts";
+import { ParquetReader } from "../parquet/read.ts";
+import { runScanTask } from "./tasks.ts";
+import { runAll } from "../engine/run.ts";
+import { type Speedup, speedupOf, timeRounds, type Timing } from "../engine/measure.ts";
+import { type MachineLoad, withLoad } from "../io/machine.ts";
+import { addCompensated, type Compensated } from "../ops/sum.ts";
+
+export const PRICE_BINS = [0, 50, 200, 500, 1000] as const;
+export const BIN_LABELS = ["low", "mid", "high", "premium"] as const;
+
+/** The bin index of a price (right-closed intervals), or -1 outside (0, 1000] and for NaN. */
+export function priceBin(price: number): number {
+  if (!(price > 0) || price > 1000) return -1;
+  if (price <= 50) return 0;
+  if (price <= 200) return 1;
+  if (price <= 500) return 2;
+  return 3;
+}
+
+/** One group's partial sums. */
+export interface GroupPartial {
+  category: string;
+  bin: number;
+  /** Revenue as a compensated sum. */
+  revenue: Compensated;
+  count: number;
+  quantity: number;
+}
+
+export interface PipelineRow {
+  category: string;
+  price_bin: string;
+  revenue_sum: number;
+  revenue_mean: number;
+  revenue_count: number;
+  quantity_sum: number;
+}
+
+/** Adds one batch (columns category, price, quantity) to the groups. O(rows), one typed loop. */
+export function addPipelineBatch(groups: Map<string, GroupPartial>, batch: RecordBatch): void {
+  const category = batch.getChild("category");
+  if (!category) throw new UsageError("the pipeline needs a category column");
+  const data = category.data[0];
+  const indices = data.values as Int32Array;
+  const dictionary = (data.dictionary?.toArray() ?? []) as string[];
+  const { values: price, validity: pv } = numericColumn(batch, "price");
+  const { values: quantity, validity: qv } = numericColumn(batch, "quantity");
+  const cv = data.nullCount ? { bitmap: data.nullBitmap!, offset: data.offset } : null;
+  // Slots per (dictionary entry, bin), resolved to groups after the loop.
+  const bins = BIN_LABELS.length;
+  const sums = new Float64Array(dictionary.length * bins);
+  const comps = new Float64Array(dictionary.length * bins);
+  const counts = new Float64Array(dictionary.length * bins);
+  const quantities = new Float64Array(dictionary.length * bins);
+  const valid = (v: { bitmap: Uint8Array; offset: number } | null, i: number) =>
+    v === null || (v.bitmap[(i + v.offset) >> 3] & (1 << ((i + v.offset) & 7))) !== 0;
+  for (let i = 0; i < batch.numRows; i++) {
+    if (!valid(cv, i) || !valid(pv, i) || !valid(qv, i)) continue;
+    const p = price[i];
+    const bin = priceBin(p);
+    if (bin < 0) continue;
+    const slot = indices[i] * bins + bin;
+    const x = p * quantity[i];
+    const s = sums[slot];
+    const t = s + x;
+    comps[slot] += Math.abs(s) >= Math.abs(x) ? (s - t) + x : (x - t) + s;
+    sums[slot] = t;
+    counts[slot]++;
+    quantities[slot] += quantity[i];
+  }
+  for (let slot = 0; slot < sums.length; slot++) {
+    if (counts[slot] === 0) continue;
+    const name = dictionary[Math.floor(slot / bins)];
+    const bin = slot % bins;
+    const key = `${name}\u0000${bin}`;
+    let g = groups.get(key);
+    if (!g) {
+      groups.set(
+        key,
+        g = { category: name, bin, revenue: { sum: 0, compensation: 0 }, count: 0, quantity: 0 },
+      );
+    }
+    addCompensated(g.revenue, sums[slot]);
+    addCompensated(g.revenue, comps[slot]);
+    g.count += counts[slot];
+    g.quantity += quantities[slot];
+  }
+}
+
+/** The partial result of one Parquet file (run in a worker or the main thread). Memory: one row group. */
+export async function pipelinePartial(path: string): Promise<GroupPartial[]> {
+  const source = await fileByteSource(path);
+  try {
+    const reader = await ParquetReader.open(source, { file: path });
+    const groups = new Map<string, GroupPartial>();
+    for await (const batch of reader.batches({ columns: ["category", "price", "quantity"] })) {
+      addPipelineBatch(groups, batch);
+      releaseDeadBuffers();
+    }
+    return [...groups.values()];
+  } finally {
+    source.close();
+  }
+}
+
+/** Merges partials in the given order into the final table, sorted by category then bin. */
+export function mergePipeline(partials: readonly GroupPartial[][]): PipelineRow[] {
+  const groups = new Map<string, GroupPartial>();
+  for (const partial of partials) {
+    for (const p of partial) {
+      const key = `${p.category}\u0000${p.bin}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, g = { ...p, revenue: { sum: 0, compensation: 0 }, count: 0, quantity: 0 });
+      addCompensated(g.revenue, p.revenue.sum);
+      addCompensated(g.revenue, p.revenue.compensation);
+      g.count += p.count;
+      g.quantity += p.quantity;
+    }
+  }
+  return [...groups.values()]
+    .sort((a, b) => (a.category < b.category ? -1 : a.category > b.category ? 1 : a.bin - b.bin))
+    .map((g) => {
+      const revenue = g.revenue.sum + g.revenue.compensation;
+      return {
+        category: g.category,
+        price_bin: BIN_LABELS[g.bin],
+        revenue_sum: revenue,
+        revenue_mean: revenue / g.count,
+        revenue_count: g.count,
+        quantity_sum: g.quantity,
+      };
+    });
+}
+
+export interface PipelineResult {
+  dir: string;
+  partitions: number;
+  rows: PipelineRow[];
+  sequential_seconds: number;
+  parallel_seconds: number;
+  speedup: number;
+  workers: number;
+  /** Sequential and parallel tables are identical (in every run). */
+  identical: boolean;
+  runs: number;
+  /** Medians and spread of the runs (null without a sequential run). */
+  sequential: Timing | null;
+  parallel: Timing;
+  speedup_range: Speedup | null;
+  /** The machine's load while it ran. */
+  load: MachineLoad;
+  /** What the timings mean, written from them. */
+  explanation: string;
+}
+
+/** The Parquet files of a partition folder (part_000.parquet …), sorted. */
+export async function partitionFiles(dir: string): Promise<string[]> {
+  const files = await listFiles(dir, ".parquet");
+  if (files.length === 0) {
+    throw new UsageError(`${dir}: no .parquet files (make them with: outcore partition PATH --out ${dir})`);
+  }
+  return files;
+}
+
+/** The pipeline over `files` in the main thread, one after another. */
+async function pipelineSequential(files: readonly string[]): Promise<PipelineRow[]> {
+  const partials: GroupPartial[][] = [];
+  for (const f of files) partials.push(await pipelinePartial(f));
+  return mergePipeline(partials);
+}
+
+/** The pipeline over `files` on `workers` workers (their start-up included). */
+async function pipelineParallel(files: readonly string[], workers: number): Promise<PipelineRow[]> {
+  return mergePipeline(
+    await runAll<string, GroupPartial[]>(files, {
+      local: runScanTask,
+      workers,
+      task: (path) => ({ type: "pipeline", path }),
+      label: (path) => `pipeline of ${path}`,
+    }),
+  );
+}
+
+/**
+ * Runs the pipeline over every file of `dir`, sequentially in the main thread and on `workers` workers,
+ * `runs` rounds interleaved; times are medians, and every run's table must equal the first.
+ */
+export async function runPipeline(
+  dir: string,
+  options: { workers?: number; skipSequential?: boolean; runs?: number } = {},
+): Promise<PipelineResult> {
+  const { workers = navigator.hardwareConcurrency || 1, runs = 1 } = options;
+  const files = await partitionFiles(dir);
+  let reference: string | null = null;
+  let rows: PipelineRow[] = [];
+  let identical = true;
+  const configs: ["sequential" | "parallel", () => Promise<PipelineRow[]>][] = [];
+  if (!options.skipSequential) configs.push(["sequential", () => pipelineSequential(files)]);
+  configs.push(["parallel", () => pipelineParallel(files, workers)]);
+  const { value: t, load } = await withLoad(() =>
+    timeRounds(runs, configs, (_, result) => {
+      const text = JSON.stringify(result);
+      reference ??= text;
+      rows = result;
+      if (text !== reference) identical = false;
+    })
+  );
+  const sequential = t.sequential ?? null;
+  const range = sequential ? speedupOf(sequential, t.parallel) : null;
+  const result = {
+    dir,
+    partitions: files.length,
+    rows,
+    sequential_seconds: sequential?.median ?? NaN,
+    parallel_seconds: t.parallel.median,
+    speedup: range?.median ?? NaN,
+    workers,
+    identical,
+    runs,
+    sequential,
+    parallel: t.parallel,
+    speedup_range: range,
+    load,
+  };
+  return { ...result, explanation: explainPipeline(result) };
+}
+
+/** What the pipeline's timings mean, from the numbers: a busy machine, a parallel run slower than sequential. */
+export function explainPipeline(r: Omit<PipelineResult, "explanation">): string {
+  if (!r.sequential) return "";
+  const cores = navigator.hardwareConcurrency || 1;
+  const busy = r.load.cpu && r.load.cpu.others >= 0.15
+    ? `The machine was busy: other processes used ${
+      Math.round(r.load.cpu.others * 100)
+    }% of the CPU time of its ${cores} cores meanwhile, so these timings are slower and noisier than on an idle machine. `
+    : "";
+  const perPartition = r.sequential.median / r.partitions;
+  if (r.speedup < 1) {
+    return `${busy}The parallel run was slower than the main thread alone (${
+      r.speedup.toFixed(2)
+    }×): each of the ${r.partitions} partitions takes only ${
+      (perPartition * 1000).toFixed(0)
+    } ms sequentially, less than what starting ${r.workers} workers and sending their results back costs.`;
+  }
+  return `${busy}${r.workers} workers ran ${
+    r.speedup.toFixed(2)
+  }× as fast as the main thread alone, on ${cores} cores (ideal: ${
+    Math.min(r.workers, cores)
+  }×); each partition takes ${(perPartition * 1000).toFixed(0)} ms sequentially.`;
+}
+
+// The notebook's names for this exercise's functions (Lab 06, Exercise 4).
+export {
+  mergePipeline as mergeResults,
+  pipelinePartial as processPartition,
+  runPipeline as runParallelPipeline,
+};

@@ -1,0 +1,266 @@
+/**
+ * The lab's synthetic data: a warmup table (product_id, category, price, quantity, customer_id) and the sales
+ * table, which adds `date` (one row per second from 2020-01-01 00:00:00). Rows are made in blocks of
+ * `BLOCK_ROWS`, each from its own seeded generator, so any block can be made by any worker and the output is
+ * the same bytes for the same seed whatever the number of workers.
+ */
+import type { RecordBatch } from "apache-arrow";
+import { Field, Schema } from "apache-arrow";
+import {
+  arrowType,
+  type Column,
+  dictionaryData,
+  float64Data,
+  int32Data,
+  makeBatch,
+  timestampData,
+} from "../batch.ts";
+import { setInt64 } from "../values.ts";
+import { CsvEncoder } from "../csv/write.ts";
+import { AtomicOutput, FileWriter } from "../io/atomic.ts";
+import { releaseDeadBuffers } from "../io/memory.ts";
+import { HiveWriter } from "../parquet/hive.ts";
+import { ParquetFileWriter } from "../parquet/write.ts";
+import { WorkerPool } from "../engine/pool.ts";
+
+export const CATEGORIES = ["Electronics", "Clothing", "Home", "Sports", "Food"] as const;
+/** Rows per generator block (and per row group of the warmup file). */
+export const BLOCK_ROWS = 1_000_000;
+export const SALES_START_MS = Date.UTC(2020, 0, 1);
+
+export type Table = "warmup" | "sales";
+
+/** One dictionary type for every generated batch, so their schemas are equal (Arrow compares dictionary ids). */
+const CATEGORY_TYPE = arrowType("string");
+
+/** The Arrow schema of a generated table (no column is nullable). */
+export function generatedSchema(table: Table): Schema {
+  const fields = [
+    new Field("product_id", arrowType("int32"), false),
+    new Field("category", CATEGORY_TYPE, false),
+    new Field("price", arrowType("float64"), false),
+    new Field("quantity", arrowType("int32"), false),
+    new Field("customer_id", arrowType("int32"), false),
+  ];
+  if (table === "sales") fields.unshift(new Field("date", arrowType("timestamp"), false));
+  return new Schema(fields);
+}
+
+/** Seeds for block `block` of a table: splitmix32 over (seed, table, block). */
+function blockSeeds(seed: number, table: Table, block: number): [number, number, number, number] {
+  let state = (seed ^ Math.imul(block + 1, 0x9e3779b9) ^ (table === "sales" ? 0x5a1e5 : 0x3a7)) >>> 0;
+  const next = () => {
+    state = (state + 0x9e3779b9) | 0;
+    let z = state;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+  return [next(), next(), next(), next()];
+}
+
+/**
+ * Rows [block·BLOCK_ROWS, …) of a table, at most `BLOCK_ROWS` of them, as one batch. Uniform draws from sfc32:
+ * product_id 1..9999, category one of five, price 1..1000 rounded to cents, quantity 1..49, customer_id
+ * 1..99999. O(rows) memory; about 40 ns a row.
+ */
+export function generateBlock(table: Table, seed: number, block: number, totalRows: number): RecordBatch {
+  const first = block * BLOCK_ROWS;
+  const rows = Math.max(0, Math.min(BLOCK_ROWS, totalRows - first));
+  let [a, b, c, d] = blockSeeds(seed, table, block);
+  // sfc32 (Chris Doty-Humphrey's small fast counting generator), inlined: 5 draws a row.
+  const draw = () => {
+    const t = (((a + b) | 0) + d) | 0;
+    d = (d + 1) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (c << 21) | (c >>> 11);
+    c = (c + t) | 0;
+    return (t >>> 0) / 4294967296;
+  };
+  for (let i = 0; i < 12; i++) draw();
+  const productId = new Int32Array(rows);
+  const category = new Int32Array(rows);
+  const price = new Float64Array(rows);
+  const quantity = new Int32Array(rows);
+  const customerId = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    productId[i] = 1 + Math.floor(draw() * 9999);
+    category[i] = Math.floor(draw() * 5);
+    price[i] = Math.round((1 + draw() * 999) * 100) / 100;
+    quantity[i] = 1 + Math.floor(draw() * 49);
+    customerId[i] = 1 + Math.floor(draw() * 99999);
+  }
+  const columns: Column[] = [
+    { name: "product_id", data: int32Data(productId) },
+    { name: "category", data: dictionaryData(category, CATEGORIES, undefined, undefined, CATEGORY_TYPE) },
+    { name: "price", data: float64Data(price) },
+    { name: "quantity", data: int32Data(quantity) },
+    { name: "customer_id", data: int32Data(customerId) },
+  ];
+  if (table === "sales") {
+    const date = new BigInt64Array(rows);
+    const words = new Int32Array(date.buffer);
+    for (let i = 0; i < rows; i++) setInt64(words, i, SALES_START_MS + (first + i) * 1000);
+    columns.unshift({ name: "date", data: timestampData(date) });
+  }
+  return makeBatch(columns);
+}
+
+/** Progress callback: rows generated so far, bytes written so far. */
+export type OnProgress = (rows: number, bytes: number) => void;
+
+export interface GenerateResult {
+  rows: number;
+  seed: number;
+  seconds: number;
+  outputs: { path: string; format: "csv" | "parquet" | "dataset"; bytes: number; files: number }[];
+}
+
+/**
+ * Writes the warmup table to one Parquet file, one row group per block. Memory: one block (~25 MB).
+ * The file appears only when complete.
+ */
+export async function generateWarmup(
+  options: { rows: number; seed: number; out: string; force?: boolean; onProgress?: OnProgress },
+): Promise<GenerateResult> {
+  const { rows, seed, out, force = false, onProgress } = options;
+  const started = performance.now();
+  const output = await AtomicOutput.create(out, { kind: "parquet", force });
+  try {
+    const writer = await ParquetFileWriter.create(output.tempPath, generatedSchema("warmup"));
+    const blocks = Math.ceil(rows / BLOCK_ROWS);
+    for (let b = 0; b < blocks; b++) {
+      await writer.write(generateBlock("warmup", seed, b, rows));
+      onProgress?.(Math.min(rows, (b + 1) * BLOCK_ROWS), 0);
+    }
+    await writer.close();
+    await output.commit();
+  } catch (err) {
+    await output.abort();
+    throw err;
+  }
+  const bytes = (await Deno.stat(out)).size;
+  return {
+    rows,
+    seed,
+    seconds: (performance.now() - started) / 1000,
+    outputs: [{ path: out, format: "parquet", bytes, files: 1 }],
+  };
+}
+
+/** What a generate worker is asked to do with one block. */
+export interface SalesBlockTask {
+  type: "sales-block";
+  seed: number;
+  block: number;
+  rows: number;
+  csv: boolean;
+  /** Dataset folder to write `category=…/part-<block>.parquet` files into, or null. */
+  parquetDir: string | null;
+}
+
+/** Makes one block: its CSV bytes (no header) and, when asked, its Parquet part files. Used by the worker. */
+export async function salesBlockTask(
+  task: SalesBlockTask,
+): Promise<{ csv: Uint8Array | null; rows: number }> {
+  const batch = generateBlock("sales", task.seed, task.block, task.rows);
+  if (task.parquetDir !== null) {
+    const fileName = `part-${String(task.block).padStart(5, "0")}.parquet`;
+    const writer = new HiveWriter(task.parquetDir, generatedSchema("sales"), "category", { fileName });
+    await writer.write(batch);
+    await writer.close();
+  }
+  const csv = task.csv ? new CsvEncoder(generatedSchema("sales")).encode(batch) : null;
+  return { csv, rows: batch.numRows };
+}
+
+/**
+ * Writes the sales table as CSV and/or a Hive-partitioned Parquet dataset (by category, one file per block
+ * and category), blocks made in parallel by `workers` workers. Memory: about (workers + 2) blocks of CSV
+ * bytes (~57 MB each). Both outputs appear only when complete.
+ */
+export async function generateSales(
+  options: {
+    rows: number;
+    seed: number;
+    csv: string | null;
+    parquet: string | null;
+    workers: number;
+    force?: boolean;
+    onProgress?: OnProgress;
+  },
+): Promise<GenerateResult> {
+  const { rows, seed, csv, parquet, workers, force = false, onProgress } = options;
+  const started = performance.now();
+  const outputs: AtomicOutput[] = [];
+  const pool = new WorkerPool<SalesBlockTask>(new URL("../../workers/generate.ts", import.meta.url), workers);
+  try {
+    const csvOut = csv === null ? null : await AtomicOutput.create(csv, { kind: "csv", force });
+    if (csvOut) outputs.push(csvOut);
+    const pqOut = parquet === null
+      ? null
+      : await AtomicOutput.create(parquet, { kind: "dataset", force, inputs: csv === null ? [] : [csv] });
+    if (pqOut) outputs.push(pqOut);
+    const csvWriter = csvOut ? await FileWriter.open(csvOut.tempPath) : null;
+    try {
+      await csvWriter?.write(new CsvEncoder(generatedSchema("sales")).header());
+      const blocks = Math.ceil(rows / BLOCK_ROWS);
+      const window = workers + 1; // blocks in flight: one per worker, plus one ready to write
+      const pending: Promise<{ csv: Uint8Array | null; rows: number }>[] = [];
+      const launch = (block: number) => {
+        const task: SalesBlockTask = {
+          type: "sales-block",
+          seed,
+          block,
+          rows,
+          csv: csvWriter !== null,
+          parquetDir: pqOut?.tempPath ?? null,
+        };
+        pending[block] = pool.run(`sales block ${block}`, { ...task });
+        pending[block].catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
+      };
+      for (let b = 0; b < Math.min(blocks, window); b++) launch(b);
+      let done = 0;
+      for (let b = 0; b < blocks; b++) {
+        const result = await pending[b];
+        delete pending[b];
+        if (b + window < blocks) launch(b + window);
+        if (result.csv) await csvWriter!.write(result.csv);
+        releaseDeadBuffers();
+        done += result.rows;
+        onProgress?.(done, csvWriter?.bytesWritten ?? 0);
+      }
+    } finally {
+      csvWriter?.close();
+    }
+    for (const output of outputs) await output.commit();
+  } catch (err) {
+    for (const output of outputs) await output.abort();
+    throw err;
+  } finally {
+    pool.close();
+  }
+  const result: GenerateResult = { rows, seed, seconds: (performance.now() - started) / 1000, outputs: [] };
+  if (csv !== null) {
+    result.outputs.push({ path: csv, format: "csv", bytes: (await Deno.stat(csv)).size, files: 1 });
+  }
+  if (parquet !== null) {
+    let bytes = 0;
+    let files = 0;
+    for await (const entry of walkSizes(parquet)) {
+      bytes += entry;
+      files++;
+    }
+    result.outputs.push({ path: parquet, format: "dataset", bytes, files });
+  }
+  return result;
+}
+
+async function* walkSizes(dir: string): AsyncGenerator<number> {
+  for await (const entry of Deno.readDir(dir)) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory) yield* walkSizes(path);
+    else if (!entry.name.startsWith("_")) yield (await Deno.stat(path)).size;
+  }
+}
