@@ -40,7 +40,7 @@ Deno.test("runOrdered hands results back in unit order with 0 or more workers; w
       const _ of runOrdered(units, {
         workers,
         window: 2,
-        task: () => ({ type: "ping" }),
+        task: () => ({ type: "ping" as const }),
         label: String,
         local: runScanTask,
       })
@@ -53,7 +53,7 @@ Deno.test("runOrdered hands results back in unit order with 0 or more workers; w
   assert.equal(workersFor(10, 0), 0);
   const all = await runAll([1, 2], {
     workers: 2,
-    task: () => ({ type: "ping" }),
+    task: () => ({ type: "ping" as const }),
     label: String,
     local: runScanTask,
   });

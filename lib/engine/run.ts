@@ -6,21 +6,23 @@
  * worker count. At most `window` results are in flight (a worker each, plus ones ready to hand back), which
  * bounds memory for commands that stream their results (the parallel filter).
  */
-import { WorkerPool } from "./pool.ts";
+import { type TaskMessage, WorkerPool } from "./pool.ts";
 import type { ScanTask, TaskReply } from "../exercises/tasks.ts";
 
 const SCAN_WORKER = new URL("../../workers/scan.ts", import.meta.url);
 
-export interface EngineOptions<U> {
+export interface EngineOptions<U, M extends TaskMessage = ScanTask> {
   /** Worker count (0: run every unit in this thread). More workers than units are never started. */
   workers: number;
   /** The task for unit `i`. */
-  task: (unit: U, index: number) => ScanTask;
+  task: (unit: U, index: number) => M;
+  /** The worker module (default the scan worker, workers/scan.ts). */
+  worker?: URL;
   /**
    * Runs a task in this thread (with 0 workers): the same function the scan worker runs (exercises/tasks.ts),
    * given by the caller so the engine stays below the exercises it runs.
    */
-  local: (task: ScanTask) => Promise<TaskReply>;
+  local: (task: M) => Promise<TaskReply>;
   /** The unit as error messages name it (`stats of sales.csv bytes 0–33554432`). */
   label: (unit: U, index: number) => string;
   /** Results in flight at most (default: workers + 1). */
@@ -58,7 +60,7 @@ export function workersFor(
 }
 
 /** The workers `options` get for `units`. */
-function workersOf<U>(units: readonly U[], options: EngineOptions<U>): number {
+function workersOf<U, M extends TaskMessage>(units: readonly U[], options: EngineOptions<U, M>): number {
   const total = options.bytes ? units.reduce((s, u) => s + options.bytes!(u), 0) : undefined;
   return workersFor(units.length, options.workers, total, options.workerBytes);
 }
@@ -67,13 +69,16 @@ function workersOf<U>(units: readonly U[], options: EngineOptions<U>): number {
  * Runs `units` and yields each result in unit order as soon as it and every earlier one are done. Memory:
  * at most `window` results held. Workers are terminated when the generator ends, however it ends.
  */
-export async function* runOrdered<U, R>(units: readonly U[], options: EngineOptions<U>): AsyncGenerator<R> {
+export async function* runOrdered<U, R, M extends TaskMessage = ScanTask>(
+  units: readonly U[],
+  options: EngineOptions<U, M>,
+): AsyncGenerator<R> {
   const workers = workersOf(units, options);
   if (workers === 0) {
     for (const [i, unit] of units.entries()) yield (await options.local(options.task(unit, i))).value as R;
     return;
   }
-  const pool = new WorkerPool<ScanTask>(SCAN_WORKER, workers);
+  const pool = new WorkerPool<M>(options.worker ?? SCAN_WORKER, workers);
   const window = options.window ?? workers + 1;
   const running: Promise<R>[] = [];
   const launch = (i: number) => {
@@ -94,12 +99,12 @@ export async function* runOrdered<U, R>(units: readonly U[], options: EngineOpti
 }
 
 /** Runs `units` and returns every result, in unit order (for results small enough to hold together). */
-export async function runAll<U, R>(
+export async function runAll<U, R, M extends TaskMessage = ScanTask>(
   units: readonly U[],
-  options: EngineOptions<U> & { onResult?: (result: R, index: number) => void },
+  options: EngineOptions<U, M> & { onResult?: (result: R, index: number) => void },
 ): Promise<R[]> {
   const out: R[] = [];
-  for await (const result of runOrdered<U, R>(units, { window: units.length, ...options })) {
+  for await (const result of runOrdered<U, R, M>(units, { window: units.length, ...options })) {
     options.onResult?.(result, out.length);
     out.push(result);
   }

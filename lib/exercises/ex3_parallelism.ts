@@ -348,7 +348,7 @@ export async function workerStartup(): Promise<number> {
   await runAll([null], {
     local: runScanTask,
     workers: 1,
-    task: () => ({ type: "ping" }),
+    task: () => ({ type: "ping" as const }),
     label: () => "start-up",
   });
   return (performance.now() - t) / 1000;

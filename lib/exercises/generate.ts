@@ -21,7 +21,7 @@ import { AtomicOutput, FileWriter } from "../io/atomic.ts";
 import { releaseDeadBuffers } from "../io/memory.ts";
 import { HiveWriter } from "../parquet/hive.ts";
 import { ParquetFileWriter } from "../parquet/write.ts";
-import { WorkerPool } from "../engine/pool.ts";
+import { runOrdered } from "../engine/run.ts";
 
 export const CATEGORIES = ["Electronics", "Clothing", "Home", "Sports", "Food"] as const;
 /** Rows per generator block (and per row group of the warmup file). */
@@ -194,7 +194,6 @@ export async function generateSales(
   const { rows, seed, csv, parquet, workers, force = false, onProgress } = options;
   const started = performance.now();
   const outputs: AtomicOutput[] = [];
-  const pool = new WorkerPool<SalesBlockTask>(new URL("../../workers/generate.ts", import.meta.url), workers);
   try {
     const csvOut = csv === null ? null : await AtomicOutput.create(csv, { kind: "csv", force });
     if (csvOut) outputs.push(csvOut);
@@ -205,27 +204,25 @@ export async function generateSales(
     const csvWriter = csvOut ? await FileWriter.open(csvOut.tempPath) : null;
     try {
       await csvWriter?.write(new CsvEncoder(generatedSchema("sales")).header());
-      const blocks = Math.ceil(rows / BLOCK_ROWS);
-      const window = workers + 1; // blocks in flight: one per worker, plus one ready to write
-      const pending: Promise<{ csv: Uint8Array | null; rows: number }>[] = [];
-      const launch = (block: number) => {
-        const task: SalesBlockTask = {
+      const blocks = Array.from({ length: Math.ceil(rows / BLOCK_ROWS) }, (_, b) => b);
+      // Blocks in flight: one per worker, plus one ready to write (the engine's default window); the CSV is
+      // appended in block order, so the bytes are the same for any worker count.
+      const results = runOrdered<number, { csv: Uint8Array | null; rows: number }, SalesBlockTask>(blocks, {
+        workers,
+        worker: new URL("../../workers/generate.ts", import.meta.url),
+        task: (block) => ({
           type: "sales-block",
           seed,
           block,
           rows,
           csv: csvWriter !== null,
           parquetDir: pqOut?.tempPath ?? null,
-        };
-        pending[block] = pool.run(`sales block ${block}`, { ...task });
-        pending[block].catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
-      };
-      for (let b = 0; b < Math.min(blocks, window); b++) launch(b);
+        }),
+        label: (block) => `sales block ${block}`,
+        local: async (task) => ({ value: await salesBlockTask(task) }),
+      });
       let done = 0;
-      for (let b = 0; b < blocks; b++) {
-        const result = await pending[b];
-        delete pending[b];
-        if (b + window < blocks) launch(b + window);
+      for await (const result of results) {
         if (result.csv) await csvWriter!.write(result.csv);
         releaseDeadBuffers();
         done += result.rows;
@@ -238,8 +235,6 @@ export async function generateSales(
   } catch (err) {
     for (const output of outputs) await output.abort();
     throw err;
-  } finally {
-    pool.close();
   }
   const result: GenerateResult = { rows, seed, seconds: (performance.now() - started) / 1000, outputs: [] };
   if (csv !== null) {
