@@ -97,3 +97,28 @@ Deno.test("stats, filter, pipeline and heavy_process give the same bits with 0, 
   for (const workers of [0, 1, 2, 3]) heavy.push(mergeHeavy(await heavyParallel(files, workers)));
   for (const h of heavy.slice(1)) assert.deepEqual(h, heavy[0]);
 });
+
+Deno.test("warm workers serve consecutive commands with the same results, and are released", async () => {
+  const { keepWorkersWarm } = await import("../lib/engine/run.ts");
+  const cold = await parallelStats(`${dir}/s.csv`, {
+    workerBytes: 0,
+    columns: ["price"],
+    workers: 2,
+    rangeBytes: 100_000,
+  });
+  const release = keepWorkersWarm(2);
+  try {
+    for (let i = 0; i < 2; i++) {
+      const hot = await parallelStats(`${dir}/s.csv`, {
+        workerBytes: 0,
+        columns: ["price"],
+        workers: 2,
+        rangeBytes: 100_000,
+      });
+      assert.deepEqual(hot.columns, cold.columns);
+      assert.equal(hot.workers, 2);
+    }
+  } finally {
+    release();
+  }
+});

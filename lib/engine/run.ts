@@ -65,6 +65,23 @@ function workersOf<U, M extends TaskMessage>(units: readonly U[], options: Engin
   return workersFor(units.length, options.workers, total, options.workerBytes);
 }
 
+/** Scan workers kept warm between commands (the lab's phases), or null. */
+let warm: WorkerPool<ScanTask> | null = null;
+
+/**
+ * Keeps `workers` scan workers alive for the commands run until the returned function is called, so that
+ * the lab's phases do not each start (and load modules into) fresh workers. Benchmarks of a worker count
+ * (no `bytes` given) still start their own, since start-up is part of what they measure.
+ */
+export function keepWorkersWarm(workers: number): () => void {
+  warm?.close();
+  warm = workers > 0 ? new WorkerPool<ScanTask>(SCAN_WORKER, workers) : null;
+  return () => {
+    warm?.close();
+    warm = null;
+  };
+}
+
 /**
  * Runs `units` and yields each result in unit order as soon as it and every earlier one are done. Memory:
  * at most `window` results held. Workers are terminated when the generator ends, however it ends.
@@ -78,7 +95,11 @@ export async function* runOrdered<U, R, M extends TaskMessage = ScanTask>(
     for (const [i, unit] of units.entries()) yield (await options.local(options.task(unit, i))).value as R;
     return;
   }
-  const pool = new WorkerPool<M>(options.worker ?? SCAN_WORKER, workers);
+  const shared = warm !== null && options.bytes !== undefined && options.worker === undefined &&
+    warm.size >= workers;
+  const pool = shared
+    ? warm as unknown as WorkerPool<M>
+    : new WorkerPool<M>(options.worker ?? SCAN_WORKER, workers);
   const window = options.window ?? workers + 1;
   const running: Promise<R>[] = [];
   const launch = (i: number) => {
@@ -94,7 +115,7 @@ export async function* runOrdered<U, R, M extends TaskMessage = ScanTask>(
       yield result;
     }
   } finally {
-    pool.close();
+    if (!shared) pool.close();
   }
 }
 

@@ -31,6 +31,7 @@ import { describeLoad, ioBenchmark, scalingBenchmark, scalingChart } from "../ex
 import { partition } from "../exercises/ex3_partition.ts";
 import { runPipeline } from "../exercises/ex4_pipeline.ts";
 import { parsePredicate } from "../ops/predicate.ts";
+import { keepWorkersWarm } from "../engine/run.ts";
 import { renderReport } from "./report.ts";
 import { parallelStats, validateOnlineStats } from "../exercises/ex2_stats.ts";
 
@@ -281,240 +282,248 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
     metrics[`exercise_${e}`] = { ...value, run: { at, seconds: (performance.now() - t) / 1000 } };
   };
 
-  await exercise(0, "Arrow in practice", async () => {
-    const read = await step(
-      "exercise_0.read_benchmark",
-      `  read benchmark: row objects, columnar, conversion × ${runs}`,
-      () => readBenchmarkInWorker(paths.warmup, { runs }),
-    );
-    log(
-      `  columnar read ${read.speedup_columnar_vs_rows.toFixed(1)}× faster than row objects, ${
-        read.memory_ratio_rows_vs_columnar.toFixed(1)
-      }× less memory`,
-    );
-    const projection = await step(
-      "exercise_0.projection",
-      "  projection",
-      () => projectionBenchmark(paths.warmup, { runs }),
-    );
-    log(
-      `  projection: ${
-        (projection.reduction.bytes_read * 100).toFixed(0)
-      }% fewer bytes read; revenue ${projection.revenue}`,
-    );
-    const batches = await step("exercise_0.iter_batches", "  iter_batches", async () => {
-      // In a fresh process: this process's RSS still holds what the benchmarks above allocated.
-      const own = await runSelfJson<IterBatchesResult>(
-        ["batches", paths.warmup, "--batch-size", String(batchRows)],
-        [paths.warmup],
+  // Workers stay warm across the exercises' commands (benchmarks of worker counts start their own).
+  const releaseWorkers = keepWorkersWarm(workers);
+  try {
+    await exercise(0, "Arrow in practice", async () => {
+      const read = await step(
+        "exercise_0.read_benchmark",
+        `  read benchmark: row objects, columnar, conversion × ${runs}`,
+        () => readBenchmarkInWorker(paths.warmup, { runs }),
       );
-      return own
-        ? { ...own, measured_in: "own process" }
-        : { ...await iterBatches(paths.warmup, { batchSize: batchRows }), measured_in: "lab process" };
-    });
-    log(
-      `  iter_batches: ${plural(batches.batches.length, "batch")} over ${
-        plural(batches.row_groups, "row group")
-      }, peak RSS ${batches.peak_rss_mb} MiB (${batches.measured_in})`,
-    );
-    return { read_benchmark: read, projection, iter_batches: batches };
-  });
-
-  let chunkedMean: number | null = null;
-  await exercise(1, "chunking", async () => {
-    const source = await openSource(paths.csv);
-    let stats: Awaited<ReturnType<typeof chunkedStats>>;
-    try {
-      stats = await step("exercise_1.chunked_stats", "  chunked statistics", (p) =>
-        chunkedStats(source, {
-          columns: ["price"],
-          chunkRows,
-          onChunk: (r, b) => p.update(r, b, source.byteLength),
-        }));
-    } finally {
-      source.close();
-    }
-    chunkedMean = stats.columns.price.mean;
-    log(
-      `  chunked stats: mean price ${stats.columns.price.mean} over ${
-        stats.rows.toLocaleString("en-US")
-      } rows in ${plural(stats.chunks, "chunk")}`,
-    );
-    const filter = await step(
-      "exercise_1.filter",
-      "  filter category = Electronics",
-      (p) =>
-        parallelFilter(paths.csv, {
-          where: [parsePredicate("category = Electronics")],
-          out: paths.electronics,
-          force: true,
-          workers,
-          onProgress: (r, b, total) => p.update(r, b, total),
-        }),
-    );
-    log(`  Electronics rows: ${filter.rows_out.toLocaleString("en-US")} → ${paths.electronics}`);
-    const profile = await step("exercise_1.memory", "  memory after every chunk", async () => {
-      // In a fresh process, as `outcore memory` measures it: this one holds what earlier steps allocated.
-      const own = await runSelfJson<MemoryProfile>(
-        ["memory", paths.csv, "--column", "price", "--chunk-size", String(chunkRows), "--plot", "none"],
-        [paths.csv],
-      );
-      if (own) return { ...own, measured_in: "own process" };
-      const again = await openSource(paths.csv);
-      try {
-        return {
-          ...await memoryProfile(again, { columns: ["price"], chunkRows }),
-          measured_in: "lab process",
-        };
-      } finally {
-        again.close();
-      }
-    });
-    const memory = { ...profile, ...describeMemory(profile) };
-    const { description } = memory;
-    charts.memory = memoryChart(memory, paths.csv, chunkRows);
-    await writeTextAtomically(paths.memoryChart, charts.memory, "svg");
-    log(
-      `  memory: ${memory.baseline_mb} MiB before reading, peak ${memory.peak_mb} MiB over ${
-        plural(memory.rss_mb.length, "chunk")
-      } (${memory.measured_in}); ${description} → ${paths.memoryChart}`,
-    );
-    return {
-      chunked_stats: {
-        ...stats.columns.price,
-        rows: stats.rows,
-        chunks: stats.chunks,
-        seconds: stats.seconds,
-      },
-      electronics_rows: filter.rows_out,
-      filter,
-      memory,
-    };
-  });
-
-  await exercise(2, "online statistics", async () => {
-    const validation = await step(
-      "exercise_2.validation",
-      "  validation",
-      () => validateOnlineStats(paths.csv, { column: "price", rows: 100_000 }),
-    );
-    log(
-      `  validation on the first 100,000 prices: ${
-        validation.passed ? "passed" : "FAILED"
-      } (variance rel. error ${validation.relative_error.variance.toExponential(1)})`,
-    );
-    const full = await step(
-      "exercise_2.full_stats",
-      "  statistics of the whole dataset",
-      (p) =>
-        parallelStats(paths.csv, {
-          columns: ["price"],
-          workers,
-          onProgress: (r, b, total) => p.update(r, b, total),
-        }),
-    );
-    log(
-      `  full dataset with ${
-        plural(full.workers, "worker")
-      }: mean ${full.columns.price.mean}, std ${full.columns.price.std} in ${full.seconds.toFixed(2)} s${
-        full.fallback ? ` (read sequentially: ${full.fallback})` : ""
-      }`,
-    );
-    const mean = full.columns.price.mean;
-    if (chunkedMean !== null && mean !== null && chunkedMean !== mean) {
       log(
-        `  (Exercise 1's chunk-by-chunk loop gave ${chunkedMean}: relative difference ${
-          (Math.abs(chunkedMean - mean) / Math.abs(mean)).toExponential(1)
-        }, from merging partial results in another order; stats gives the same bits for any --workers)`,
+        `  columnar read ${read.speedup_columnar_vs_rows.toFixed(1)}× faster than row objects, ${
+          read.memory_ratio_rows_vs_columnar.toFixed(1)
+        }× less memory`,
       );
-    }
-    return {
-      validation,
-      full_stats: {
-        ...full.columns.price,
-        rows: full.rows,
-        workers: full.workers,
-        seconds: full.seconds,
-        fallback: full.fallback,
-      },
-    };
-  });
+      const projection = await step(
+        "exercise_0.projection",
+        "  projection",
+        () => projectionBenchmark(paths.warmup, { runs }),
+      );
+      log(
+        `  projection: ${
+          (projection.reduction.bytes_read * 100).toFixed(0)
+        }% fewer bytes read; revenue ${projection.revenue}`,
+      );
+      const batches = await step("exercise_0.iter_batches", "  iter_batches", async () => {
+        // In a fresh process: this process's RSS still holds what the benchmarks above allocated.
+        const own = await runSelfJson<IterBatchesResult>(
+          ["batches", paths.warmup, "--batch-size", String(batchRows)],
+          [paths.warmup],
+        );
+        return own
+          ? { ...own, measured_in: "own process" }
+          : { ...await iterBatches(paths.warmup, { batchSize: batchRows }), measured_in: "lab process" };
+      });
+      log(
+        `  iter_batches: ${plural(batches.batches.length, "batch")} over ${
+          plural(batches.row_groups, "row group")
+        }, peak RSS ${batches.peak_rss_mb} MiB (${batches.measured_in})`,
+      );
+      return { read_benchmark: read, projection, iter_batches: batches };
+    });
 
-  if ((exercises.includes(3) || exercises.includes(4)) && !partitionsOk) {
-    log(`partitioning ${paths.csv} into 16 parts → ${paths.partitions}`);
-    await step("partition", "partitioning", (p) =>
-      partition(paths.csv, {
-        out: paths.partitions,
-        parts: 16,
-        workers,
-        force: true,
-        onProgress: (r, total) => {
-          p.setTotal(total);
-          p.update(r);
+    let chunkedMean: number | null = null;
+    await exercise(1, "chunking", async () => {
+      const source = await openSource(paths.csv);
+      let stats: Awaited<ReturnType<typeof chunkedStats>>;
+      try {
+        stats = await step("exercise_1.chunked_stats", "  chunked statistics", (p) =>
+          chunkedStats(source, {
+            columns: ["price"],
+            chunkRows,
+            onChunk: (r, b) => p.update(r, b, source.byteLength),
+          }));
+      } finally {
+        source.close();
+      }
+      chunkedMean = stats.columns.price.mean;
+      log(
+        `  chunked stats: mean price ${stats.columns.price.mean} over ${
+          stats.rows.toLocaleString("en-US")
+        } rows in ${plural(stats.chunks, "chunk")}`,
+      );
+      const filter = await step(
+        "exercise_1.filter",
+        "  filter category = Electronics",
+        (p) =>
+          parallelFilter(paths.csv, {
+            where: [parsePredicate("category = Electronics")],
+            out: paths.electronics,
+            force: true,
+            workers,
+            onProgress: (r, b, total) => p.update(r, b, total),
+          }),
+      );
+      log(`  Electronics rows: ${filter.rows_out.toLocaleString("en-US")} → ${paths.electronics}`);
+      const profile = await step("exercise_1.memory", "  memory after every chunk", async () => {
+        // In a fresh process, as `outcore memory` measures it: this one holds what earlier steps allocated.
+        const own = await runSelfJson<MemoryProfile>(
+          ["memory", paths.csv, "--column", "price", "--chunk-size", String(chunkRows), "--plot", "none"],
+          [paths.csv],
+        );
+        if (own) return { ...own, measured_in: "own process" };
+        const again = await openSource(paths.csv);
+        try {
+          return {
+            ...await memoryProfile(again, { columns: ["price"], chunkRows }),
+            measured_in: "lab process",
+          };
+        } finally {
+          again.close();
+        }
+      });
+      const memory = { ...profile, ...describeMemory(profile) };
+      const { description } = memory;
+      charts.memory = memoryChart(memory, paths.csv, chunkRows);
+      await writeTextAtomically(paths.memoryChart, charts.memory, "svg");
+      log(
+        `  memory: ${memory.baseline_mb} MiB before reading, peak ${memory.peak_mb} MiB over ${
+          plural(memory.rss_mb.length, "chunk")
+        } (${memory.measured_in}); ${description} → ${paths.memoryChart}`,
+      );
+      return {
+        chunked_stats: {
+          ...stats.columns.price,
+          rows: stats.rows,
+          chunks: stats.chunks,
+          seconds: stats.seconds,
         },
-      }));
-    await writeManifest(16);
+        electronics_rows: filter.rows_out,
+        filter,
+        memory,
+      };
+    });
+
+    await exercise(2, "online statistics", async () => {
+      const validation = await step(
+        "exercise_2.validation",
+        "  validation",
+        () => validateOnlineStats(paths.csv, { column: "price", rows: 100_000 }),
+      );
+      log(
+        `  validation on the first 100,000 prices: ${
+          validation.passed ? "passed" : "FAILED"
+        } (variance rel. error ${validation.relative_error.variance.toExponential(1)})`,
+      );
+      const full = await step(
+        "exercise_2.full_stats",
+        "  statistics of the whole dataset",
+        (p) =>
+          parallelStats(paths.csv, {
+            columns: ["price"],
+            workers,
+            onProgress: (r, b, total) => p.update(r, b, total),
+          }),
+      );
+      log(
+        `  full dataset with ${
+          plural(full.workers, "worker")
+        }: mean ${full.columns.price.mean}, std ${full.columns.price.std} in ${full.seconds.toFixed(2)} s${
+          full.fallback ? ` (read sequentially: ${full.fallback})` : ""
+        }`,
+      );
+      const mean = full.columns.price.mean;
+      if (chunkedMean !== null && mean !== null && chunkedMean !== mean) {
+        log(
+          `  (Exercise 1's chunk-by-chunk loop gave ${chunkedMean}: relative difference ${
+            (Math.abs(chunkedMean - mean) / Math.abs(mean)).toExponential(1)
+          }, from merging partial results in another order; stats gives the same bits for any --workers)`,
+        );
+      }
+      return {
+        validation,
+        full_stats: {
+          ...full.columns.price,
+          rows: full.rows,
+          workers: full.workers,
+          seconds: full.seconds,
+          fallback: full.fallback,
+        },
+      };
+    });
+
+    if ((exercises.includes(3) || exercises.includes(4)) && !partitionsOk) {
+      log(`partitioning ${paths.csv} into 16 parts → ${paths.partitions}`);
+      await step("partition", "partitioning", (p) =>
+        partition(paths.csv, {
+          out: paths.partitions,
+          parts: 16,
+          workers,
+          force: true,
+          onProgress: (r, total) => {
+            p.setTotal(total);
+            p.update(r);
+          },
+        }));
+      await writeManifest(16);
+    }
+
+    await exercise(3, "parallelism", async () => {
+      const threading = await step(
+        "exercise_3.threading",
+        `  concurrent vs sequential reads × ${repeats}`,
+        () => ioBenchmark(paths.partitions, { concurrency: 8, runs: repeats }),
+      );
+      log(
+        `  concurrent reads: ${threading.speedup.toFixed(2)}× vs sequential${
+          spread(threading.speedup_range)
+        }`,
+      );
+      const scaling = await step(
+        "exercise_3.scaling",
+        `  heavy_process on 1, 2, 4, 8 workers × ${repeats}`,
+        () => scalingBenchmark(paths.partitions, { maxWorkers: 8, runs: repeats }),
+      );
+      // The lab's multiprocessing question (4 workers against sequential) is read off the same runs as the
+      // chart, so the two never disagree.
+      const multiprocessing = {
+        files: scaling.files,
+        workers: 4,
+        sequential_seconds: scaling.sequential_seconds,
+        parallel_seconds: scaling.seconds[4],
+        speedup: scaling.speedup[4],
+        speedup_range: scaling.speedup_range[4],
+        identical: scaling.identical,
+        by_category: scaling.by_category,
+        measured_in: "the 4-worker runs of the scaling measurement",
+      };
+      log(
+        `  heavy_process on 4 workers: ${multiprocessing.speedup.toFixed(2)}×${
+          spread(multiprocessing.speedup_range)
+        }, identical: ${multiprocessing.identical}`,
+      );
+      charts.speedup = scalingChart(scaling);
+      await writeTextAtomically(paths.speedupChart, charts.speedup, "svg");
+      log(
+        `  scaling: ${
+          Object.entries(scaling.speedup).map(([w, s]) => `${w}→${s.toFixed(2)}×`).join(", ")
+        } (sequential ${scaling.sequential_seconds.toFixed(2)} s) → ${paths.speedupChart}`,
+      );
+      const busy = describeLoad(scaling.load, scaling.cores);
+      if (busy) log(`  ${busy.trim()}`);
+      return { threading, multiprocessing, scaling };
+    });
+
+    await exercise(4, "pipeline", async () => {
+      const pipeline = await step(
+        "exercise_4.pipeline",
+        `  pipeline sequential and on ${plural(workers, "worker")} × ${repeats}`,
+        () => runPipeline(paths.partitions, { workers, runs: repeats }),
+      );
+      log(
+        `  sequential ${pipeline.sequential_seconds.toFixed(2)} s, ${plural(pipeline.workers, "worker")} ${
+          pipeline.parallel_seconds.toFixed(2)
+        } s: ${pipeline.speedup.toFixed(2)}×${
+          pipeline.speedup_range ? spread(pipeline.speedup_range) : ""
+        }, medians of ${plural(pipeline.runs, "run")}; tables identical: ${pipeline.identical}`,
+      );
+      return pipeline as unknown as Record<string, unknown>;
+    });
+  } finally {
+    releaseWorkers();
   }
-
-  await exercise(3, "parallelism", async () => {
-    const threading = await step(
-      "exercise_3.threading",
-      `  concurrent vs sequential reads × ${repeats}`,
-      () => ioBenchmark(paths.partitions, { concurrency: 8, runs: repeats }),
-    );
-    log(
-      `  concurrent reads: ${threading.speedup.toFixed(2)}× vs sequential${spread(threading.speedup_range)}`,
-    );
-    const scaling = await step(
-      "exercise_3.scaling",
-      `  heavy_process on 1, 2, 4, 8 workers × ${repeats}`,
-      () => scalingBenchmark(paths.partitions, { maxWorkers: 8, runs: repeats }),
-    );
-    // The lab's multiprocessing question (4 workers against sequential) is read off the same runs as the
-    // chart, so the two never disagree.
-    const multiprocessing = {
-      files: scaling.files,
-      workers: 4,
-      sequential_seconds: scaling.sequential_seconds,
-      parallel_seconds: scaling.seconds[4],
-      speedup: scaling.speedup[4],
-      speedup_range: scaling.speedup_range[4],
-      identical: scaling.identical,
-      by_category: scaling.by_category,
-      measured_in: "the 4-worker runs of the scaling measurement",
-    };
-    log(
-      `  heavy_process on 4 workers: ${multiprocessing.speedup.toFixed(2)}×${
-        spread(multiprocessing.speedup_range)
-      }, identical: ${multiprocessing.identical}`,
-    );
-    charts.speedup = scalingChart(scaling);
-    await writeTextAtomically(paths.speedupChart, charts.speedup, "svg");
-    log(
-      `  scaling: ${
-        Object.entries(scaling.speedup).map(([w, s]) => `${w}→${s.toFixed(2)}×`).join(", ")
-      } (sequential ${scaling.sequential_seconds.toFixed(2)} s) → ${paths.speedupChart}`,
-    );
-    const busy = describeLoad(scaling.load, scaling.cores);
-    if (busy) log(`  ${busy.trim()}`);
-    return { threading, multiprocessing, scaling };
-  });
-
-  await exercise(4, "pipeline", async () => {
-    const pipeline = await step(
-      "exercise_4.pipeline",
-      `  pipeline sequential and on ${plural(workers, "worker")} × ${repeats}`,
-      () => runPipeline(paths.partitions, { workers, runs: repeats }),
-    );
-    log(
-      `  sequential ${pipeline.sequential_seconds.toFixed(2)} s, ${plural(pipeline.workers, "worker")} ${
-        pipeline.parallel_seconds.toFixed(2)
-      } s: ${pipeline.speedup.toFixed(2)}×${
-        pipeline.speedup_range ? spread(pipeline.speedup_range) : ""
-      }, medians of ${plural(pipeline.runs, "run")}; tables identical: ${pipeline.identical}`,
-    );
-    return pipeline as unknown as Record<string, unknown>;
-  });
 
   // A run of some exercises keeps the others' results from an earlier run of the same configuration (each
   // carries its own `run.at` and `run.seconds`, so the report says which are older).
