@@ -9,6 +9,7 @@ const COMPILE_ARGS = [
   "--allow-write",
   "--allow-run",
   "--allow-sys=systemMemoryInfo,loadavg,cpus",
+  "--allow-env=OUTCORE_MEMORY",
   "--v8-flags=--max-semi-space-size=8,--expose-gc",
   "--include",
   "workers/generate.ts",

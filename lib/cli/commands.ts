@@ -2,6 +2,11 @@
 import type { CommandSpec, OptionSpec } from "./args.ts";
 
 const json: OptionSpec = { type: "boolean", description: "print one JSON document instead of text" };
+const memory: OptionSpec = {
+  type: "string",
+  value: "SIZE",
+  description: "memory budget (96M, 1G; default: OUTCORE_MEMORY, else the cgroup's limit, else half the RAM)",
+};
 const csvOptions: Record<string, OptionSpec> = {
   types: {
     type: "string",
@@ -169,6 +174,7 @@ Examples:
   outcore stats data/raw/sales_large.csv --column price
   outcore stats data/processed/sales_partitioned --json`,
     options: {
+      memory,
       column: {
         type: "string",
         multiple: true,
@@ -204,6 +210,7 @@ Examples:
   outcore filter data/raw/sales_large.csv --where 'category = Electronics' --out data/processed/electronics.parquet
   outcore filter data/processed/sales_partitioned --where 'category = Food' --where 'price > 900' --out food.csv`,
     options: {
+      memory,
       where: { type: "string", multiple: true, value: "EXPR", description: "a row predicate (repeatable)" },
       out: { type: "string", value: "OUT", description: "output file (.parquet or .csv)" },
       force: { type: "boolean", description: "replace OUT if it exists" },

@@ -3,6 +3,7 @@ import { type ParsedArgs, stringOption } from "../cli/args.ts";
 import { COLUMN_KINDS, type ColumnKind } from "../batch.ts";
 import { UsageError } from "../errors.ts";
 import type { SourceOptions } from "../sources/source.ts";
+import { memoryBudget, planFor } from "../io/budget.ts";
 
 /** `--types price=float64,date=timestamp`, `--delimiter`, `--on-bad-rows` as SourceOptions. */
 export function sourceOptions(args: ParsedArgs): SourceOptions {
@@ -44,4 +45,22 @@ export function sourceOptions(args: ParsedArgs): SourceOptions {
     options.onBadRows = onBad;
   }
   return options;
+}
+
+/**
+ * The workers a command may use within its memory budget (`--memory`, `OUTCORE_MEMORY`, the cgroup's limit,
+ * or half the RAM) when `requested` are asked for, and the budget for `--json`.
+ */
+export async function plannedWorkers(args: ParsedArgs, requested: number) {
+  const budget = await memoryBudget(stringOption(args, "memory"));
+  const plan = planFor(budget.bytes, requested);
+  return {
+    workers: plan.workers,
+    memory: {
+      budget_bytes: budget.bytes,
+      source: budget.source,
+      workers_allowed: plan.workers,
+      plan: plan.reason,
+    },
+  };
 }

@@ -1,11 +1,11 @@
 /** CLI wrapper for `outcore filter PATH --where EXPR --out OUT`. */
 import { intOption, type ParsedArgs, stringOption } from "../cli/args.ts";
-import { formatCount, formatSeconds, plural } from "../format.ts";
+import { formatCount, formatSeconds, jsonText, plural } from "../format.ts";
 import { Progress } from "../cli/progress.ts";
 import { parallelFilter } from "../exercises/ex1_chunking.ts";
 import { UsageError } from "../errors.ts";
 import { parsePredicate } from "../ops/predicate.ts";
-import { sourceOptions } from "./_source.ts";
+import { plannedWorkers, sourceOptions } from "./_source.ts";
 
 export async function run(args: ParsedArgs): Promise<void> {
   const raw = args.values.where;
@@ -19,6 +19,7 @@ export async function run(args: ParsedArgs): Promise<void> {
   const workers = intOption(args, "workers", navigator.hardwareConcurrency || 1, { min: 0, max: 64 });
   const options = sourceOptions(args);
   const force = args.values.force === true;
+  const planned = await plannedWorkers(args, workers);
   const progress = new Progress("filter");
   let result;
   try {
@@ -28,7 +29,7 @@ export async function run(args: ParsedArgs): Promise<void> {
       where,
       out,
       force,
-      workers,
+      workers: planned.workers,
       chunkRows,
       onProgress: (r, b, total) => progress.update(r, b, total),
     });
@@ -37,17 +38,12 @@ export async function run(args: ParsedArgs): Promise<void> {
   }
   {
     if (args.values.json) {
-      console.log(
-        JSON.stringify(
-          {
-            path: args.positionals[0],
-            where: where.map((p) => `${p.column} ${p.op} ${p.value}`),
-            ...result,
-          },
-          null,
-          2,
-        ),
-      );
+      console.log(jsonText({
+        path: args.positionals[0],
+        where: where.map((p) => `${p.column} ${p.op} ${p.value}`),
+        ...result,
+        memory: planned.memory,
+      }));
       return;
     }
     const share = result.rows_in ? (100 * result.rows_out / result.rows_in).toFixed(1) : "0.0";

@@ -3,7 +3,7 @@ import { intOption, listOption, type ParsedArgs } from "../cli/args.ts";
 import { formatCount, formatSeconds, formatTable, jsonText, plural } from "../format.ts";
 import { Progress } from "../cli/progress.ts";
 import { parallelStats, type ParallelStatsResult, validateOnlineStats } from "../exercises/ex2_stats.ts";
-import { sourceOptions } from "./_source.ts";
+import { plannedWorkers, sourceOptions } from "./_source.ts";
 
 export async function run(args: ParsedArgs): Promise<void> {
   const chunkRows = intOption(args, "chunk-size", 500_000, { min: 1 });
@@ -32,13 +32,14 @@ export async function run(args: ParsedArgs): Promise<void> {
     if (!v.passed) throw new Error(`online statistics differ from the exact computation beyond 1e-9`);
     return;
   }
+  const planned = await plannedWorkers(args, workers);
   const progress = new Progress("stats");
   let result: ParallelStatsResult;
   try {
     result = await parallelStats(path, {
       ...options,
       columns,
-      workers,
+      workers: planned.workers,
       chunkRows,
       onProgress: (rows, bytes, total) => progress.update(rows, bytes, total),
     });
@@ -46,7 +47,7 @@ export async function run(args: ParsedArgs): Promise<void> {
     progress.done();
   }
   if (args.values.json) {
-    console.log(jsonText({ path, ...result }));
+    console.log(jsonText({ path, ...result, memory: planned.memory }));
     return;
   }
   const how = result.workers === 0 ? "in the main thread" : `with ${plural(result.workers, "worker")}`;
