@@ -181,3 +181,29 @@ Deno.test("charts, reports and metrics outcore wrote are regenerated; others of 
   const again = await runCli(draw);
   assert.equal(again.code, 0, again.stderr);
 });
+
+Deno.test("stale temporaries of the same output from dead processes are removed; others stay", async () => {
+  const { removeStaleTemporaries } = await import("../lib/io/atomic.ts");
+  const dir = await tempDir("stale");
+  const out = `${dir}/out.parquet`;
+  for (
+    const name of [
+      "out.parquet.tmp-111-0",
+      "out.parquet.tmp-222-3",
+      "other.parquet.tmp-111-0",
+      "out.parquet.tmp-x-1",
+    ]
+  ) {
+    await Deno.writeTextFile(`${dir}/${name}`, "partial");
+  }
+  await Deno.mkdir(`${dir}/out.parquet.tmp-111-1`); // a half-written dataset folder
+  await Deno.writeTextFile(`${dir}/out.parquet.tmp-111-1/part-0.parquet`, "partial");
+  const alive = (pid: number) => Promise.resolve(pid === 111 ? false : pid === 222 ? true : null);
+  const removed = (await removeStaleTemporaries(out, alive)).map((p) => p.slice(dir.length + 1)).sort();
+  assert.deepEqual(removed, ["out.parquet.tmp-111-0", "out.parquet.tmp-111-1"]);
+  assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
+    "other.parquet.tmp-111-0",
+    "out.parquet.tmp-222-3",
+    "out.parquet.tmp-x-1",
+  ]);
+});

@@ -3,7 +3,7 @@
  * (`out.parquet.tmp-<pid>-<n>`), which is renamed into place on `commit` and removed on `abort` or when the
  * process is interrupted (see `removePendingOutputs`).
  */
-import { dirname, exists, fileError } from "./file.ts";
+import { basename, dirname, exists, fileError } from "./file.ts";
 import { checkOutput, filesBelow, FOLDER_MARKER, folderMarker, type OutputKind } from "./replace.ts";
 
 const pending = new Set<string>();
@@ -17,6 +17,52 @@ export function removePendingOutputs(): void {
     } catch { /* already gone */ }
   }
   pending.clear();
+}
+
+/**
+ * Whether process `pid` is running: true, false, or null when this process cannot tell (no permission to
+ * run `kill -0` nor to look in /proc). A process of another user counts as running.
+ */
+export async function processAlive(pid: number): Promise<boolean | null> {
+  try {
+    const out = await new Deno.Command("kill", { args: ["-0", String(pid)], stdout: "null", stderr: "piped" })
+      .output();
+    if (out.success) return true;
+    return /no such process/i.test(new TextDecoder().decode(out.stderr)) ? false : true;
+  } catch { /* no --allow-run for kill */ }
+  try {
+    await Deno.stat(`/proc/${pid}`);
+    return true;
+  } catch (err) {
+    return err instanceof Deno.errors.NotFound ? false : null;
+  }
+}
+
+/**
+ * Removes `OUT.tmp-PID-N` leftovers of earlier writes of `path` whose process is gone (a process killed with
+ * SIGKILL cannot clean up after itself). Only temporaries of this very output name, only of dead processes;
+ * anything uncertain is left alone.
+ */
+export async function removeStaleTemporaries(
+  path: string,
+  alive: (pid: number) => Promise<boolean | null> = processAlive,
+): Promise<string[]> {
+  const base = basename(path);
+  const pattern = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.tmp-(\\d+)-\\d+$`);
+  const removed: string[] = [];
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(dirname(path)));
+  } catch {
+    return removed; // no folder yet, or not readable: nothing to clean
+  }
+  for (const entry of entries) {
+    const pid = Number(pattern.exec(entry.name)?.[1]);
+    if (!pid || pid === Deno.pid || (await alive(pid)) !== false) continue;
+    const stale = `${dirname(path)}/${entry.name}`;
+    await Deno.remove(stale, { recursive: true }).then(() => removed.push(stale), () => {});
+  }
+  return removed;
 }
 
 /** A file or folder being written under a temporary name. */
@@ -50,6 +96,7 @@ export class AtomicOutput {
   ): Promise<AtomicOutput> {
     const { kind, force = false } = options;
     await checkOutput(path, options);
+    await removeStaleTemporaries(path);
     const parent = dirname(path);
     try {
       await Deno.mkdir(parent, { recursive: true });
