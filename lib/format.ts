@@ -73,4 +73,4 @@ export function jsonText(value: unknown): string {
 }
 
 /** V8's `JSON.rawJSON` (ES2025; not yet in TypeScript's lib): a value JSON.stringify writes as given. */
-const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
+export const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;

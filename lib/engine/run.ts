@@ -98,7 +98,7 @@ export async function* runOrdered<U, R, M extends TaskMessage = ScanTask>(
   const shared = warm !== null && options.bytes !== undefined && options.worker === undefined &&
     warm.size >= workers;
   const pool = shared
-    ? warm as unknown as WorkerPool<M>
+    ? warm as unknown as WorkerPool<M> // shared only for the scan worker, whose messages M are ScanTask
     : new WorkerPool<M>(options.worker ?? SCAN_WORKER, workers);
   const window = options.window ?? workers + 1;
   const running: Promise<R>[] = [];

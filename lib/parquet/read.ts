@@ -36,6 +36,7 @@ import { setInt64 } from "../values.ts";
 import { annotationsOf, type Carry, carryOf, kindOfElement, PARSERS, timestampUnitOf } from "./schema.ts";
 import { isFlatLeaf, readFlatColumn } from "./_flat.ts";
 import { blobText } from "../cells.ts";
+import { rawJSON } from "../format.ts";
 
 /** Whether flat columns take the fast path in `_flat.ts`. */
 let FLAT_READS = true;
@@ -602,5 +603,3 @@ function stringify(value: unknown): string {
   // Nested values as JSON, 64-bit integers with every digit (they are parsed back exactly when written).
   return JSON.stringify(value, (_, v) => (typeof v === "bigint" ? rawJSON(String(v)) : v));
 }
-
-const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
