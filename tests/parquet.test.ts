@@ -268,3 +268,22 @@ Deno.test("snappy stores incompressible pages as one literal that every reader d
   assert.equal(snappyCompress(noise).length, snappyLiteral(noise).length, "noise is stored, not compressed");
   assert.ok(snappyCompress(zeros).length < 5000, "compressible data is still compressed");
 });
+
+Deno.test("batches({ limit }) decodes only the rows asked for, the same rows as a full read, across row groups and files", async () => {
+  const { headRows } = await import("../lib/views/head.ts");
+  for (const path of ["fixtures/duckdb_snappy.parquet", "fixtures/duckdb_types.parquet"]) {
+    const full = await openSource(path);
+    const all = await headRows(full, 10_000);
+    full.close();
+    for (const n of [1, 7, 20]) {
+      const source = await openSource(path);
+      const rows = [];
+      for await (const batch of source.batches({ limit: n })) rows.push(batch.numRows);
+      source.close();
+      assert.equal(rows.reduce((a, b) => a + b, 0), Math.min(n, all.length), `${path}: ${rows}`);
+      const again = await openSource(path);
+      assert.deepEqual(await headRows(again, n), all.slice(0, n));
+      again.close();
+    }
+  }
+});

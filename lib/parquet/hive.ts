@@ -111,18 +111,25 @@ export class HiveDataset {
       batchSize?: number;
       where?: readonly Predicate[];
       onFileDone?: (bytes: number) => void;
+      /** Rows wanted at most (later pages and files are not read). */
+      limit?: number;
     } = {},
   ): AsyncGenerator<RecordBatch> {
     const columns = options.columns ? [...options.columns] : this.schema.fields.map((f) => f.name);
     this.checkColumns(columns);
     const fileColumns = columns.filter((c) => !this.partitionKeys.includes(c));
+    let left = options.limit ?? Infinity;
     for (const file of this.prune(options.where)) {
+      if (left <= 0) return;
       const source = file.path === this.first.file ? this.first.source : await fileByteSource(file.path);
       try {
         const reader = file.path === this.first.file
           ? this.first
           : await ParquetReader.open(source, { file: file.path });
-        for await (const batch of reader.batches({ columns: fileColumns, batchSize: options.batchSize })) {
+        for await (
+          const batch of reader.batches({ columns: fileColumns, batchSize: options.batchSize, limit: left })
+        ) {
+          left -= batch.numRows;
           const parts: Column[] = columns.map((name) =>
             this.partitionKeys.includes(name)
               ? { name, data: constantStringData(file.partitions[name], batch.numRows, this.#type(name)) }

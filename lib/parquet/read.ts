@@ -56,6 +56,11 @@ export interface ParquetBatchOptions {
   batchSize?: number;
   /** Row groups to read (indices), default all. */
   rowGroups?: readonly number[];
+  /**
+   * Rows wanted at most: the last row group read is decoded only up to them (`head -n 5` decodes the first
+   * pages, not a whole row group), and no later row group is read.
+   */
+  limit?: number;
 }
 
 /** A top-level Parquet column as outcore sees it. */
@@ -239,8 +244,11 @@ export class ParquetReader {
     this.checkColumns(columns);
     const ranges = this.rowGroupRanges();
     const groups = options.rowGroups ?? ranges.map((_, i) => i);
+    let left = options.limit ?? Infinity;
     for (const g of groups) {
-      const batch = await this.readRowGroup(g, columns);
+      if (left <= 0) return;
+      const batch = await this.readRowGroup(g, columns, left);
+      left -= batch.numRows;
       if (batch.numRows <= batchSize) {
         yield batch;
         continue;
@@ -251,9 +259,14 @@ export class ParquetReader {
     }
   }
 
-  /** Reads one row group's projected columns into a batch. Memory: that row group's columns. */
-  async readRowGroup(index: number, columns: readonly string[]): Promise<RecordBatch> {
-    const { start, rows } = this.rowGroupRanges()[index];
+  /**
+   * Reads one row group's projected columns into a batch — its first `limit` rows only, when given (pages
+   * past them are not decoded). Memory: that row group's columns.
+   */
+  async readRowGroup(index: number, columns: readonly string[], limit = Infinity): Promise<RecordBatch> {
+    const range = this.rowGroupRanges()[index];
+    const start = range.start;
+    const rows = Math.min(range.rows, limit);
     const tree = parquetSchema(this.#readMetadata);
     const leafOf = (name: string) => tree.children.find((c) => c.element.name === name)!;
     // Flat columns are decoded by our own page loop; nested ones go through hyparquet's general reader.

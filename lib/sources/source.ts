@@ -39,6 +39,8 @@ export interface ReadOptions {
    * value) that cannot match are skipped. Callers still apply the filter to what is returned.
    */
   where?: readonly Predicate[];
+  /** Rows wanted at most: Parquet pages and row groups past them are not decoded (`head`). */
+  limit?: number;
 }
 
 /** An opened input: its schema is known; `batches()` streams its rows. */

@@ -43,7 +43,7 @@ export async function headRows(
   const rows: Record<string, Value>[] = [];
   if (n <= 0) return rows;
   const batchSize = Math.max(1024, Math.min(n, 500_000));
-  const iterator = source.batches({ columns, batchSize });
+  const iterator = source.batches({ columns, batchSize, limit: n });
   try {
     const wanted = new Set(headColumns(source, columns));
     const fields = source.schema.fields.filter((f) => wanted.has(f.name));
