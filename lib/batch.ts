@@ -33,6 +33,7 @@ import {
   Utf8,
   vectorFromArray,
 } from "apache-arrow";
+import { type Annotations, isUnsignedAnnotation } from "./annotations.ts";
 
 export type ColumnKind = "float64" | "int32" | "int64" | "timestamp" | "string" | "bool";
 
@@ -52,9 +53,8 @@ export const NESTED_SCHEMA_KEY = "outcore.nested.schema";
 export function isUnsigned64(field: Field): boolean {
   const a = field.metadata.get(PARQUET_TYPE_KEY);
   if (!a) return false;
-  const { type, converted_type, logical_type } = JSON.parse(a);
-  return type === "INT64" &&
-    (converted_type === "UINT_64" || (logical_type?.type === "INTEGER" && !logical_type.isSigned));
+  const annotations: Annotations = JSON.parse(a);
+  return annotations.type === "INT64" && isUnsignedAnnotation(annotations);
 }
 
 /** Units per millisecond of a timestamp type: 1 (ms), 1000 (µs), 1,000,000 (ns). */

@@ -5,6 +5,12 @@
  */
 import type { Data, Field } from "apache-arrow";
 import { PARQUET_TYPE_KEY, timestampFactor } from "./batch.ts";
+import {
+  type Annotations,
+  isDateAnnotation,
+  isUnsignedAnnotation,
+  timeUnitPerSecond,
+} from "./annotations.ts";
 import { formatTimestamp } from "./values.ts";
 
 /** Text for row `i` of a column, or null for columns shown as their plain values. */
@@ -65,28 +71,13 @@ export function blobBytes(text: string): Uint8Array {
 /** A formatter for `data` of `field`, or null when the column's plain values read right. */
 export function cellFormatter(field: Field, data: Data): CellFormatter | null {
   const annotations = field.metadata.get(PARQUET_TYPE_KEY);
-  const a = annotations ? JSON.parse(annotations) : {};
+  const a: Annotations = annotations ? JSON.parse(annotations) : {};
   const values = data.values as ArrayLike<number | bigint>;
   const at = (i: number) => BigInt(values[i]);
-  const timeUnit = a.converted_type === "TIME_MILLIS"
-    ? 1000n
-    : a.converted_type === "TIME_MICROS"
-    ? 1_000_000n
-    : a.logical_type?.type === "TIME"
-    ? ({ MILLIS: 1000n, MICROS: 1_000_000n, NANOS: 1_000_000_000n } as Record<string, bigint>)[
-      a.logical_type.unit
-    ]
-    : undefined;
+  const timeUnit = timeUnitPerSecond(a);
   if (timeUnit !== undefined) return (i) => formatTimeOfDay(at(i), timeUnit);
-  if (a.converted_type === "DATE" || a.logical_type?.type === "DATE") {
-    return (i) => formatTimestamp(Number(values[i])).slice(0, 10);
-  }
-  if (
-    a.converted_type === "UINT_64" ||
-    (a.logical_type?.type === "INTEGER" && !a.logical_type.isSigned && a.type === "INT64")
-  ) {
-    return (i) => BigInt.asUintN(64, at(i)).toString();
-  }
+  if (isDateAnnotation(a)) return (i) => formatTimestamp(Number(values[i])).slice(0, 10);
+  if (isUnsignedAnnotation(a) && a.type === "INT64") return (i) => BigInt.asUintN(64, at(i)).toString();
   const factor = timestampFactor(field.type);
   if (field.type.typeId === 10 && factor > 1) {
     const perSecond = BigInt(factor * 1000);

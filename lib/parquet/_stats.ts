@@ -10,6 +10,13 @@ import { blobText, formatEpoch, formatTimeOfDay } from "../cells.ts";
 import { formatTimestamp } from "../values.ts";
 import { decimalText, unscaledOf } from "./read.ts";
 import { timestampUnitOf } from "./schema.ts";
+import {
+  isDateAnnotation,
+  isDecimalAnnotation,
+  isTextAnnotation,
+  isUnsignedAnnotation,
+  timeUnitPerSecond,
+} from "../annotations.ts";
 
 /** The raw min and max bytes of each column chunk (by path), per row group. */
 export type RawStatistics = Map<string, { min?: Uint8Array; max?: Uint8Array }>[];
@@ -47,25 +54,19 @@ export async function rawStatistics(source: AsyncBuffer): Promise<RawStatistics>
 export function formatStatistic(bytes: Uint8Array | undefined, e: SchemaElement): string | number | null {
   if (bytes === undefined) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const { type, converted_type: converted, logical_type: logical } = e;
+  const { type } = e;
   const int = (): bigint =>
     type === "INT32" && bytes.length === 4 ? BigInt(view.getInt32(0, true)) : view.getBigInt64(0, true);
-  const unsigned = converted?.startsWith("UINT_") || (logical?.type === "INTEGER" && !logical.isSigned);
-  if (converted === "DECIMAL" || logical?.type === "DECIMAL") {
+  const unsigned = isUnsignedAnnotation(e);
+  if (isDecimalAnnotation(e)) {
     const unscaled = type === "INT32" || type === "INT64" ? int() : unscaledOf(bytes);
     return decimalText(unscaled, Number(e.scale ?? 0));
   }
-  if (converted === "DATE" || logical?.type === "DATE") {
+  if (isDateAnnotation(e)) {
     return formatTimestamp(view.getInt32(0, true) * 86_400_000).slice(0, 10);
   }
-  if (converted === "TIME_MILLIS" || converted === "TIME_MICROS" || logical?.type === "TIME") {
-    const unit = converted === "TIME_MILLIS" || (logical?.type === "TIME" && logical.unit === "MILLIS")
-      ? 1000n
-      : converted === "TIME_MICROS" || (logical?.type === "TIME" && logical.unit === "MICROS")
-      ? 1_000_000n
-      : 1_000_000_000n;
-    return formatTimeOfDay(int(), unit);
-  }
+  const timeUnit = timeUnitPerSecond(e);
+  if (timeUnit !== undefined) return formatTimeOfDay(int(), timeUnit);
   if (type === "INT96" && bytes.length === 12) {
     const nanos = view.getBigInt64(0, true);
     const days = BigInt(view.getInt32(8, true)) - 2440588n;
@@ -89,8 +90,5 @@ export function formatStatistic(bytes: Uint8Array | undefined, e: SchemaElement)
     case "DOUBLE":
       return view.getFloat64(0, true);
   }
-  const text = converted === "UTF8" || converted === "ENUM" || converted === "JSON" ||
-    logical?.type === "STRING" ||
-    logical?.type === "ENUM" || logical?.type === "JSON";
-  return text ? new TextDecoder().decode(bytes) : blobText(bytes);
+  return isTextAnnotation(e) ? new TextDecoder().decode(bytes) : blobText(bytes);
 }

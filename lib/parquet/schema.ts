@@ -2,6 +2,13 @@
 import type { Field } from "apache-arrow";
 import type { SchemaElement } from "hyparquet";
 import { type ColumnKind, kindOf, PARQUET_TYPE_KEY } from "../batch.ts";
+import {
+  isDateAnnotation,
+  isDecimalAnnotation,
+  isTextAnnotation,
+  isUnsignedAnnotation,
+  timeUnitPerSecond,
+} from "../annotations.ts";
 import { DEFAULT_PARSERS } from "hyparquet/src/convert.js";
 
 /**
@@ -39,24 +46,18 @@ export function annotationsOf(element: SchemaElement): string {
 /** The carry of a leaf column, or undefined for the types outcore computes on as they are. */
 export function carryOf(element: SchemaElement): Carry | undefined {
   const { type, converted_type: converted, logical_type: logical } = element;
-  if (converted === "DECIMAL" || logical?.type === "DECIMAL") {
-    return (element.precision ?? 38) <= 15 ? "decimal" : "decimal-text";
-  }
-  if (converted === "DATE" || logical?.type === "DATE") return "date";
-  if (converted === "TIME_MILLIS" || converted === "TIME_MICROS" || logical?.type === "TIME") return "time";
-  if (
-    converted === "UINT_8" || converted === "UINT_16" || converted === "UINT_32" || converted === "UINT_64" ||
-    (logical?.type === "INTEGER" && !logical.isSigned)
-  ) return "uint";
+  if (isDecimalAnnotation(element)) return (element.precision ?? 38) <= 15 ? "decimal" : "decimal-text";
+  if (isDateAnnotation(element)) return "date";
+  if (timeUnitPerSecond(element) !== undefined) return "time";
+  if (isUnsignedAnnotation(element)) return "uint";
   if (
     converted === "INT_8" || converted === "INT_16" ||
     (logical?.type === "INTEGER" && logical.isSigned && logical.bitWidth < 32)
   ) return "int";
   if (type === "BYTE_ARRAY" || type === "FIXED_LEN_BYTE_ARRAY") {
-    const text = converted === "UTF8" || converted === "ENUM" || converted === "JSON" ||
-      logical?.type === "STRING" || logical?.type === "ENUM" || logical?.type === "JSON" ||
-      logical?.type === "UUID" || logical?.type === "FLOAT16";
-    return text ? undefined : "binary";
+    // UUID and FLOAT16 are converted by hyparquet (to text and numbers): not bytes to carry.
+    const converts = isTextAnnotation(element) || logical?.type === "UUID" || logical?.type === "FLOAT16";
+    return converts ? undefined : "binary";
   }
   return undefined;
 }

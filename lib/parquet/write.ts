@@ -19,6 +19,7 @@ import {
 import { fileError } from "../io/file.ts";
 import { blobBytes } from "../cells.ts";
 import { carryOf, elementForField } from "./schema.ts";
+import { isDateAnnotation, isDecimalAnnotation as isDecimal, isTextAnnotation } from "../annotations.ts";
 
 /** Codecs outcore can write. */
 export type WriteCodec = "SNAPPY" | "UNCOMPRESSED";
@@ -375,13 +376,9 @@ function nestedValues(batch: RecordBatch, name: string, tree: NestedNode): unkno
   });
 }
 
+/** Columns hyparquet-writer encodes from JS strings by their annotation: text, and UUIDs. */
 function isText(e: SchemaElement): boolean {
-  return e.converted_type === "UTF8" || e.logical_type?.type === "STRING" || e.converted_type === "ENUM" ||
-    e.converted_type === "JSON" || e.logical_type?.type === "JSON" || e.logical_type?.type === "UUID";
-}
-
-function isDecimal(e: SchemaElement): boolean {
-  return e.converted_type === "DECIMAL" || e.logical_type?.type === "DECIMAL";
+  return isTextAnnotation(e) || e.logical_type?.type === "UUID";
 }
 
 /** `v` as a big-endian two's complement integer of `length` bytes (a DECIMAL's unscaled value). */
@@ -419,7 +416,7 @@ function storedValues(
   ) return values;
   const map = <T>(f: (v: never) => T) =>
     Array.from(values as ArrayLike<never>, (v) => (v === null ? null : f(v)));
-  if (element.converted_type === "DATE" || element.logical_type?.type === "DATE") {
+  if (isDateAnnotation(element)) {
     return map((ms: bigint) => Math.floor(Number(ms) / 86_400_000));
   }
   if (isDecimal(element)) {

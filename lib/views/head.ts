@@ -1,4 +1,4 @@
-/** `head`: the first rows of any source, as plain objects with typed values. Reads only as many batches as needed. */
+/** `head`: the first rows of any source, as plain objects with typed values. Decodes only the rows it returns. */
 import type { Field, RecordBatch } from "apache-arrow";
 import { columnData, type ColumnKind, kindOf } from "../batch.ts";
 import { cellFormatter } from "../cells.ts";
@@ -8,25 +8,29 @@ import type { Source } from "../sources/source.ts";
 export type Value = number | bigint | string | boolean | null;
 
 /**
- * Row `i` of a batch as an object keyed by column name: timestamps as `YYYY-MM-DD HH:MM:SS[.fraction]`,
- * DATE, TIME and unsigned values as text (see cells.ts), binary as hex, int64 as exact bigints. `fields`
- * (the source's schema) carry the annotations a batch's own schema may not.
+ * A reader of a batch's rows as objects keyed by column name: timestamps as
+ * `YYYY-MM-DD HH:MM:SS[.fraction]`, DATE, TIME and unsigned values as text, binary as DuckDB shows it (see
+ * cells.ts), int64 as exact bigints. `fields` (the source's schema) carry the annotations a batch's own schema
+ * may not. Each column's formatter is made once per batch, not per row.
  */
-export function rowObject(
+export function rowReader(
   batch: RecordBatch,
-  i: number,
   fields: readonly Field[] = batch.schema.fields,
-): Record<string, Value> {
-  const out: Record<string, Value> = {};
-  fields.forEach((field) => {
-    const data = columnData(batch, field.name);
-    const format = cellFormatter(field, data);
-    const value = batch.getChild(field.name)!.get(i);
-    if (value === null || value === undefined) out[field.name] = null;
-    else if (format) out[field.name] = format(i);
-    else out[field.name] = toValue(value, kindOf(field.type));
-  });
-  return out;
+): (i: number) => Record<string, Value> {
+  const columns = fields.map((field) => ({
+    name: field.name,
+    kind: kindOf(field.type),
+    vector: batch.getChild(field.name)!,
+    format: cellFormatter(field, columnData(batch, field.name)),
+  }));
+  return (i) => {
+    const out: Record<string, Value> = {};
+    for (const { name, kind, vector, format } of columns) {
+      const value = vector.get(i);
+      out[name] = value === null || value === undefined ? null : format ? format(i) : toValue(value, kind);
+    }
+    return out;
+  };
 }
 
 function toValue(value: unknown, kind: ColumnKind): Value {
@@ -48,7 +52,8 @@ export async function headRows(
     const wanted = new Set(headColumns(source, columns));
     const fields = source.schema.fields.filter((f) => wanted.has(f.name));
     for await (const batch of iterator) {
-      for (let i = 0; i < batch.numRows && rows.length < n; i++) rows.push(rowObject(batch, i, fields));
+      const row = rowReader(batch, fields);
+      for (let i = 0; i < batch.numRows && rows.length < n; i++) rows.push(row(i));
       if (rows.length >= n) break;
     }
   } finally {
