@@ -8,6 +8,7 @@ import { formatHelp, parseCommandArgs } from "./lib/cli/args.ts";
 import { COMMANDS } from "./lib/cli/commands.ts";
 import { UsageError } from "./lib/errors.ts";
 import { removePendingOutputs } from "./lib/io/atomic.ts";
+import { closeAllPools } from "./lib/engine/pool.ts";
 
 export const VERSION = config.version;
 
@@ -54,7 +55,8 @@ export async function main(argv: string[]): Promise<number> {
     const module = await spec.load();
     return (await module.run(args)) ?? 0;
   } catch (err) {
-    removePendingOutputs();
+    closeAllPools();
+    await removePendingOutputs();
     if (err instanceof UsageError) err.command ??= command;
     return report(err, debug);
   }
@@ -79,8 +81,9 @@ function report(err: unknown, debug: boolean): number {
 
 if (import.meta.main) {
   for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
-    Deno.addSignalListener(signal, () => {
-      removePendingOutputs();
+    Deno.addSignalListener(signal, async () => {
+      closeAllPools(); // first, so no worker recreates a temporary output while it is removed
+      await removePendingOutputs(1000);
       Deno.exit(code);
     });
   }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { WorkerPool } from "../lib/engine/pool.ts";
+import { closeAllPools, WorkerPool } from "../lib/engine/pool.ts";
 
 const URL_ECHO = new URL("./_workers/echo.ts", import.meta.url);
 
@@ -54,4 +54,12 @@ Deno.test("WorkerPool.close cancels queued tasks and terminates workers", async 
   assert.match(String(await queued), /task queued: cancelled/);
   void stuck;
   await assert.rejects(pool.run("late", { type: "fail" }), /pool is closed/);
+});
+
+Deno.test("closeAllPools (on SIGINT) closes every open pool", async () => {
+  const pools = [new WorkerPool(URL_ECHO, 1), new WorkerPool(URL_ECHO, 1)];
+  const buffer = new Float64Array([1]).buffer;
+  await pools[0].run("warm", { type: "double", buffer }, [buffer]);
+  closeAllPools();
+  for (const pool of pools) await assert.rejects(pool.run("late", { type: "fail" }), /pool is closed/);
 });

@@ -207,3 +207,26 @@ Deno.test("stale temporaries of the same output from dead processes are removed;
     "out.parquet.tmp-x-1",
   ]);
 });
+
+Deno.test("an interrupted output is removed even while a worker was writing into it (SIGINT's cleanup)", async () => {
+  const { removePendingOutputs } = await import("../lib/io/atomic.ts");
+  const { closeAllPools, WorkerPool } = await import("../lib/engine/pool.ts");
+  const dir = await tempDir("pending");
+  const output = await AtomicOutput.create(`${dir}/ds`, { kind: "dataset" });
+  const pool = new WorkerPool(new URL("./_workers/echo.ts", import.meta.url), 2);
+  const writing = [0, 1].map(() =>
+    pool.run("scribble", { type: "scribble", dir: output.tempPath }).catch(() => {})
+  );
+  while (!Deno.readDirSync(output.tempPath).some((e) => e.name.startsWith("category="))) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  closeAllPools();
+  await removePendingOutputs(1000);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.deepEqual(
+    [...Deno.readDirSync(dir)].map((e) => e.name),
+    [],
+    "nothing left behind, nothing recreated",
+  );
+  void writing;
+});

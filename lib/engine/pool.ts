@@ -18,9 +18,21 @@ interface Task<M> {
   reject: (err: Error) => void;
 }
 
-/** Runs tasks on up to `size` workers started from `url` (a `new URL("../../workers/x.ts", import.meta.url)`). */
 /** A worker's messages: a union discriminated on `type` (e.g. `ScanTask`), checked at both ends. */
 export type TaskMessage = { type: string };
+
+/** Pools not yet closed, so an interrupted process can stop every worker before cleaning up. */
+const openPools = new Set<{ close(): void }>();
+
+/**
+ * Terminates the workers of every open pool (on SIGINT/SIGTERM: a worker still writing into a temporary
+ * output would otherwise recreate what the cleanup removes).
+ */
+export function closeAllPools(): void {
+  for (const pool of [...openPools]) pool.close();
+}
+
+/** Runs tasks on up to `size` workers started from `url` (a `new URL("../../workers/x.ts", import.meta.url)`). */
 
 export class WorkerPool<M extends TaskMessage = TaskMessage & Record<string, unknown>> {
   readonly size: number;
@@ -38,6 +50,7 @@ export class WorkerPool<M extends TaskMessage = TaskMessage & Record<string, unk
     }
     this.#url = url;
     this.size = size;
+    openPools.add(this);
   }
 
   /** Runs one task; resolves with the worker's result, rejects with `task <label> failed: …`. */
@@ -97,6 +110,7 @@ export class WorkerPool<M extends TaskMessage = TaskMessage & Record<string, unk
   /** Terminates every worker and rejects queued tasks. Safe to call more than once. */
   close(): void {
     this.#closed = true;
+    openPools.delete(this);
     for (const task of this.#queue) task.reject(new Error(`task ${task.label}: cancelled`));
     this.#queue = [];
     for (const worker of this.#all) worker.terminate();

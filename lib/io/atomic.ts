@@ -9,12 +9,29 @@ import { checkOutput, filesBelow, FOLDER_MARKER, folderMarker, type OutputKind }
 const pending = new Set<string>();
 let counter = 0;
 
-/** Removes every temporary output not yet committed (used on errors and on SIGINT/SIGTERM). */
-export function removePendingOutputs(): void {
-  for (const path of pending) {
-    try {
-      Deno.removeSync(path, { recursive: true });
-    } catch { /* already gone */ }
+/**
+ * Removes every temporary output not yet committed (used on errors and on SIGINT/SIGTERM). With `settleMs`,
+ * keeps removing until every temporary has stayed gone for 50 ms, for at most `settleMs`: a worker thread
+ * that was inside a file operation when it was terminated may still finish it and recreate a folder.
+ */
+export async function removePendingOutputs(settleMs = 0): Promise<void> {
+  const until = Date.now() + settleMs;
+  let goneSince = Infinity;
+  for (;;) {
+    let left = 0;
+    for (const path of pending) {
+      try {
+        Deno.removeSync(path, { recursive: true });
+      } catch { /* already gone, or written to meanwhile: checked below */ }
+      try {
+        Deno.lstatSync(path);
+        left++;
+      } catch { /* gone */ }
+    }
+    const now = Date.now();
+    goneSince = left ? Infinity : Math.min(goneSince, now);
+    if (now >= until || now - goneSince >= 50) break;
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
   pending.clear();
 }

@@ -1,11 +1,15 @@
 /// <reference no-default-lib="true" />
 /// <reference lib="deno.worker" />
-/** Test worker: doubles numbers, fails on request, or crashes outright. */
+/** Test worker: doubles numbers, fails on request, crashes outright, or keeps writing files into a folder. */
 import { serveTasks } from "../../lib/engine/pool.ts";
 
 serveTasks<
-  { type: "double"; buffer: ArrayBuffer } | { type: "fail" } | { type: "crash" } | { type: string }
->((message) => {
+  | { type: "double"; buffer: ArrayBuffer }
+  | { type: "fail" }
+  | { type: "crash" }
+  | { type: "scribble"; dir: string }
+  | { type: string }
+>(async (message) => {
   if (message.type === "double") {
     const values = new Float64Array((message as { buffer: ArrayBuffer }).buffer);
     for (let i = 0; i < values.length; i++) values[i] *= 2;
@@ -17,6 +21,15 @@ serveTasks<
       throw new Error("boom");
     });
     return new Promise(() => {});
+  }
+  if (message.type === "scribble") {
+    // Like a generate worker writing partitions: recreates folders inside `dir` until terminated.
+    const { dir } = message as { dir: string };
+    for (let n = 0;; n++) {
+      Deno.mkdirSync(`${dir}/category=${n % 4}`, { recursive: true });
+      Deno.writeTextFileSync(`${dir}/category=${n % 4}/part-${n}.txt`, "x");
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
   }
   return Promise.reject(new TypeError(`unknown task ${message.type}`));
 });
