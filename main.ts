@@ -4,11 +4,14 @@
  * top-level error handler (usage errors → exit 2, everything else → one line and exit 1).
  */
 import config from "./deno.json" with { type: "json" };
-import { formatHelp, parseCommandArgs } from "./lib/cli/args.ts";
+import { formatHelp, parseCommandArgs, stringOption } from "./lib/cli/args.ts";
 import { COMMANDS } from "./lib/cli/commands.ts";
 import { UsageError } from "./lib/errors.ts";
 import { removePendingOutputs } from "./lib/io/atomic.ts";
 import { closeAllPools } from "./lib/engine/pool.ts";
+import { memoryBudget, memoryPlan } from "./lib/io/budget.ts";
+import { setDeadBufferLimit } from "./lib/io/memory.ts";
+import { forwardSignal, relaunchWithHeap } from "./lib/io/relaunch.ts";
 
 export const VERSION = config.version;
 
@@ -52,6 +55,14 @@ export async function main(argv: string[]): Promise<number> {
       console.log(formatHelp(spec));
       return 0;
     }
+    args.budget = await memoryBudget(stringOption(args, "memory"));
+    const plan = memoryPlan(args.budget.bytes, 0);
+    if (plan.heap) {
+      // V8 takes heap limits only at start-up: run this command line again under them.
+      const code = await relaunchWithHeap(plan.heap);
+      if (code !== null) return code;
+    }
+    setDeadBufferLimit(plan.deadBufferBytes);
     const module = await spec.load();
     return (await module.run(args)) ?? 0;
   } catch (err) {
@@ -82,6 +93,7 @@ function report(err: unknown, debug: boolean): number {
 if (import.meta.main) {
   for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
     Deno.addSignalListener(signal, async () => {
+      if (forwardSignal(signal)) return; // a relaunched child cleans up and exits; main returns its code
       closeAllPools(); // first, so no worker recreates a temporary output while it is removed
       await removePendingOutputs(1000);
       Deno.exit(code);

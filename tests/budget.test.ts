@@ -2,12 +2,15 @@
 import assert from "node:assert/strict";
 import {
   cgroupLimit,
+  LIMITED_MAIN_BYTES,
+  LIMITED_WORKER_BYTES,
   MAIN_BYTES,
   memoryBudget,
+  memoryPlan,
   parseSize,
-  planFor,
   WORKER_MEMORY_BYTES,
 } from "../lib/io/budget.ts";
+import { withoutFlags } from "../lib/io/relaunch.ts";
 import { UsageError } from "../lib/errors.ts";
 import { runCli } from "./_helpers.ts";
 
@@ -68,14 +71,52 @@ Deno.test("memoryBudget: the option wins, then the cgroup's limit, then half the
   assert.equal((await memoryBudget(undefined, files({}))).source, "system");
 });
 
-Deno.test("planFor gives workers only while they fit after the main thread's peak", () => {
-  assert.equal(planFor(MAIN_BYTES - 1, 2).workers, 0);
-  assert.equal(planFor(256 * MIB, 2).workers, 0);
-  assert.equal(planFor(MAIN_BYTES + WORKER_MEMORY_BYTES, 2).workers, 1);
-  assert.equal(planFor(1 << 30, 2).workers, 2);
-  assert.equal(planFor(1 << 30, 8).workers, 8);
-  assert.equal(planFor(16 * 2 ** 30, 2).workers, 2, "never more than requested (the cores)");
-  assert.match(planFor(128 * MIB, 2).reason, /below the main thread's streaming peak/);
+Deno.test("memoryPlan gives workers only while they fit after the main thread's need, never more than asked", () => {
+  const GIB = 1 << 30;
+  for (const cores of [1, 2, 4, 8]) {
+    assert.equal(memoryPlan(96 * MIB, cores).workers, 0);
+    assert.equal(memoryPlan(128 * MIB, cores).workers, 0);
+    assert.equal(memoryPlan(LIMITED_MAIN_BYTES + LIMITED_WORKER_BYTES, cores).workers, 1);
+    assert.equal(memoryPlan(256 * MIB, cores).workers, Math.min(cores, 2));
+    assert.equal(memoryPlan(512 * MIB, cores).workers, Math.min(cores, 6));
+    assert.equal(memoryPlan(MAIN_BYTES + WORKER_MEMORY_BYTES + GIB, cores).workers, Math.min(cores, 9));
+    assert.equal(memoryPlan(16 * GIB, cores).workers, cores, "never more than requested (the cores)");
+  }
+  assert.equal(memoryPlan(GIB, 8).workers, 8);
+  assert.match(memoryPlan(64 * MIB, 2).reason, /below the main thread's streaming need/);
+});
+
+Deno.test("memoryPlan: small budgets limit V8's heap and shrink batches and units; large ones keep the defaults", () => {
+  const small = memoryPlan(96 * MIB, 2);
+  assert.deepEqual(small.heap, { oldSpaceMiB: 32, semiSpaceMiB: 2 });
+  assert.equal(small.chunkRows, 100_000);
+  assert.equal(small.rangeBytes, 8 * MIB);
+  assert.equal(small.deadBufferBytes, 12 * MIB);
+  const mid = memoryPlan(512 * MIB, 2);
+  assert.deepEqual(mid.heap, { oldSpaceMiB: 128, semiSpaceMiB: 4 });
+  assert.equal(mid.chunkRows, 250_000);
+  assert.equal(mid.deadBufferBytes, 48 * MIB);
+  const large = memoryPlan(12 * 2 ** 30, 2);
+  assert.equal(large.heap, null);
+  assert.equal(large.chunkRows, 500_000);
+  assert.equal(large.rangeBytes, 32 * MIB);
+  // Smaller budgets never get a larger plan.
+  let last = memoryPlan(64 * MIB, 2);
+  for (let mib = 72; mib <= 4096; mib += 8) {
+    const plan = memoryPlan(mib * MIB, 2);
+    assert.ok(plan.workers >= last.workers && plan.chunkRows >= last.chunkRows, `${mib} MiB`);
+    last = plan;
+  }
+});
+
+Deno.test("a relaunch replaces the heap flags of --v8-flags and keeps the others", () => {
+  const drop = ["max-old-space-size", "max-semi-space-size"];
+  assert.equal(
+    withoutFlags("--v8-flags=--max-semi-space-size=8,--expose-gc", drop),
+    "--v8-flags=--expose-gc",
+  );
+  assert.equal(withoutFlags("--v8-flags=--max-old-space-size=99", drop), null);
+  assert.equal(withoutFlags("main.ts", drop), "main.ts");
 });
 
 Deno.test("stats --memory reports the budget and plan in --json; --memory 1K is a usage error", async () => {
@@ -90,8 +131,44 @@ Deno.test("stats --memory reports the budget and plan in --json; --memory 1K is 
   ]);
   assert.equal(r.code, 0, r.stderr);
   const memory = JSON.parse(r.stdout).memory;
-  assert.deepEqual([memory.budget_bytes, memory.source, memory.workers_allowed], [300 * MIB, "--memory", 0]);
+  assert.deepEqual([memory.budget_bytes, memory.source, memory.workers_allowed], [300 * MIB, "--memory", 2]);
+  assert.deepEqual([memory.chunk_rows, memory.v8_heap], [250_000, { old_space_mib: 75, semi_space_mib: 4 }]);
   const bad = await runCli(["stats", "fixtures/duckdb_snappy.parquet", "--memory", "1K"]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--memory 1K is below the minimum outcore can work in, 64M/);
+});
+
+Deno.test("a small budget starts outcore again under V8 heap limits; exit code and output pass through", async () => {
+  const run = async (extra: string[]) => {
+    const out = await new Deno.Command("deno", {
+      args: [
+        "run",
+        "--allow-read",
+        "--allow-run",
+        "--allow-env=OUTCORE_MEMORY",
+        "--v8-flags=--max-semi-space-size=8,--expose-gc",
+        "main.ts",
+        "stats",
+        "fixtures/duckdb_snappy.parquet",
+        "--json",
+        ...extra,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return {
+      code: out.code,
+      stdout: new TextDecoder().decode(out.stdout),
+      stderr: new TextDecoder().decode(out.stderr),
+    };
+  };
+  const small = await run(["--memory", "96M"]);
+  assert.equal(small.code, 0, small.stderr);
+  const limited = JSON.parse(small.stdout).memory.v8_heap_limit_mib;
+  assert.ok(limited <= 64, `heap limit ${limited} MiB under a 96M budget`);
+  const large = await run(["--memory", "4G"]);
+  assert.ok(JSON.parse(large.stdout).memory.v8_heap_limit_mib > 1000, "no relaunch with a large budget");
+  const bad = await run(["--memory", "96M", "--column", "nope"]);
+  assert.equal(bad.code, 2, "the child's exit code is the command's");
+  assert.match(bad.stderr, /nope/);
 });

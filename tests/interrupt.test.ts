@@ -3,12 +3,13 @@ import { generateSales } from "../lib/exercises/generate.ts";
 import { tempDir } from "./_helpers.ts";
 
 /** Starts outcore as a child process (the only way to send it a signal), with the same flags as `deno task run`. */
-function outcore(args: string[]) {
+function outcore(args: string[], flags: string[] = []) {
   return new Deno.Command("deno", {
     args: [
       "run",
       "--allow-read",
       "--allow-write",
+      ...flags,
       "--v8-flags=--max-semi-space-size=8,--expose-gc",
       "main.ts",
       ...args,
@@ -77,4 +78,19 @@ Deno.test("SIGINT during filter and partition leaves no partial output", async (
     assert.equal((await child.output()).code, 130);
     assert.deepEqual([...Deno.readDirSync(`${dir}/out`)].map((e) => e.name), [], args[0]);
   }
+});
+
+Deno.test("SIGINT reaches a process relaunched under a small budget: it cleans up, and the exit code is 130", async () => {
+  const dir = await tempDir("sig3");
+  await generateSales({ rows: 3_000_000, seed: 2, csv: `${dir}/s.csv`, parquet: null, workers: 2 });
+  await Deno.mkdir(`${dir}/out`);
+  const child = outcore(
+    ["filter", `${dir}/s.csv`, "--where", "price > 1", "--out", `${dir}/out/f.parquet`, "--memory", "96M"],
+    ["--allow-run"],
+  );
+  await waitForTemp(`${dir}/out`);
+  child.kill("SIGINT");
+  const status = await child.output();
+  assert.equal(status.code, 130, new TextDecoder().decode(status.stderr));
+  assert.deepEqual([...Deno.readDirSync(`${dir}/out`)].map((e) => e.name), []);
 });

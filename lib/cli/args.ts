@@ -4,6 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { UsageError } from "../errors.ts";
+import type { Budget } from "../io/budget.ts";
 
 export interface OptionSpec {
   type: "string" | "boolean";
@@ -33,11 +34,19 @@ export interface ParsedArgs {
   command: string;
   values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
+  /** The memory budget, found once by the entry point (`--memory`, OUTCORE_MEMORY, cgroup, RAM). */
+  budget?: Budget;
 }
 
 /** Options every command takes. */
 export const COMMON_OPTIONS: Record<string, OptionSpec> = {
   help: { type: "boolean", short: "h", description: "show this help" },
+  memory: {
+    type: "string",
+    value: "SIZE",
+    description:
+      "memory budget (96M, 1G; default: OUTCORE_MEMORY, else the cgroup's limit, else half the RAM)",
+  },
   debug: { type: "boolean", description: "print stack traces with errors" },
 };
 

@@ -2,11 +2,6 @@
 import type { CommandSpec, OptionSpec } from "./args.ts";
 
 const json: OptionSpec = { type: "boolean", description: "print one JSON document instead of text" };
-const memory: OptionSpec = {
-  type: "string",
-  value: "SIZE",
-  description: "memory budget (96M, 1G; default: OUTCORE_MEMORY, else the cgroup's limit, else half the RAM)",
-};
 const csvOptions: Record<string, OptionSpec> = {
   types: {
     type: "string",
@@ -43,8 +38,7 @@ const csvOptions: Record<string, OptionSpec> = {
 const chunkSize: OptionSpec = {
   type: "string",
   value: "N",
-  description: "rows per chunk",
-  default: "500000",
+  description: "rows per chunk (default: the memory plan's, 500000 with 1 GiB or more, 100000 below 192 MiB)",
 };
 
 export const COMMANDS: CommandSpec[] = [
@@ -174,7 +168,6 @@ Examples:
   outcore stats data/raw/sales_large.csv --column price
   outcore stats data/processed/sales_partitioned --json`,
     options: {
-      memory,
       column: {
         type: "string",
         multiple: true,
@@ -210,7 +203,6 @@ Examples:
   outcore filter data/raw/sales_large.csv --where 'category = Electronics' --out data/processed/electronics.parquet
   outcore filter data/processed/sales_partitioned --where 'category = Food' --where 'price > 900' --out food.csv`,
     options: {
-      memory,
       where: { type: "string", multiple: true, value: "EXPR", description: "a row predicate (repeatable)" },
       out: { type: "string", value: "OUT", description: "output file (.parquet or .csv)" },
       force: { type: "boolean", description: "replace OUT if it exists" },
@@ -310,7 +302,11 @@ Examples:
     details: `Example:
   outcore batches data/processed/sales_warmup.parquet --batch-size 500000`,
     options: {
-      "batch-size": { type: "string", value: "N", description: "rows per batch", default: "500000" },
+      "batch-size": {
+        type: "string",
+        value: "N",
+        description: "rows per batch (default: the memory plan's, 500000 with 1 GiB or more)",
+      },
       columns: {
         type: "string",
         value: "A,B",

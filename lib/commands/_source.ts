@@ -1,9 +1,10 @@
 /** Options shared by commands that read a source: CSV types, delimiter and bad-row policy. */
-import { type ParsedArgs, stringOption } from "../cli/args.ts";
+import { intOption, type ParsedArgs, stringOption } from "../cli/args.ts";
 import { COLUMN_KINDS, type ColumnKind } from "../batch.ts";
 import { UsageError } from "../errors.ts";
 import type { SourceOptions } from "../sources/source.ts";
-import { memoryBudget, planFor } from "../io/budget.ts";
+import { getHeapStatistics } from "node:v8";
+import { memoryBudget, memoryPlan } from "../io/budget.ts";
 
 /** `--types price=float64,date=timestamp`, `--delimiter`, `--on-bad-rows` as SourceOptions. */
 export function sourceOptions(args: ParsedArgs): SourceOptions {
@@ -48,18 +49,30 @@ export function sourceOptions(args: ParsedArgs): SourceOptions {
 }
 
 /**
- * The workers a command may use within its memory budget (`--memory`, `OUTCORE_MEMORY`, the cgroup's limit,
- * or half the RAM) when `requested` are asked for, and the budget for `--json`.
+ * The plan a command runs with inside its memory budget (`--memory`, `OUTCORE_MEMORY`, the cgroup's limit, or
+ * half the RAM) when `requested` workers are asked for: workers, rows per batch (`--chunk-size` wins), CSV unit
+ * bytes; and the budget and plan as `--json` shows them.
  */
-export async function plannedWorkers(args: ParsedArgs, requested: number) {
-  const budget = await memoryBudget(stringOption(args, "memory"));
-  const plan = planFor(budget.bytes, requested);
+export async function plannedWorkers(args: ParsedArgs, requested: number, chunkOption = "chunk-size") {
+  const budget = args.budget ?? await memoryBudget(stringOption(args, "memory"));
+  const plan = memoryPlan(budget.bytes, requested);
+  const given = args.values[chunkOption] !== undefined;
+  const chunkRows = given ? intOption(args, chunkOption, plan.chunkRows, { min: 1 }) : plan.chunkRows;
   return {
     workers: plan.workers,
+    chunkRows,
+    rangeBytes: plan.rangeBytes,
     memory: {
       budget_bytes: budget.bytes,
       source: budget.source,
       workers_allowed: plan.workers,
+      chunk_rows: chunkRows,
+      range_bytes: plan.rangeBytes,
+      v8_heap: plan.heap
+        ? { old_space_mib: plan.heap.oldSpaceMiB, semi_space_mib: plan.heap.semiSpaceMiB }
+        : "V8 default",
+      /** The limit this process really runs with (after a relaunch under the plan's limits). */
+      v8_heap_limit_mib: Math.round(getHeapStatistics().heap_size_limit / (1 << 20)),
       plan: plan.reason,
     },
   };

@@ -1,13 +1,14 @@
 /** CLI wrapper for `outcore batches PATH`: the `iter_batches` lesson. */
-import { intOption, listOption, type ParsedArgs } from "../cli/args.ts";
+import { listOption, type ParsedArgs } from "../cli/args.ts";
 import { formatCount, formatSeconds, formatTable, jsonText, plural } from "../format.ts";
 import { iterBatches } from "../exercises/ex0_arrow.ts";
+import { plannedWorkers } from "./_source.ts";
 
 export async function run(args: ParsedArgs): Promise<void> {
-  const batchSize = intOption(args, "batch-size", 500_000, { min: 1 });
+  const { chunkRows: batchSize, memory } = await plannedWorkers(args, 0, "batch-size");
   const result = await iterBatches(args.positionals[0], { batchSize, columns: listOption(args, "columns") });
   if (args.values.json) {
-    console.log(jsonText(result));
+    console.log(jsonText({ ...result, memory }));
     return;
   }
   console.log(

@@ -15,7 +15,6 @@ export async function run(args: ParsedArgs): Promise<void> {
   }
   const out = stringOption(args, "out");
   if (!out) throw new UsageError("missing --out PATH (.parquet, or .csv for CSV)", "filter");
-  const chunkRows = intOption(args, "chunk-size", 500_000, { min: 1 });
   const workers = intOption(args, "workers", navigator.hardwareConcurrency || 1, { min: 0, max: 64 });
   const options = sourceOptions(args);
   const force = args.values.force === true;
@@ -30,7 +29,8 @@ export async function run(args: ParsedArgs): Promise<void> {
       out,
       force,
       workers: planned.workers,
-      chunkRows,
+      chunkRows: planned.chunkRows,
+      rangeBytes: planned.rangeBytes,
       onProgress: (r, b, total) => progress.update(r, b, total),
     });
   } finally {

@@ -3,7 +3,8 @@ import { intOption, type ParsedArgs, stringOption } from "../cli/args.ts";
 import { formatBytes, formatCount, formatSeconds, formatTable, jsonText } from "../format.ts";
 import { Progress } from "../cli/progress.ts";
 import { UsageError } from "../errors.ts";
-import { type GenerateResult, generateSales, generateWarmup } from "../exercises/generate.ts";
+import { BLOCK_ROWS, type GenerateResult, generateSales, generateWarmup } from "../exercises/generate.ts";
+import { plannedWorkers } from "./_source.ts";
 
 export const DEFAULTS = {
   warmupRows: 5_000_000,
@@ -22,6 +23,7 @@ export async function run(args: ParsedArgs): Promise<void> {
   const seed = intOption(args, "seed", DEFAULTS.seed, { min: 0, max: 2 ** 32 - 1 });
   const force = args.values.force === true;
   let result: GenerateResult;
+  let memory: unknown;
   if (table === "warmup") {
     const rows = intOption(args, "rows", DEFAULTS.warmupRows, { min: 1 });
     for (const name of ["csv", "parquet", "no-csv", "no-parquet"]) {
@@ -46,7 +48,9 @@ export async function run(args: ParsedArgs): Promise<void> {
     if (csv === null && parquet === null) {
       throw new UsageError("nothing to write: both --no-csv and --no-parquet", "generate");
     }
-    const workers = intOption(args, "workers", navigator.hardwareConcurrency || 1, { min: 1, max: 64 });
+    const requested = intOption(args, "workers", navigator.hardwareConcurrency || 1, { min: 0, max: 64 });
+    const planned = await plannedWorkers(args, requested);
+    memory = planned.memory;
     const progress = new Progress("generate sales", { rows });
     try {
       result = await generateSales({
@@ -54,7 +58,9 @@ export async function run(args: ParsedArgs): Promise<void> {
         seed,
         csv,
         parquet,
-        workers,
+        workers: planned.workers,
+        // Pieces of a 1,000,000-row block: whole blocks with a large budget, smaller ones with a small one.
+        pieceRows: Math.min(BLOCK_ROWS, 2 * planned.chunkRows),
         force,
         onProgress: (r, b) => progress.update(r, b),
       });
@@ -63,7 +69,7 @@ export async function run(args: ParsedArgs): Promise<void> {
     }
   }
   if (args.values.json) {
-    console.log(jsonText({ table, ...result }));
+    console.log(jsonText({ table, ...result, ...(memory ? { memory } : {}) }));
     return;
   }
   const rate = result.rows / result.seconds;

@@ -1,14 +1,14 @@
 /** CLI wrapper for `outcore memory PATH`: RSS after every chunk, as a list and an SVG chart. */
-import { intOption, listOption, type ParsedArgs, stringOption } from "../cli/args.ts";
+import { listOption, type ParsedArgs, stringOption } from "../cli/args.ts";
 import { formatCount, formatSeconds, jsonText, plural } from "../format.ts";
 import { describeMemory, memoryChart, memoryProfile } from "../exercises/ex1_chunking.ts";
 import { writeTextAtomically } from "../io/atomic.ts";
 import { openSource } from "../sources/source.ts";
 import { Progress } from "../cli/progress.ts";
-import { sourceOptions } from "./_source.ts";
+import { plannedWorkers, sourceOptions } from "./_source.ts";
 
 export async function run(args: ParsedArgs): Promise<void> {
-  const chunkRows = intOption(args, "chunk-size", 500_000, { min: 1 });
+  const { chunkRows, memory } = await plannedWorkers(args, 0);
   const columns = listOption(args, "column");
   const plot = stringOption(args, "plot", "results/memory.svg");
   const source = await openSource(args.positionals[0], sourceOptions(args));
@@ -25,7 +25,13 @@ export async function run(args: ParsedArgs): Promise<void> {
     if (args.values.json) {
       console.log(
         jsonText(
-          { path: source.path, chunk_rows: chunkRows, plot: plot === "none" ? null : plot, ...profile },
+          {
+            path: source.path,
+            chunk_rows: chunkRows,
+            plot: plot === "none" ? null : plot,
+            ...profile,
+            memory,
+          },
         ),
       );
       return;

@@ -3,11 +3,12 @@ import { intOption, type ParsedArgs, stringOption } from "../cli/args.ts";
 import { formatCount, formatSeconds, formatTable, jsonText, plural } from "../format.ts";
 import { Progress } from "../cli/progress.ts";
 import { partition } from "../exercises/ex3_partition.ts";
-import { sourceOptions } from "./_source.ts";
+import { plannedWorkers, sourceOptions } from "./_source.ts";
 
 export async function run(args: ParsedArgs): Promise<void> {
   const parts = intOption(args, "parts", 16, { min: 1, max: 10_000 });
-  const workers = intOption(args, "workers", navigator.hardwareConcurrency || 1, { min: 1, max: 64 });
+  const workers = intOption(args, "workers", navigator.hardwareConcurrency || 1, { min: 0, max: 64 });
+  const planned = await plannedWorkers(args, workers, "row-group-size");
   const out = stringOption(args, "out", "data/processed/partitions");
   const progress = new Progress("partition");
   let result;
@@ -16,7 +17,8 @@ export async function run(args: ParsedArgs): Promise<void> {
       ...sourceOptions(args),
       parts,
       out,
-      workers,
+      workers: planned.workers,
+      chunkRows: planned.chunkRows,
       force: args.values.force === true,
       onProgress: (rows, total) => {
         progress.setTotal(total);
@@ -27,7 +29,7 @@ export async function run(args: ParsedArgs): Promise<void> {
     progress.done();
   }
   if (args.values.json) {
-    console.log(jsonText(result));
+    console.log(jsonText({ ...result, memory: planned.memory }));
     return;
   }
   const rows = result.parts.map((p) => p.rows);

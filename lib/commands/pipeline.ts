@@ -2,12 +2,14 @@
 import { intOption, type ParsedArgs } from "../cli/args.ts";
 import { formatSeconds, formatTable, jsonText, plural } from "../format.ts";
 import { runPipeline } from "../exercises/ex4_pipeline.ts";
+import { plannedWorkers } from "./_source.ts";
 
 export async function run(args: ParsedArgs): Promise<void> {
-  const workers = intOption(args, "workers", navigator.hardwareConcurrency || 1, { min: 1, max: 64 });
-  const result = await runPipeline(args.positionals[0], { workers });
+  const requested = intOption(args, "workers", navigator.hardwareConcurrency || 1, { min: 1, max: 64 });
+  const planned = await plannedWorkers(args, requested);
+  const result = await runPipeline(args.positionals[0], { workers: planned.workers });
   if (args.values.json) {
-    console.log(jsonText(result));
+    console.log(jsonText({ ...result, memory: planned.memory }));
   } else {
     console.log(`${result.dir}: ${result.partitions} partitions; revenue by category × price bin`);
     console.log(formatTable(

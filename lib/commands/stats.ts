@@ -6,7 +6,6 @@ import { parallelStats, type ParallelStatsResult, validateOnlineStats } from "..
 import { plannedWorkers, sourceOptions } from "./_source.ts";
 
 export async function run(args: ParsedArgs): Promise<void> {
-  const chunkRows = intOption(args, "chunk-size", 500_000, { min: 1 });
   const workers = intOption(args, "workers", navigator.hardwareConcurrency || 1, { min: 0, max: 64 });
   const columns = listOption(args, "column");
   const path = args.positionals[0];
@@ -40,7 +39,8 @@ export async function run(args: ParsedArgs): Promise<void> {
       ...options,
       columns,
       workers: planned.workers,
-      chunkRows,
+      chunkRows: planned.chunkRows,
+      rangeBytes: planned.rangeBytes,
       onProgress: (rows, bytes, total) => progress.update(rows, bytes, total),
     });
   } finally {

@@ -65,6 +65,20 @@ function blockSeeds(seed: number, table: Table, block: number): [number, number,
  * 1..99999. O(rows) memory; about 40 ns a row.
  */
 export function generateBlock(table: Table, seed: number, block: number, totalRows: number): RecordBatch {
+  return blockPieces(table, seed, block, totalRows, BLOCK_ROWS).next().value!;
+}
+
+/**
+ * The same rows as `generateBlock`, as batches of up to `pieceRows` drawn one after another from the block's
+ * one generator: the values do not depend on `pieceRows`, the memory does (O(pieceRows)).
+ */
+export function* blockPieces(
+  table: Table,
+  seed: number,
+  block: number,
+  totalRows: number,
+  pieceRows: number,
+): Generator<RecordBatch> {
   const first = block * BLOCK_ROWS;
   const rows = Math.max(0, Math.min(BLOCK_ROWS, totalRows - first));
   let [a, b, c, d] = blockSeeds(seed, table, block);
@@ -79,32 +93,36 @@ export function generateBlock(table: Table, seed: number, block: number, totalRo
     return (t >>> 0) / 4294967296;
   };
   for (let i = 0; i < 12; i++) draw();
-  const productId = new Int32Array(rows);
-  const category = new Int32Array(rows);
-  const price = new Float64Array(rows);
-  const quantity = new Int32Array(rows);
-  const customerId = new Int32Array(rows);
-  for (let i = 0; i < rows; i++) {
-    productId[i] = 1 + Math.floor(draw() * 9999);
-    category[i] = Math.floor(draw() * 5);
-    price[i] = Math.round((1 + draw() * 999) * 100) / 100;
-    quantity[i] = 1 + Math.floor(draw() * 49);
-    customerId[i] = 1 + Math.floor(draw() * 99999);
+  for (let done = 0; done < rows || (rows === 0 && done === 0); done += pieceRows) {
+    const n = Math.min(pieceRows, rows - done);
+    const productId = new Int32Array(n);
+    const category = new Int32Array(n);
+    const price = new Float64Array(n);
+    const quantity = new Int32Array(n);
+    const customerId = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      productId[i] = 1 + Math.floor(draw() * 9999);
+      category[i] = Math.floor(draw() * 5);
+      price[i] = Math.round((1 + draw() * 999) * 100) / 100;
+      quantity[i] = 1 + Math.floor(draw() * 49);
+      customerId[i] = 1 + Math.floor(draw() * 99999);
+    }
+    const columns: Column[] = [
+      { name: "product_id", data: int32Data(productId) },
+      { name: "category", data: dictionaryData(category, CATEGORIES, undefined, undefined, CATEGORY_TYPE) },
+      { name: "price", data: float64Data(price) },
+      { name: "quantity", data: int32Data(quantity) },
+      { name: "customer_id", data: int32Data(customerId) },
+    ];
+    if (table === "sales") {
+      const date = new BigInt64Array(n);
+      const words = new Int32Array(date.buffer);
+      for (let i = 0; i < n; i++) setInt64(words, i, SALES_START_MS + (first + done + i) * 1000);
+      columns.unshift({ name: "date", data: timestampData(date) });
+    }
+    yield makeBatch(columns);
+    if (rows === 0) return;
   }
-  const columns: Column[] = [
-    { name: "product_id", data: int32Data(productId) },
-    { name: "category", data: dictionaryData(category, CATEGORIES, undefined, undefined, CATEGORY_TYPE) },
-    { name: "price", data: float64Data(price) },
-    { name: "quantity", data: int32Data(quantity) },
-    { name: "customer_id", data: int32Data(customerId) },
-  ];
-  if (table === "sales") {
-    const date = new BigInt64Array(rows);
-    const words = new Int32Array(date.buffer);
-    for (let i = 0; i < rows; i++) setInt64(words, i, SALES_START_MS + (first + i) * 1000);
-    columns.unshift({ name: "date", data: timestampData(date) });
-  }
-  return makeBatch(columns);
 }
 
 /** Progress callback: rows generated so far, bytes written so far. */
@@ -158,27 +176,56 @@ export interface SalesBlockTask {
   csv: boolean;
   /** Dataset folder to write `category=…/part-<block>.parquet` files into, or null. */
   parquetDir: string | null;
+  /** Rows made, encoded and written at a time (a row group of each part file per piece). */
+  pieceRows: number;
 }
 
-/** Makes one block: its CSV bytes (no header) and, when asked, its Parquet part files. Used by the worker. */
+/**
+ * Makes one block piece by piece: its Parquet part files are written as it goes and each piece's CSV bytes
+ * (no header) go to `onCsv`. Memory: one piece (about 100 bytes a row) and the part writers' buffers.
+ */
+async function makeSalesBlock(
+  task: SalesBlockTask,
+  onCsv: (bytes: Uint8Array) => Promise<void> | void,
+): Promise<number> {
+  const schema = generatedSchema("sales");
+  const encoder = task.csv ? new CsvEncoder(schema) : null;
+  const fileName = `part-${String(task.block).padStart(5, "0")}.parquet`;
+  const writer = task.parquetDir === null
+    ? null
+    : new HiveWriter(task.parquetDir, schema, "category", { fileName });
+  let rows = 0;
+  for (const batch of blockPieces("sales", task.seed, task.block, task.rows, task.pieceRows)) {
+    await writer?.write(batch);
+    if (encoder) await onCsv(encoder.encode(batch));
+    rows += batch.numRows;
+  }
+  await writer?.close();
+  return rows;
+}
+
+/** Makes one block and returns its CSV bytes (no header) for the main thread to append. Used by the worker. */
 export async function salesBlockTask(
   task: SalesBlockTask,
 ): Promise<{ csv: Uint8Array | null; rows: number }> {
-  const batch = generateBlock("sales", task.seed, task.block, task.rows);
-  if (task.parquetDir !== null) {
-    const fileName = `part-${String(task.block).padStart(5, "0")}.parquet`;
-    const writer = new HiveWriter(task.parquetDir, generatedSchema("sales"), "category", { fileName });
-    await writer.write(batch);
-    await writer.close();
+  const pieces: Uint8Array[] = [];
+  const rows = await makeSalesBlock(task, (bytes) => void pieces.push(bytes));
+  if (!task.csv) return { csv: null, rows };
+  const csv = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const piece of pieces) {
+    csv.set(piece, at);
+    at += piece.length;
   }
-  const csv = task.csv ? new CsvEncoder(generatedSchema("sales")).encode(batch) : null;
-  return { csv, rows: batch.numRows };
+  return { csv, rows };
 }
 
 /**
  * Writes the sales table as CSV and/or a Hive-partitioned Parquet dataset (by category, one file per block
- * and category), blocks made in parallel by `workers` workers. Memory: about (workers + 2) blocks of CSV
- * bytes (~57 MB each). Both outputs appear only when complete.
+ * and category), blocks made in parallel by `workers` workers, each in pieces of `pieceRows` rows. Memory:
+ * about (workers + 2) blocks of CSV bytes (~57 MB each) with workers; with none, one piece (~10 MB per 100,000
+ * rows), its CSV written as it is made. The bytes are the same for any worker count and piece size. Both
+ * outputs appear only when complete.
  */
 export async function generateSales(
   options: {
@@ -187,11 +234,12 @@ export async function generateSales(
     csv: string | null;
     parquet: string | null;
     workers: number;
+    pieceRows?: number;
     force?: boolean;
     onProgress?: OnProgress;
   },
 ): Promise<GenerateResult> {
-  const { rows, seed, csv, parquet, workers, force = false, onProgress } = options;
+  const { rows, seed, csv, parquet, workers, pieceRows = BLOCK_ROWS, force = false, onProgress } = options;
   const started = performance.now();
   const outputs: AtomicOutput[] = [];
   try {
@@ -205,23 +253,39 @@ export async function generateSales(
     try {
       await csvWriter?.write(new CsvEncoder(generatedSchema("sales")).header());
       const blocks = Array.from({ length: Math.ceil(rows / BLOCK_ROWS) }, (_, b) => b);
-      // Blocks in flight: one per worker, plus one ready to write (the engine's default window); the CSV is
-      // appended in block order, so the bytes are the same for any worker count.
-      const results = runOrdered<number, { csv: Uint8Array | null; rows: number }, SalesBlockTask>(blocks, {
-        workers,
-        worker: new URL("../../workers/generate.ts", import.meta.url),
-        task: (block) => ({
-          type: "sales-block",
-          seed,
-          block,
-          rows,
-          csv: csvWriter !== null,
-          parquetDir: pqOut?.tempPath ?? null,
-        }),
-        label: (block) => `sales block ${block}`,
-        local: async (task) => ({ value: await salesBlockTask(task) }),
+      const task = (block: number): SalesBlockTask => ({
+        type: "sales-block",
+        seed,
+        block,
+        rows,
+        csv: csvWriter !== null,
+        parquetDir: pqOut?.tempPath ?? null,
+        pieceRows,
       });
       let done = 0;
+      if (workers === 0) {
+        // No workers (a small memory budget): each piece's CSV is written as soon as it is made.
+        for (const block of blocks) {
+          await makeSalesBlock(task(block), async (bytes) => {
+            await csvWriter!.write(bytes);
+            releaseDeadBuffers();
+          });
+          done = Math.min(rows, (block + 1) * BLOCK_ROWS);
+          onProgress?.(done, csvWriter?.bytesWritten ?? 0);
+        }
+      }
+      // Blocks in flight: one per worker, plus one ready to write (the engine's default window); the CSV is
+      // appended in block order, so the bytes are the same for any worker count.
+      const results = runOrdered<number, { csv: Uint8Array | null; rows: number }, SalesBlockTask>(
+        workers === 0 ? [] : blocks,
+        {
+          workers,
+          worker: new URL("../../workers/generate.ts", import.meta.url),
+          task,
+          label: (block) => `sales block ${block}`,
+          local: async (task) => ({ value: await salesBlockTask(task) }),
+        },
+      );
       for await (const result of results) {
         if (result.csv) await csvWriter!.write(result.csv);
         releaseDeadBuffers();

@@ -9,12 +9,24 @@ import { UsageError } from "../errors.ts";
 const MIB = 1 << 20;
 
 /**
- * Peak RSS of the main thread streaming the 20M-row CSV alone (stats 150, filter 185–205 MiB, measured with
- * `--workers 0` at chunk sizes from 50,000 to 500,000 rows): what a plan reserves before any worker.
+ * Below this budget V8 is told its limits (see `MemoryPlan.heap`): left to itself it sizes its heap for the
+ * machine (gigabytes here) and collects late, so a streaming pass that lives in ~30 MiB of heap grows until
+ * a cgroup kills it.
+ */
+export const LIMITED_BELOW_BYTES = 1 << 30;
+/**
+ * What the main thread needs while it streams, and what each worker adds, for budgets of 1 GiB and more
+ * (V8's own sizing, 500,000-row batches): stats 150, filter 185–205 MiB on the 20M-row CSV with
+ * `--workers 0`; 2 workers add ~90–100 MiB each.
  */
 export const MAIN_BYTES = 208 * MIB;
-/** What each worker adds to the peak (2-worker stats 291–343 MiB, filter 358–409 MiB: ~90–100 each). */
 export const WORKER_MEMORY_BYTES = 100 * MIB;
+/**
+ * The same with V8's heap limited and 100,000–250,000-row batches (budgets below 1 GiB): stats and filter
+ * complete in a 96 MiB cgroup with `--workers 0`; each worker then adds ~50–75 MiB.
+ */
+export const LIMITED_MAIN_BYTES = 96 * MIB;
+export const LIMITED_WORKER_BYTES = 64 * MIB;
 /** The smallest budget outcore accepts: below it not even the runtime and one batch fit. */
 export const MIN_BUDGET_BYTES = 64 * MIB;
 
@@ -114,29 +126,70 @@ export async function memoryBudget(option?: string, read: ReadFile = readSystemF
   return { bytes: Math.floor(total / 2), source: "system" };
 }
 
-/** What a budget allows a command. */
-export interface Plan {
+/** How a budget is spent. Every knob a command has comes from here (an explicit option still wins). */
+export interface MemoryPlan {
+  /** Workers besides the main thread (at most the number asked for). */
   workers: number;
-  /** Why the worker count is what it is, in words. */
+  /** Rows per batch when `--chunk-size` is not given. */
+  chunkRows: number;
+  /** Bytes of CSV per unit of work (the engine's units; results in flight are a few of these). */
+  rangeBytes: number;
+  /**
+   * V8's limits for every isolate, in MiB, or null for V8's own sizing (budgets of 1 GiB and more). Set by
+   * starting outcore again with `DENO_V8_FLAGS` (lib/io/relaunch.ts): V8 takes them only at start-up.
+   */
+  heap: { oldSpaceMiB: number; semiSpaceMiB: number } | null;
+  /** ArrayBuffer bytes outside the heap above which a full GC runs between batches (`releaseDeadBuffers`). */
+  deadBufferBytes: number;
+  /** Why the plan is what it is, in words. */
   reason: string;
 }
 
+const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
+const mib = (b: number) => `${Math.round(b / MIB)} MiB`;
+
 /**
- * The workers a budget allows (at most `requested`): the main thread's streaming peak first, then one worker
- * per `WORKER_MEMORY_BYTES` that still fits. A budget too small for the main thread alone still gets a
- * plan — 0 workers — and the command says so (it may then run slowly or not at all).
+ * The plan for `budget` bytes when `requested` workers are asked for. Large budgets (≥ 1 GiB) keep V8's sizing
+ * and the 500,000-row batches; smaller ones limit V8's heap to a quarter of the budget (32–128 MiB), batches to
+ * 100,000 rows (below 192 MiB) or 250,000, and units to 8 MiB of CSV. Workers come after the main thread's
+ * need, while they fit. A budget too small for the main thread still gets a plan: no workers, the smallest
+ * batches (`parseSize` refuses budgets below `MIN_BUDGET_BYTES`).
  */
-export function planFor(budget: number, requested: number): Plan {
-  const room = budget - MAIN_BYTES;
-  const fit = room > 0 ? Math.floor(room / WORKER_MEMORY_BYTES) : 0;
+export function memoryPlan(budget: number, requested: number): MemoryPlan {
+  const limited = budget < LIMITED_BELOW_BYTES;
+  const main = limited ? LIMITED_MAIN_BYTES : MAIN_BYTES;
+  const perWorker = limited ? LIMITED_WORKER_BYTES : WORKER_MEMORY_BYTES;
+  const room = budget - main;
+  const fit = room > 0 ? Math.floor(room / perWorker) : 0;
   const workers = Math.max(0, Math.min(requested, fit));
-  const mib = (b: number) => `${Math.round(b / MIB)} MiB`;
   const reason = workers === requested
     ? `${mib(budget)} leaves room for ${requested} worker${requested === 1 ? "" : "s"}`
     : room <= 0
-    ? `${mib(budget)} is below the main thread's streaming peak (~${mib(MAIN_BYTES)}): no workers`
+    ? `${mib(budget)} is below the main thread's streaming need (~${mib(main)}): no workers`
     : `${mib(budget)} fits ${workers} worker${workers === 1 ? "" : "s"} of ~${
-      mib(WORKER_MEMORY_BYTES)
-    } after the main thread's ~${mib(MAIN_BYTES)}`;
-  return { workers, reason };
+      mib(perWorker)
+    } after the main ` +
+      `thread's ~${mib(main)}`;
+  if (!limited) {
+    return {
+      workers,
+      chunkRows: 500_000,
+      rangeBytes: 32 * MIB,
+      heap: null,
+      deadBufferBytes: 48 * MIB,
+      reason,
+    };
+  }
+  const budgetMiB = budget / MIB;
+  return {
+    workers,
+    chunkRows: budget < 192 * MIB ? 100_000 : 250_000,
+    rangeBytes: 8 * MIB,
+    heap: {
+      oldSpaceMiB: Math.round(clamp(budgetMiB / 4, 32, 128)),
+      semiSpaceMiB: budget < 192 * MIB ? 2 : 4,
+    },
+    deadBufferBytes: Math.round(clamp(budget / 8, 12 * MIB, 48 * MIB)),
+    reason: `${reason}; V8 heap limited, smaller batches`,
+  };
 }

@@ -9,8 +9,15 @@
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
-/** Runs a full GC when ArrayBuffer memory exceeds `limitBytes` (default 48 MiB) and `gc` is exposed. */
-export function releaseDeadBuffers(limitBytes = 48 << 20): void {
+let defaultLimit = 48 << 20;
+
+/** Sets the default of `releaseDeadBuffers` for this thread (the memory plan's `deadBufferBytes`). */
+export function setDeadBufferLimit(bytes: number): void {
+  defaultLimit = bytes;
+}
+
+/** Runs a full GC when ArrayBuffer memory exceeds `limitBytes` (default 48 MiB, or the plan's) and `gc` is exposed. */
+export function releaseDeadBuffers(limitBytes = defaultLimit): void {
   if (gc && Deno.memoryUsage().external > limitBytes) gc();
 }
 
