@@ -53,9 +53,14 @@ export function sourceOptions(args: ParsedArgs): SourceOptions {
  * half the RAM) when `requested` workers are asked for: workers, rows per batch (`--chunk-size` wins), CSV unit
  * bytes; and the budget and plan as `--json` shows them.
  */
-export async function plannedWorkers(args: ParsedArgs, requested: number, chunkOption = "chunk-size") {
+export async function plannedWorkers(
+  args: ParsedArgs,
+  requested: number,
+  options: { chunkOption?: string; writes?: boolean; workerBytes?: number } = {},
+) {
+  const { chunkOption = "chunk-size", ...needs } = options;
   const budget = args.budget ?? await memoryBudget(stringOption(args, "memory"));
-  const plan = memoryPlan(budget.bytes, requested);
+  const plan = memoryPlan(budget.bytes, requested, needs);
   const given = args.values[chunkOption] !== undefined;
   const chunkRows = given ? intOption(args, chunkOption, plan.chunkRows, { min: 1 }) : plan.chunkRows;
   return {

@@ -5,7 +5,7 @@ import { iterBatches } from "../exercises/ex0_arrow.ts";
 import { plannedWorkers } from "./_source.ts";
 
 export async function run(args: ParsedArgs): Promise<void> {
-  const { chunkRows: batchSize, memory } = await plannedWorkers(args, 0, "batch-size");
+  const { chunkRows: batchSize, memory } = await plannedWorkers(args, 0, { chunkOption: "batch-size" });
   const result = await iterBatches(args.positionals[0], { batchSize, columns: listOption(args, "columns") });
   if (args.values.json) {
     console.log(jsonText({ ...result, memory }));

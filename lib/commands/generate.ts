@@ -5,6 +5,7 @@ import { Progress } from "../cli/progress.ts";
 import { UsageError } from "../errors.ts";
 import { BLOCK_ROWS, type GenerateResult, generateSales, generateWarmup } from "../exercises/generate.ts";
 import { plannedWorkers } from "./_source.ts";
+import { LIMITED_WRITER_WORKER_BYTES } from "../io/budget.ts";
 
 export const DEFAULTS = {
   warmupRows: 5_000_000,
@@ -49,7 +50,11 @@ export async function run(args: ParsedArgs): Promise<void> {
       throw new UsageError("nothing to write: both --no-csv and --no-parquet", "generate");
     }
     const requested = intOption(args, "workers", navigator.hardwareConcurrency || 1, { min: 0, max: 64 });
-    const planned = await plannedWorkers(args, requested);
+    const planned = await plannedWorkers(args, requested, {
+      // A worker makes a whole block and sends its CSV back (~57 MB), with one more ready and one being
+      // written: ~3 blocks besides the worker itself, under a limited plan.
+      workerBytes: 3 * 57 * (1 << 20) + LIMITED_WRITER_WORKER_BYTES,
+    });
     memory = planned.memory;
     const progress = new Progress("generate sales", { rows });
     try {

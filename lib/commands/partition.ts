@@ -8,7 +8,7 @@ import { plannedWorkers, sourceOptions } from "./_source.ts";
 export async function run(args: ParsedArgs): Promise<void> {
   const parts = intOption(args, "parts", 16, { min: 1, max: 10_000 });
   const workers = intOption(args, "workers", navigator.hardwareConcurrency || 1, { min: 0, max: 64 });
-  const planned = await plannedWorkers(args, workers, "row-group-size");
+  const planned = await plannedWorkers(args, workers, { writes: true });
   const out = stringOption(args, "out", "data/processed/partitions");
   const progress = new Progress("partition");
   let result;

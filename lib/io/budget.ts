@@ -27,6 +27,11 @@ export const WORKER_MEMORY_BYTES = 100 * MIB;
  */
 export const LIMITED_MAIN_BYTES = 96 * MIB;
 export const LIMITED_WORKER_BYTES = 64 * MIB;
+/**
+ * A worker that also encodes Parquet (filter, partition, generate) needs more: 2-worker filter peaks at
+ * ~297 MiB under a 256 MiB plan's limits, killed in a 256 MiB cgroup.
+ */
+export const LIMITED_WRITER_WORKER_BYTES = 104 * MIB;
 /** The smallest budget outcore accepts: below it not even the runtime and one batch fit. */
 export const MIN_BUDGET_BYTES = 64 * MIB;
 
@@ -152,13 +157,24 @@ const mib = (b: number) => `${Math.round(b / MIB)} MiB`;
  * The plan for `budget` bytes when `requested` workers are asked for. Large budgets (≥ 1 GiB) keep V8's sizing
  * and the 500,000-row batches; smaller ones limit V8's heap to a quarter of the budget (32–128 MiB), batches to
  * 100,000 rows (below 192 MiB) or 250,000, and units to 8 MiB of CSV. Workers come after the main thread's
- * need, while they fit. A budget too small for the main thread still gets a plan: no workers, the smallest
+ * need, while they fit (workers that encode Parquet, `writes`, need more; a command whose
+ * workers hold more says so in `workerBytes`). A budget too small for the main thread still gets a plan: no workers, the smallest
  * batches (`parseSize` refuses budgets below `MIN_BUDGET_BYTES`).
  */
-export function memoryPlan(budget: number, requested: number): MemoryPlan {
+export function memoryPlan(
+  budget: number,
+  requested: number,
+  options: { writes?: boolean; workerBytes?: number } = {},
+): MemoryPlan {
   const limited = budget < LIMITED_BELOW_BYTES;
   const main = limited ? LIMITED_MAIN_BYTES : MAIN_BYTES;
-  const perWorker = limited ? LIMITED_WORKER_BYTES : WORKER_MEMORY_BYTES;
+  const perWorker = !limited
+    ? WORKER_MEMORY_BYTES
+    : options.workerBytes !== undefined
+    ? options.workerBytes
+    : options.writes
+    ? LIMITED_WRITER_WORKER_BYTES
+    : LIMITED_WORKER_BYTES;
   const room = budget - main;
   const fit = room > 0 ? Math.floor(room / perWorker) : 0;
   const workers = Math.max(0, Math.min(requested, fit));

@@ -16,9 +16,19 @@ export function setDeadBufferLimit(bytes: number): void {
   defaultLimit = bytes;
 }
 
-/** Runs a full GC when ArrayBuffer memory exceeds `limitBytes` (default 48 MiB, or the plan's) and `gc` is exposed. */
+/** ArrayBuffer bytes still alive after the last collection here: what is above it may be garbage. */
+let liveAfterGc = 0;
+
+/**
+ * Runs a full GC when ArrayBuffer memory has grown by more than `limitBytes` (default 48 MiB, or the plan's)
+ * since the last one, and `gc` is exposed; `0` collects now. Measured from what was alive after the last
+ * collection, so buffers a writer legitimately holds never make it collect after every batch.
+ */
 export function releaseDeadBuffers(limitBytes = defaultLimit): void {
-  if (gc && Deno.memoryUsage().external > limitBytes) gc();
+  if (!gc) return;
+  if (limitBytes > 0 && Deno.memoryUsage().external <= liveAfterGc + limitBytes) return;
+  gc();
+  liveAfterGc = Deno.memoryUsage().external;
 }
 
 /** Current resident set size in bytes (no permission needed). */
