@@ -6,9 +6,15 @@
  *   deno task bench [--rows 20000000] [--runs 3] [--only csv-read,csv-read-all,dataset-read,stats,filter,
  *                   projection,generate] [--peers]
  *
- * Data comes from data/ (the lab's paths) and is generated once if missing.
+ * Data comes from data/ (the lab's paths) and is generated once if missing. `deno task bench memory` runs every
+ * command inside memory cgroups instead (bench/memory.ts).
  */
 import { parseArgs } from "node:util";
+
+if (Deno.args[0] === "memory") {
+  await import("./memory.ts"); // `deno task bench memory`: every command inside memory cgroups
+  Deno.exit(0);
+}
 
 const { values } = parseArgs({
   args: Deno.args,
