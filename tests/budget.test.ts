@@ -90,7 +90,7 @@ Deno.test("memoryPlan: small budgets limit V8's heap and shrink batches and unit
   const small = memoryPlan(96 * MIB, 2);
   assert.deepEqual(small.heap, { oldSpaceMiB: 32, semiSpaceMiB: 2 });
   assert.equal(small.chunkRows, 100_000);
-  assert.equal(small.rangeBytes, 8 * MIB);
+  assert.equal(small.rangeBytes, 32 * MIB, "units never depend on the budget: answers would");
   assert.equal(small.deadBufferBytes, 12 * MIB);
   const mid = memoryPlan(512 * MIB, 2);
   assert.deepEqual(mid.heap, { oldSpaceMiB: 128, semiSpaceMiB: 4 });
@@ -132,7 +132,7 @@ Deno.test("stats --memory reports the budget and plan in --json; --memory 1K is 
   assert.equal(r.code, 0, r.stderr);
   const memory = JSON.parse(r.stdout).memory;
   assert.deepEqual([memory.budget_bytes, memory.source, memory.workers_allowed], [300 * MIB, "--memory", 2]);
-  assert.deepEqual([memory.chunk_rows, memory.v8_heap], [250_000, { old_space_mib: 75, semi_space_mib: 4 }]);
+  assert.deepEqual([memory.chunk_rows, memory.v8_heap], [100_000, { old_space_mib: 75, semi_space_mib: 4 }]);
   const bad = await runCli(["stats", "fixtures/duckdb_snappy.parquet", "--memory", "1K"]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--memory 1K is below the minimum outcore can work in, 64M/);
@@ -171,4 +171,31 @@ Deno.test("a small budget starts outcore again under V8 heap limits; exit code a
   const bad = await run(["--memory", "96M", "--column", "nope"]);
   assert.equal(bad.code, 2, "the child's exit code is the command's");
   assert.match(bad.stderr, /nope/);
+});
+
+Deno.test("stats gives the same bits under any budget; filter keeps the same rows", async () => {
+  const { generateSales } = await import("../lib/exercises/generate.ts");
+  const { tempDir } = await import("./_helpers.ts");
+  const dir = await tempDir("budgets");
+  await generateSales({ rows: 400_000, seed: 3, csv: `${dir}/s.csv`, parquet: null, workers: 0 });
+  const answers = [];
+  for (const memory of ["96M", "300M", "8G"]) {
+    const stats = await runCli(["stats", `${dir}/s.csv`, "--memory", memory, "--json"]);
+    assert.equal(stats.code, 0, stats.stderr);
+    const filter = await runCli([
+      "filter",
+      `${dir}/s.csv`,
+      "--where",
+      "price > 500",
+      "--out",
+      `${dir}/f_${memory}.csv`,
+      "--memory",
+      memory,
+      "--json",
+    ]);
+    assert.equal(filter.code, 0, filter.stderr);
+    answers.push([JSON.parse(stats.stdout).columns, await Deno.readTextFile(`${dir}/f_${memory}.csv`)]);
+  }
+  assert.deepEqual(answers[0], answers[1]);
+  assert.deepEqual(answers[0], answers[2]);
 });

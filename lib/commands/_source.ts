@@ -51,18 +51,21 @@ export function sourceOptions(args: ParsedArgs): SourceOptions {
 /**
  * The plan a command runs with inside its memory budget (`--memory`, `OUTCORE_MEMORY`, the cgroup's limit, or
  * half the RAM) when `requested` workers are asked for: workers, rows per batch (`--chunk-size` wins), CSV unit
- * bytes; and the budget and plan as `--json` shows them.
+ * bytes; and the budget and plan as `--json` shows them. A command whose answer depends on the batch size
+ * (stats, in its last bits) gives its own `chunkRows`, the same for every budget.
  */
 export async function plannedWorkers(
   args: ParsedArgs,
   requested: number,
-  options: { chunkOption?: string; writes?: boolean; workerBytes?: number } = {},
+  options: { chunkOption?: string; writes?: boolean; workerBytes?: number; chunkRows?: number } = {},
 ) {
-  const { chunkOption = "chunk-size", ...needs } = options;
+  const { chunkOption = "chunk-size", chunkRows: fixed, ...needs } = options;
   const budget = args.budget ?? await memoryBudget(stringOption(args, "memory"));
   const plan = memoryPlan(budget.bytes, requested, needs);
   const given = args.values[chunkOption] !== undefined;
-  const chunkRows = given ? intOption(args, chunkOption, plan.chunkRows, { min: 1 }) : plan.chunkRows;
+  const chunkRows = given
+    ? intOption(args, chunkOption, plan.chunkRows, { min: 1 })
+    : fixed ?? plan.chunkRows;
   return {
     workers: plan.workers,
     chunkRows,

@@ -24,6 +24,7 @@ export async function run(args: ParsedArgs): Promise<void> {
     data: stringOption(args, "data"),
     results: stringOption(args, "results"),
     workers: intOption(args, "workers", navigator.hardwareConcurrency || 1, { min: 1, max: 64 }),
+    budget: args.budget,
     seed: intOption(args, "seed", 42, { min: 0, max: 2 ** 32 - 1 }),
     warmupRows: args.values["warmup-rows"] === undefined
       ? undefined

@@ -61,7 +61,12 @@ export interface ReadMethod {
 
 export interface ReadBenchmark {
   path: string;
+  /** Rows each method read: the whole file, or its first `max_rows` when a memory budget limits them. */
   rows: number;
+  /** Rows in the file. */
+  file_rows: number;
+  /** The limit a memory budget set, or null. */
+  max_rows: number | null;
   columns: number;
   methods: ReadMethod[];
   /** Method A time ÷ Method B time. */
@@ -75,10 +80,14 @@ export interface ReadBenchmark {
  * "DataFrame with per-row overhead" path). Method B: a columnar read, row group by row group, into an Arrow
  * Table (`pq.read_table`). Method C: that Table converted to row objects (the `to_pandas` cost). Each is run
  * `runs` times; the median is reported. Memory: A and C hold every row as an object (measured heap growth);
- * B is the Arrow buffer bytes. The whole file is held in memory by design: this measures the cost of doing so.
+ * B is the Arrow buffer bytes. The whole file is held in memory by design: this measures the cost of doing so —
+ * or, with `maxRows` (a small memory budget), its first `maxRows` rows, and the result says so.
  */
-export async function readBenchmark(path: string, options: { runs?: number } = {}): Promise<ReadBenchmark> {
-  const { runs = 3 } = options;
+export async function readBenchmark(
+  path: string,
+  options: { runs?: number; maxRows?: number } = {},
+): Promise<ReadBenchmark> {
+  const { runs = 3, maxRows } = options;
   const reader = await openReader(path);
   const file = reader.source;
   try {
@@ -94,6 +103,7 @@ export async function readBenchmark(path: string, options: { runs?: number } = {
         file,
         metadata: reader.metadata,
         compressors,
+        ...(maxRows === undefined ? {} : { rowStart: 0, rowEnd: maxRows }),
       });
       times.A.push((performance.now() - t) / 1000);
       memory.A = Math.max(memory.A, settledHeap() - before);
@@ -102,7 +112,7 @@ export async function readBenchmark(path: string, options: { runs?: number } = {
       // B: columnar, into an Arrow Table.
       t = performance.now();
       const batches: RecordBatch[] = [];
-      for await (const batch of reader.batches()) batches.push(batch);
+      for await (const batch of reader.batches({ limit: maxRows })) batches.push(batch);
       const table = new Table(batches);
       times.B.push((performance.now() - t) / 1000);
       rowsB = table.numRows;
@@ -156,7 +166,9 @@ export async function readBenchmark(path: string, options: { runs?: number } = {
     ];
     return {
       path,
-      rows: reader.rowCount,
+      rows: rowsB,
+      file_rows: reader.rowCount,
+      max_rows: maxRows ?? null,
       columns: names.length,
       methods,
       speedup_columnar_vs_rows: methods[0].median_seconds / methods[1].median_seconds,
@@ -174,12 +186,12 @@ export async function readBenchmark(path: string, options: { runs?: number } = {
  */
 export async function readBenchmarkInWorker(
   path: string,
-  options: { runs?: number } = {},
+  options: { runs?: number; maxRows?: number } = {},
 ): Promise<ReadBenchmark> {
   const [result] = await runAll<string, ReadBenchmark>([path], {
     local: runScanTask,
     workers: 1, // always a worker: its heap goes away with it
-    task: () => ({ type: "read-benchmark", path, runs: options.runs ?? 3 }),
+    task: () => ({ type: "read-benchmark", path, runs: options.runs ?? 3, maxRows: options.maxRows }),
     label: () => `read benchmark of ${path}`,
   });
   return result;

@@ -15,7 +15,7 @@ export type ScanTask =
   | FilterUnitTask
   | { type: "pipeline"; path: string }
   | { type: "heavy"; path: string }
-  | { type: "read-benchmark"; path: string; runs: number }
+  | { type: "read-benchmark"; path: string; runs: number; maxRows?: number }
   | { type: "ping" };
 
 /** A task's result and the buffers to transfer back with it. */
@@ -60,7 +60,7 @@ export async function runScanTask(task: ScanTask): Promise<TaskReply> {
     }
     case "read-benchmark": {
       const { readBenchmark } = await import("./ex0_arrow.ts");
-      return { value: await readBenchmark(task.path, { runs: task.runs }) };
+      return { value: await readBenchmark(task.path, { runs: task.runs, maxRows: task.maxRows }) };
     }
   }
 }

@@ -137,7 +137,10 @@ export interface MemoryPlan {
   workers: number;
   /** Rows per batch when `--chunk-size` is not given. */
   chunkRows: number;
-  /** Bytes of CSV per unit of work (the engine's units; results in flight are a few of these). */
+  /**
+   * Bytes of CSV per unit of work (the engine's units; results in flight are a few of these). The same for
+   * every budget: units decide how partial results merge, so the answer does not depend on the container.
+   */
   rangeBytes: number;
   /**
    * V8's limits for every isolate, in MiB, or null for V8's own sizing (budgets of 1 GiB and more). Set by
@@ -156,7 +159,7 @@ const mib = (b: number) => `${Math.round(b / MIB)} MiB`;
 /**
  * The plan for `budget` bytes when `requested` workers are asked for. Large budgets (≥ 1 GiB) keep V8's sizing
  * and the 500,000-row batches; smaller ones limit V8's heap to a quarter of the budget (32–128 MiB), batches to
- * 100,000 rows (below 192 MiB) or 250,000, and units to 8 MiB of CSV. Workers come after the main thread's
+ * 100,000 rows (below 192 MiB) or 250,000. Workers come after the main thread's
  * need, while they fit (workers that encode Parquet, `writes`, need more; a command whose
  * workers hold more says so in `workerBytes`). A budget too small for the main thread still gets a plan: no workers, the smallest
  * batches (`parseSize` refuses budgets below `MIN_BUDGET_BYTES`).
@@ -200,7 +203,7 @@ export function memoryPlan(
   return {
     workers,
     chunkRows: budget < 192 * MIB ? 100_000 : 250_000,
-    rangeBytes: 8 * MIB,
+    rangeBytes: 32 * MIB,
     heap: {
       oldSpaceMiB: Math.round(clamp(budgetMiB / 4, 32, 128)),
       semiSpaceMiB: budget < 192 * MIB ? 2 : 4,

@@ -32,6 +32,14 @@ import { partition } from "../exercises/ex3_partition.ts";
 import { runPipeline } from "../exercises/ex4_pipeline.ts";
 import { parsePredicate } from "../ops/predicate.ts";
 import { keepWorkersWarm } from "../engine/run.ts";
+import {
+  type Budget,
+  LIMITED_MAIN_BYTES,
+  LIMITED_WORKER_BYTES,
+  memoryBudget,
+  memoryPlan,
+} from "../io/budget.ts";
+import { rssBytes } from "../io/memory.ts";
 import { renderReport } from "./report.ts";
 import { parallelStats, validateOnlineStats } from "../exercises/ex2_stats.ts";
 
@@ -44,6 +52,12 @@ export interface LabOptions {
   /** Results folder (default `results`, or `results/small` with `small`). */
   results?: string;
   workers?: number;
+  /**
+   * The memory budget (default: OUTCORE_MEMORY, the cgroup's limit, else half the RAM). Below 1 GiB the lab
+   * plans each step inside it: workers per step, the rows the in-memory read benchmark holds, concurrent
+   * reads, the largest worker count of the scaling run, and the budget of the processes it measures in.
+   */
+  budget?: Budget;
   seed?: number;
   /** Override the sizes (default 5M/20M, or 200k/1M with `small`). */
   warmupRows?: number;
@@ -193,7 +207,46 @@ export function labFolders(
 export async function runLab(options: LabOptions = {}): Promise<Record<string, unknown>> {
   const { small = false, seed = 42, log = () => {}, progress = () => NO_PROGRESS } = options;
   const { data, results } = labFolders(options);
-  const workers = options.workers ?? (navigator.hardwareConcurrency || 1);
+  const requested = options.workers ?? (navigator.hardwareConcurrency || 1);
+  const budget = options.budget ?? await memoryBudget();
+  const scanPlan = memoryPlan(budget.bytes, requested);
+  const limited = scanPlan.heap !== null;
+  // Steps that read (stats) and steps that also encode Parquet or decode whole row groups (filter, partition,
+  // pipeline) or hold whole generated blocks (generate) fit different numbers of workers into one budget.
+  const workers = scanPlan.workers;
+  const writeWorkers = memoryPlan(budget.bytes, requested, { writes: true }).workers;
+  const generateWorkers = limited ? 0 : workers;
+  const room = Math.max(0, budget.bytes - LIMITED_MAIN_BYTES);
+  // Row objects take ~150 bytes of heap a row (measured: 123 and 148 on the warmup file); hold at most
+  // 40 % of the heap's limit in them.
+  const maxReadRows = scanPlan.heap ? Math.floor(scanPlan.heap.oldSpaceMiB * 2 ** 20 * 0.4 / 175) : undefined;
+  // A whole partition read into memory takes ~40 MB.
+  const ioConcurrency = limited ? Math.max(1, Math.min(8, Math.floor(room / (48 * 2 ** 20)))) : 8;
+  let maxScalingWorkers = 8;
+  if (limited) {
+    const fit = Math.max(1, Math.floor(room / LIMITED_WORKER_BYTES));
+    while (maxScalingWorkers > fit && maxScalingWorkers > 1) maxScalingWorkers /= 2;
+  }
+  /** What a measured child process may use: the budget less what this process holds now. */
+  const childMemory = () => [
+    "--memory",
+    String(Math.max(64 * 2 ** 20, budget.bytes - (limited ? rssBytes() : 0))),
+  ];
+  const plan = {
+    budget_bytes: budget.bytes,
+    source: budget.source,
+    v8_heap: scanPlan.heap
+      ? { old_space_mib: scanPlan.heap.oldSpaceMiB, semi_space_mib: scanPlan.heap.semiSpaceMiB }
+      : "V8 default",
+    workers: {
+      read: workers,
+      write: writeWorkers,
+      generate: generateWorkers,
+      scaling_max: maxScalingWorkers,
+    },
+    read_benchmark_max_rows: maxReadRows ?? null,
+    io_concurrency: ioConcurrency,
+  };
   const warmupRows = options.warmupRows ?? (small ? 200_000 : 5_000_000);
   const salesRows = options.salesRows ?? (small ? 1_000_000 : 20_000_000);
   const runs = options.runs ?? (small ? 1 : 3);
@@ -262,7 +315,7 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
         seed,
         csv: paths.csv,
         parquet: paths.dataset,
-        workers,
+        workers: generateWorkers,
         force: true,
         onProgress: (r, b) => p.update(r, b),
       });
@@ -289,7 +342,7 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
       const read = await step(
         "exercise_0.read_benchmark",
         `  read benchmark: row objects, columnar, conversion × ${runs}`,
-        () => readBenchmarkInWorker(paths.warmup, { runs }),
+        () => readBenchmarkInWorker(paths.warmup, { runs, maxRows: maxReadRows }),
       );
       log(
         `  columnar read ${read.speedup_columnar_vs_rows.toFixed(1)}× faster than row objects, ${
@@ -309,7 +362,7 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
       const batches = await step("exercise_0.iter_batches", "  iter_batches", async () => {
         // In a fresh process: this process's RSS still holds what the benchmarks above allocated.
         const own = await runSelfJson<IterBatchesResult>(
-          ["batches", paths.warmup, "--batch-size", String(batchRows)],
+          ["batches", paths.warmup, "--batch-size", String(batchRows), ...childMemory()],
           [paths.warmup],
         );
         return own
@@ -352,7 +405,7 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
             where: [parsePredicate("category = Electronics")],
             out: paths.electronics,
             force: true,
-            workers,
+            workers: writeWorkers,
             onProgress: (r, b, total) => p.update(r, b, total),
           }),
       );
@@ -360,7 +413,17 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
       const profile = await step("exercise_1.memory", "  memory after every chunk", async () => {
         // In a fresh process, as `outcore memory` measures it: this one holds what earlier steps allocated.
         const own = await runSelfJson<MemoryProfile>(
-          ["memory", paths.csv, "--column", "price", "--chunk-size", String(chunkRows), "--plot", "none"],
+          [
+            "memory",
+            paths.csv,
+            "--column",
+            "price",
+            "--chunk-size",
+            String(chunkRows),
+            "--plot",
+            "none",
+            ...childMemory(),
+          ],
           [paths.csv],
         );
         if (own) return { ...own, measured_in: "own process" };
@@ -450,7 +513,7 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
         partition(paths.csv, {
           out: paths.partitions,
           parts: 16,
-          workers,
+          workers: writeWorkers,
           force: true,
           onProgress: (r, total) => {
             p.setTotal(total);
@@ -464,7 +527,7 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
       const threading = await step(
         "exercise_3.threading",
         `  concurrent vs sequential reads × ${repeats}`,
-        () => ioBenchmark(paths.partitions, { concurrency: 8, runs: repeats }),
+        () => ioBenchmark(paths.partitions, { concurrency: ioConcurrency, runs: repeats }),
       );
       log(
         `  concurrent reads: ${threading.speedup.toFixed(2)}× vs sequential${
@@ -473,24 +536,30 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
       );
       const scaling = await step(
         "exercise_3.scaling",
-        `  heavy_process on 1, 2, 4, 8 workers × ${repeats}`,
-        () => scalingBenchmark(paths.partitions, { maxWorkers: 8, runs: repeats }),
+        `  heavy_process on ${
+          [1, 2, 4, 8].filter((w) => w <= maxScalingWorkers).join(", ")
+        } workers × ${repeats}`,
+        () => scalingBenchmark(paths.partitions, { maxWorkers: maxScalingWorkers, runs: repeats }),
       );
       // The lab's multiprocessing question (4 workers against sequential) is read off the same runs as the
       // chart, so the two never disagree.
+      // A small budget may not fit 4 workers: then the most it fits.
+      const mp = Math.min(4, maxScalingWorkers);
       const multiprocessing = {
         files: scaling.files,
-        workers: 4,
+        workers: mp,
         sequential_seconds: scaling.sequential_seconds,
-        parallel_seconds: scaling.seconds[4],
-        speedup: scaling.speedup[4],
-        speedup_range: scaling.speedup_range[4],
+        parallel_seconds: scaling.seconds[mp],
+        speedup: scaling.speedup[mp],
+        speedup_range: scaling.speedup_range[mp],
         identical: scaling.identical,
         by_category: scaling.by_category,
-        measured_in: "the 4-worker runs of the scaling measurement",
+        measured_in: `the ${mp}-worker runs of the scaling measurement${
+          mp < 4 ? ` (the memory budget fits no more than ${plural(maxScalingWorkers, "worker")})` : ""
+        }`,
       };
       log(
-        `  heavy_process on 4 workers: ${multiprocessing.speedup.toFixed(2)}×${
+        `  heavy_process on ${plural(mp, "worker")}: ${multiprocessing.speedup.toFixed(2)}×${
           spread(multiprocessing.speedup_range)
         }, identical: ${multiprocessing.identical}`,
       );
@@ -509,8 +578,8 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
     await exercise(4, "pipeline", async () => {
       const pipeline = await step(
         "exercise_4.pipeline",
-        `  pipeline sequential and on ${plural(workers, "worker")} × ${repeats}`,
-        () => runPipeline(paths.partitions, { workers, runs: repeats }),
+        `  pipeline sequential and on ${plural(writeWorkers, "worker")} × ${repeats}`,
+        () => runPipeline(paths.partitions, { workers: writeWorkers, runs: repeats }),
       );
       log(
         `  sequential ${pipeline.sequential_seconds.toFixed(2)} s, ${plural(pipeline.workers, "worker")} ${
@@ -552,6 +621,7 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
       arch: Deno.build.arch,
       cores: navigator.hardwareConcurrency || 1,
       memory_bytes: systemMemoryBytes(),
+      memory_plan: plan,
       workers,
       seed,
       small,
