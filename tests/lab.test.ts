@@ -146,3 +146,26 @@ Deno.test("lab --small uses data/small and results/small unless told otherwise",
   assert.deepEqual(labFolders({}), { data: "data", results: "results" });
   assert.deepEqual(labFolders({ small: true, data: "d", results: "r" }), { data: "d", results: "r" });
 });
+
+Deno.test("lab under a memory budget records its plan, bounds the row-object benchmark and draws the budget line", async () => {
+  const dir = await tempDir("labbudget");
+  const budget = { bytes: 200 * 2 ** 20, source: "--memory" as const };
+  const doc = await runLab({
+    data: `${dir}/data`,
+    results: `${dir}/results`,
+    ...SMALL,
+    warmupRows: 120_000,
+    exercises: [0, 1],
+    budget,
+  });
+  const env = doc.environment as { memory_plan: { budget_bytes: number; read_benchmark_max_rows: number } };
+  assert.equal(env.memory_plan.budget_bytes, budget.bytes);
+  const read = (doc.exercise_0 as { read_benchmark: { rows: number; file_rows: number; max_rows: number } })
+    .read_benchmark;
+  assert.equal(read.max_rows, env.memory_plan.read_benchmark_max_rows);
+  assert.equal(read.file_rows, 120_000);
+  assert.equal(read.rows, Math.min(read.max_rows, 120_000));
+  assert.ok(read.rows < 120_000, "a 200 MiB budget holds fewer row objects than the file has");
+  const svg = await Deno.readTextFile(`${dir}/results/memoria_chunking.svg`);
+  assert.match(svg, /memory budget 200 MiB/);
+});

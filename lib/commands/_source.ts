@@ -70,6 +70,7 @@ export async function plannedWorkers(
     workers: plan.workers,
     chunkRows,
     rangeBytes: plan.rangeBytes,
+    rowObjectRows: plan.rowObjectRows,
     memory: {
       budget_bytes: budget.bytes,
       source: budget.source,

@@ -5,6 +5,7 @@ import { withProgress } from "../cli/progress.ts";
 import type { Timing } from "../engine/measure.ts";
 import { projectionBenchmark, readBenchmarkInWorker } from "../exercises/ex0_arrow.ts";
 import { UsageError } from "../errors.ts";
+import { plannedWorkers } from "./_source.ts";
 import {
   ioBenchmark,
   scalingBenchmark,
@@ -23,13 +24,22 @@ export async function run(args: ParsedArgs): Promise<void> {
   if (path === undefined) throw new UsageError(`missing PATH after "bench ${kind}"`, "bench");
   const runs = intOption(args, "runs", 3, { min: 1, max: 100 });
   if (kind === "read") {
-    const result = await withProgress(`bench read × ${runs}`, () => readBenchmarkInWorker(path, { runs }));
+    // A small budget cannot hold the whole file as row objects: then its first rows (the output says how many).
+    const maxRows = (await plannedWorkers(args, 0)).rowObjectRows ?? undefined;
+    const result = await withProgress(
+      `bench read × ${runs}`,
+      () => readBenchmarkInWorker(path, { runs, maxRows }),
+    );
     if (args.values.json) {
       console.log(jsonText(result));
       return;
     }
     console.log(
-      `${path}: ${formatCount(result.rows)} rows × ${result.columns} columns, median of ${runs} runs`,
+      `${path}: ${formatCount(result.rows)} rows${
+        result.max_rows === null
+          ? ""
+          : ` (the first of ${formatCount(result.file_rows)}: the memory budget's limit)`
+      } × ${result.columns} columns, median of ${runs} runs`,
     );
     console.log(formatTable(
       ["method", "median time", "rows/s", "memory", "measured as"],

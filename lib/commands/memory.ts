@@ -20,7 +20,12 @@ export async function run(args: ParsedArgs): Promise<void> {
       onChunk: (r, b) => progress.update(r, b),
     });
     progress.done();
-    const svg = memoryChart(profile, source.path, chunkRows);
+    const svg = memoryChart(
+      profile,
+      source.path,
+      chunkRows,
+      memory.source === "system" ? null : memory.budget_bytes,
+    );
     if (plot !== "none") await writeTextAtomically(plot, svg, "svg");
     if (args.values.json) {
       console.log(

@@ -293,18 +293,34 @@ export function describeMemory(profile: MemoryProfile): { flat: boolean; descrip
 }
 
 /** The chart of a memory profile: RSS after every chunk. */
-export function memoryChart(profile: MemoryProfile, path: string, chunkRows: number): string {
+export function memoryChart(
+  profile: MemoryProfile,
+  path: string,
+  chunkRows: number,
+  budgetBytes: number | null = null,
+): string {
+  const budgetMiB = budgetBytes === null ? null : Math.round(budgetBytes / 2 ** 20);
+  const chunks = profile.rss_mb.length;
   return lineChart({
     title: "Memory while processing in chunks",
     subtitle: `${path}: ${profile.rows.toLocaleString("en-US")} rows, chunks of ${
       chunkRows.toLocaleString("en-US")
-    }; before reading ${profile.baseline_mb} MiB, peak ${profile.peak_mb} MiB`,
+    }; before reading ${profile.baseline_mb} MiB, peak ${profile.peak_mb} MiB${
+      budgetMiB === null ? "" : `; memory budget ${budgetMiB} MiB`
+    }`,
     xLabel: "chunk",
     yLabel: "resident memory (MiB)",
-    series: [{
-      name: "RSS after the chunk (MiB)",
-      points: profile.rss_mb.map((mb, i) => [i + 1, mb] as const),
-    }],
+    series: [
+      {
+        name: "RSS after the chunk (MiB)",
+        points: profile.rss_mb.map((mb, i) => [i + 1, mb] as const),
+      },
+      ...(budgetMiB === null ? [] : [{
+        name: `memory budget (${budgetMiB} MiB)`,
+        points: [[1, budgetMiB], [Math.max(1, chunks), budgetMiB]] as const,
+        dashed: true,
+      }]),
+    ],
   });
 }
 

@@ -147,6 +147,11 @@ export interface MemoryPlan {
    * starting outcore again with `DENO_V8_FLAGS` (lib/io/relaunch.ts): V8 takes them only at start-up.
    */
   heap: { oldSpaceMiB: number; semiSpaceMiB: number } | null;
+  /**
+   * Rows an in-memory benchmark may hold as JS objects (Exercise 0's row-object read), or null for all: row
+   * objects take ~150 bytes of heap a row (123 and 148 measured on the warmup file); 40 % of the heap limit.
+   */
+  rowObjectRows: number | null;
   /** ArrayBuffer bytes outside the heap above which a full GC runs between batches (`releaseDeadBuffers`). */
   deadBufferBytes: number;
   /** Why the plan is what it is, in words. */
@@ -185,6 +190,8 @@ export function memoryPlan(
     ? `${mib(budget)} leaves room for ${requested} worker${requested === 1 ? "" : "s"}`
     : room <= 0
     ? `${mib(budget)} is below the main thread's streaming need (~${mib(main)}): no workers`
+    : workers === 0
+    ? `${mib(budget)} leaves no room for a worker (~${mib(perWorker)}) after the main thread's ~${mib(main)}`
     : `${mib(budget)} fits ${workers} worker${workers === 1 ? "" : "s"} of ~${
       mib(perWorker)
     } after the main ` +
@@ -195,19 +202,19 @@ export function memoryPlan(
       chunkRows: 500_000,
       rangeBytes: 32 * MIB,
       heap: null,
+      rowObjectRows: null,
       deadBufferBytes: 48 * MIB,
       reason,
     };
   }
   const budgetMiB = budget / MIB;
+  const oldSpaceMiB = Math.round(clamp(budgetMiB / 4, 32, 128));
   return {
     workers,
     chunkRows: budget < 192 * MIB ? 100_000 : 250_000,
     rangeBytes: 32 * MIB,
-    heap: {
-      oldSpaceMiB: Math.round(clamp(budgetMiB / 4, 32, 128)),
-      semiSpaceMiB: budget < 192 * MIB ? 2 : 4,
-    },
+    heap: { oldSpaceMiB, semiSpaceMiB: budget < 192 * MIB ? 2 : 4 },
+    rowObjectRows: Math.floor(oldSpaceMiB * MIB * 0.4 / 175),
     deadBufferBytes: Math.round(clamp(budget / 8, 12 * MIB, 48 * MIB)),
     reason: `${reason}; V8 heap limited, smaller batches`,
   };

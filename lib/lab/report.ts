@@ -70,7 +70,13 @@ function exercise0(e: Json): string {
   const p = e.projection;
   const it = e.iter_batches;
   return `<section><h2>Exercise 0 — Arrow in practice</h2>
-<p>${num(e.read_benchmark.rows)} rows × ${e.read_benchmark.columns} columns of <code>${
+<p>${num(e.read_benchmark.rows)} rows${
+    e.read_benchmark.max_rows
+      ? ` (the first of ${
+        num(e.read_benchmark.file_rows)
+      }: as many as the memory budget holds as row objects)`
+      : ""
+  } × ${e.read_benchmark.columns} columns of <code>${
     esc(e.read_benchmark.path)
   }</code>, median of ${a.seconds.length} run(s).</p>
 ${

@@ -36,6 +36,7 @@ import {
   type Budget,
   LIMITED_MAIN_BYTES,
   LIMITED_WORKER_BYTES,
+  LIMITED_WRITER_WORKER_BYTES,
   memoryBudget,
   memoryPlan,
 } from "../io/budget.ts";
@@ -212,40 +213,60 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
   const scanPlan = memoryPlan(budget.bytes, requested);
   const limited = scanPlan.heap !== null;
   // Steps that read (stats) and steps that also encode Parquet or decode whole row groups (filter, partition,
-  // pipeline) or hold whole generated blocks (generate) fit different numbers of workers into one budget.
-  const workers = scanPlan.workers;
-  const writeWorkers = memoryPlan(budget.bytes, requested, { writes: true }).workers;
+  // pipeline) or hold whole generated blocks (generate) fit different numbers of workers into one budget —
+  // under a small budget, into what is left of it when the step starts (this process keeps memory that
+  // earlier steps used).
+  const planned = {
+    read: scanPlan.workers,
+    write: memoryPlan(budget.bytes, requested, { writes: true }).workers,
+  };
+  const workersNow = (kind: "read" | "write"): number => {
+    if (!limited) return planned[kind];
+    const left = budget.bytes - rssBytes() - 32 * 2 ** 20;
+    const each = kind === "read" ? LIMITED_WORKER_BYTES : LIMITED_WRITER_WORKER_BYTES;
+    return Math.max(0, Math.min(planned[kind], Math.floor(left / each)));
+  };
+  const workers = planned.read;
   const generateWorkers = limited ? 0 : workers;
-  const room = Math.max(0, budget.bytes - LIMITED_MAIN_BYTES);
-  // Row objects take ~150 bytes of heap a row (measured: 123 and 148 on the warmup file); hold at most
-  // 40 % of the heap's limit in them.
-  const maxReadRows = scanPlan.heap ? Math.floor(scanPlan.heap.oldSpaceMiB * 2 ** 20 * 0.4 / 175) : undefined;
-  // A whole partition read into memory takes ~40 MB.
-  const ioConcurrency = limited ? Math.max(1, Math.min(8, Math.floor(room / (48 * 2 ** 20)))) : 8;
-  let maxScalingWorkers = 8;
-  if (limited) {
-    const fit = Math.max(1, Math.floor(room / LIMITED_WORKER_BYTES));
-    while (maxScalingWorkers > fit && maxScalingWorkers > 1) maxScalingWorkers /= 2;
-  }
-  /** What a measured child process may use: the budget less what this process holds now. */
-  const childMemory = () => [
-    "--memory",
-    String(Math.max(64 * 2 ** 20, budget.bytes - (limited ? rssBytes() : 0))),
-  ];
+  const maxReadRows = scanPlan.rowObjectRows ?? undefined;
+  /** Reads in flight that fit what is left now (a whole partition read into memory takes ~40 MB). */
+  const ioConcurrencyNow = () =>
+    limited
+      ? Math.max(1, Math.min(8, Math.floor((budget.bytes - rssBytes() - 32 * 2 ** 20) / (48 * 2 ** 20))))
+      : 8;
+  /** The scaling run's largest worker count (1, 2, 4 or 8) that fits what is left now. */
+  const maxScalingWorkersNow = () => {
+    let max = 8;
+    const fit = Math.floor((budget.bytes - rssBytes() - 32 * 2 ** 20) / LIMITED_WORKER_BYTES);
+    while (limited && max > Math.max(1, fit)) max /= 2;
+    return max;
+  };
+  /**
+   * Runs `outcore ARGS --json` in a fresh process for an honest measurement, with the budget less what this
+   * process holds now; null when that leaves less than a streaming command needs (then the caller measures
+   * here and says so) or when this process may not start one.
+   */
+  const measureInChild = <T>(args: string[], reads: string[]): Promise<T | null> => {
+    const left = budget.bytes - (limited ? rssBytes() : 0);
+    if (limited && left < LIMITED_MAIN_BYTES + 16 * 2 ** 20) {
+      log(
+        `  (measured in this process: the memory budget leaves ${
+          Math.round(left / 2 ** 20)
+        } MiB for another)`,
+      );
+      return Promise.resolve(null);
+    }
+    return runSelfJson<T>([...args, "--memory", String(left)], reads);
+  };
   const plan = {
     budget_bytes: budget.bytes,
     source: budget.source,
     v8_heap: scanPlan.heap
       ? { old_space_mib: scanPlan.heap.oldSpaceMiB, semi_space_mib: scanPlan.heap.semiSpaceMiB }
       : "V8 default",
-    workers: {
-      read: workers,
-      write: writeWorkers,
-      generate: generateWorkers,
-      scaling_max: maxScalingWorkers,
-    },
+    /** At most; under a small budget each step takes what fits in what is left when it starts. */
+    workers: { read: planned.read, write: planned.write, generate: generateWorkers },
     read_benchmark_max_rows: maxReadRows ?? null,
-    io_concurrency: ioConcurrency,
   };
   const warmupRows = options.warmupRows ?? (small ? 200_000 : 5_000_000);
   const salesRows = options.salesRows ?? (small ? 1_000_000 : 20_000_000);
@@ -336,7 +357,8 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
   };
 
   // Workers stay warm across the exercises' commands (benchmarks of worker counts start their own).
-  const releaseWorkers = keepWorkersWarm(workers);
+  // (Not under a small budget: idle workers hold memory the steps need.)
+  const releaseWorkers = keepWorkersWarm(limited ? 0 : workers);
   try {
     await exercise(0, "Arrow in practice", async () => {
       const read = await step(
@@ -361,8 +383,8 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
       );
       const batches = await step("exercise_0.iter_batches", "  iter_batches", async () => {
         // In a fresh process: this process's RSS still holds what the benchmarks above allocated.
-        const own = await runSelfJson<IterBatchesResult>(
-          ["batches", paths.warmup, "--batch-size", String(batchRows), ...childMemory()],
+        const own = await measureInChild<IterBatchesResult>(
+          ["batches", paths.warmup, "--batch-size", String(batchRows)],
           [paths.warmup],
         );
         return own
@@ -405,25 +427,15 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
             where: [parsePredicate("category = Electronics")],
             out: paths.electronics,
             force: true,
-            workers: writeWorkers,
+            workers: workersNow("write"),
             onProgress: (r, b, total) => p.update(r, b, total),
           }),
       );
       log(`  Electronics rows: ${filter.rows_out.toLocaleString("en-US")} → ${paths.electronics}`);
       const profile = await step("exercise_1.memory", "  memory after every chunk", async () => {
         // In a fresh process, as `outcore memory` measures it: this one holds what earlier steps allocated.
-        const own = await runSelfJson<MemoryProfile>(
-          [
-            "memory",
-            paths.csv,
-            "--column",
-            "price",
-            "--chunk-size",
-            String(chunkRows),
-            "--plot",
-            "none",
-            ...childMemory(),
-          ],
+        const own = await measureInChild<MemoryProfile>(
+          ["memory", paths.csv, "--column", "price", "--chunk-size", String(chunkRows), "--plot", "none"],
           [paths.csv],
         );
         if (own) return { ...own, measured_in: "own process" };
@@ -439,7 +451,13 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
       });
       const memory = { ...profile, ...describeMemory(profile) };
       const { description } = memory;
-      charts.memory = memoryChart(memory, paths.csv, chunkRows);
+      // The budget line when one was set (--memory, OUTCORE_MEMORY or a cgroup), not half the RAM by default.
+      charts.memory = memoryChart(
+        memory,
+        paths.csv,
+        chunkRows,
+        budget.source === "system" ? null : budget.bytes,
+      );
       await writeTextAtomically(paths.memoryChart, charts.memory, "svg");
       log(
         `  memory: ${memory.baseline_mb} MiB before reading, peak ${memory.peak_mb} MiB over ${
@@ -476,7 +494,7 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
         (p) =>
           parallelStats(paths.csv, {
             columns: ["price"],
-            workers,
+            workers: workersNow("read"),
             onProgress: (r, b, total) => p.update(r, b, total),
           }),
       );
@@ -513,7 +531,7 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
         partition(paths.csv, {
           out: paths.partitions,
           parts: 16,
-          workers: writeWorkers,
+          workers: workersNow("write"),
           force: true,
           onProgress: (r, total) => {
             p.setTotal(total);
@@ -524,6 +542,7 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
     }
 
     await exercise(3, "parallelism", async () => {
+      const ioConcurrency = ioConcurrencyNow();
       const threading = await step(
         "exercise_3.threading",
         `  concurrent vs sequential reads × ${repeats}`,
@@ -534,6 +553,7 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
           spread(threading.speedup_range)
         }`,
       );
+      const maxScalingWorkers = maxScalingWorkersNow();
       const scaling = await step(
         "exercise_3.scaling",
         `  heavy_process on ${
@@ -578,8 +598,8 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
     await exercise(4, "pipeline", async () => {
       const pipeline = await step(
         "exercise_4.pipeline",
-        `  pipeline sequential and on ${plural(writeWorkers, "worker")} × ${repeats}`,
-        () => runPipeline(paths.partitions, { workers: writeWorkers, runs: repeats }),
+        `  pipeline sequential and in parallel × ${repeats}`,
+        () => runPipeline(paths.partitions, { workers: workersNow("write"), runs: repeats }),
       );
       log(
         `  sequential ${pipeline.sequential_seconds.toFixed(2)} s, ${plural(pipeline.workers, "worker")} ${
