@@ -7,12 +7,17 @@
  *                   projection,generate] [--peers]
  *
  * Data comes from data/ (the lab's paths) and is generated once if missing. `deno task bench memory` runs every
- * command inside memory cgroups instead (bench/memory.ts).
+ * command inside memory cgroups instead (bench/memory.ts); `deno task bench scale` stats and filter over 1M to
+ * 100M rows (bench/scale.ts).
  */
 import { parseArgs } from "node:util";
 
 if (Deno.args[0] === "memory") {
   await import("./memory.ts"); // `deno task bench memory`: every command inside memory cgroups
+  Deno.exit(0);
+}
+if (Deno.args[0] === "scale") {
+  await import("./scale.ts"); // `deno task bench scale`: stats and filter over 1M … 100M rows
   Deno.exit(0);
 }
 

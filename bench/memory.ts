@@ -10,6 +10,7 @@
  */
 import { parseArgs } from "node:util";
 import { lineChart } from "../lib/plot/svg.ts";
+import { cgroupsUnavailable, loadAverage as load, runLimited } from "./_limited.ts";
 
 const { values } = parseArgs({
   args: Deno.args[0] === "memory" ? Deno.args.slice(1) : Deno.args,
@@ -19,22 +20,9 @@ const { values } = parseArgs({
     out: { type: "string", default: "results/bench_memory" },
   },
 });
-const here = new URL("..", import.meta.url).pathname;
-const memlimit = `${here}../shared/tools/memlimit`;
 const limits = values.limits.split(",").map(Number);
 const csv = "data/raw/sales_large.csv";
 const scratch = `data/bench_memory_${Deno.pid}`;
-const outcore = [
-  Deno.execPath(),
-  "run",
-  "--allow-read",
-  "--allow-write",
-  "--allow-run",
-  "--allow-sys=systemMemoryInfo,loadavg,cpus",
-  "--allow-env=OUTCORE_MEMORY",
-  "--v8-flags=--max-semi-space-size=8,--expose-gc",
-  `${here}main.ts`,
-];
 
 /** A command, and what of its output must not depend on the memory limit. */
 interface Case {
@@ -104,16 +92,9 @@ interface Row {
 async function runOne(c: Case, limit: number | null): Promise<{ row: Row; answer: unknown }> {
   const dir = `${scratch}/${c.name.replace(/\W+/g, "_")}_${limit ?? "none"}`;
   await Deno.mkdir(dir, { recursive: true });
-  // Unlimited runs go through memlimit too (with 64 GiB), so that every row is measured the same way.
-  const out = await new Deno.Command(memlimit, {
-    args: [String(limit ?? 65536), ...outcore, ...c.args(dir)],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stderr = new TextDecoder().decode(out.stderr).trim().split("\n");
-  const report = JSON.parse(stderr.at(-1)!);
+  const report = await runLimited(limit, c.args(dir));
   let answer: unknown = null;
-  if (report.exit === 0) answer = await c.answer(new TextDecoder().decode(out.stdout), dir);
+  if (report.exit === 0) answer = await c.answer(report.stdout, dir);
   await Deno.remove(dir, { recursive: true }).catch(() => {});
   return {
     row: {
@@ -129,12 +110,9 @@ async function runOne(c: Case, limit: number | null): Promise<{ row: Row; answer
   };
 }
 
-const probe = await new Deno.Command(memlimit, { args: ["64", "true"], stderr: "piped" }).output().catch(() =>
-  null
-);
-if (!probe || !probe.success) {
-  const why = probe ? new TextDecoder().decode(probe.stderr).trim().split("\n")[0] : `${memlimit} not found`;
-  console.log(`bench memory: skipped — memory cgroups cannot be created here (${why})`);
+const unavailable = await cgroupsUnavailable();
+if (unavailable) {
+  console.log(`bench memory: skipped — memory cgroups cannot be created here (${unavailable})`);
   Deno.exit(0);
 }
 try {
@@ -147,13 +125,6 @@ try {
   Deno.exit(1);
 }
 
-const load = () => {
-  try {
-    return Deno.loadavg()[0].toFixed(2);
-  } catch {
-    return "?";
-  }
-};
 console.log(`bench memory: ${navigator.hardwareConcurrency} cores, load average ${load()}, one run each`);
 const rows: Row[] = [];
 try {

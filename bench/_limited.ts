@@ -1,0 +1,63 @@
+/**
+ * Runs outcore commands the way `deno task run` does, inside a memory cgroup (`../shared/tools/memlimit`,
+ * root only) so that every run reports exit, OOM kill, time and peak RSS the same way. Shared by
+ * `bench memory` and `bench scale`.
+ */
+const here = new URL("..", import.meta.url).pathname;
+export const MEMLIMIT = `${here}../shared/tools/memlimit`;
+
+/** `deno run … main.ts`, with the task's permissions and V8 flags. */
+export const OUTCORE = [
+  Deno.execPath(),
+  "run",
+  "--allow-read",
+  "--allow-write",
+  "--allow-run",
+  "--allow-sys=systemMemoryInfo,loadavg,cpus",
+  "--allow-env=OUTCORE_MEMORY",
+  "--v8-flags=--max-semi-space-size=8,--expose-gc",
+  `${here}main.ts`,
+];
+
+export interface LimitedRun {
+  exit: number;
+  oom_killed: boolean;
+  seconds: number;
+  peak_rss_mib: number;
+  stdout: string;
+}
+
+/** Runs `outcore ARGS` in a cgroup of `limitMiB` (null: 64 GiB, i.e. no limit on this machine). */
+export async function runLimited(limitMiB: number | null, args: string[]): Promise<LimitedRun> {
+  const out = await new Deno.Command(MEMLIMIT, {
+    args: [String(limitMiB ?? 65536), ...OUTCORE, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const report = JSON.parse(new TextDecoder().decode(out.stderr).trim().split("\n").at(-1)!);
+  return {
+    exit: report.exit,
+    oom_killed: report.oom_killed,
+    seconds: report.seconds,
+    peak_rss_mib: report.peak_rss_mib,
+    stdout: new TextDecoder().decode(out.stdout),
+  };
+}
+
+/** Null when cgroups can be made here, else the reason (the benchmark then says it is skipped). */
+export async function cgroupsUnavailable(): Promise<string | null> {
+  const probe = await new Deno.Command(MEMLIMIT, { args: ["64", "true"], stderr: "piped" }).output().catch(
+    () => null,
+  );
+  if (!probe) return `${MEMLIMIT} not found`;
+  return probe.success ? null : new TextDecoder().decode(probe.stderr).trim().split("\n")[0];
+}
+
+/** The 1-minute load average, or "?" without permission. */
+export function loadAverage(): string {
+  try {
+    return Deno.loadavg()[0].toFixed(2);
+  } catch {
+    return "?";
+  }
+}
