@@ -88,7 +88,7 @@ Deno.test("memoryPlan gives workers only while they fit after the main thread's 
 
 Deno.test("memoryPlan: small budgets limit V8's heap and shrink batches and units; large ones keep the defaults", () => {
   const small = memoryPlan(96 * MIB, 2);
-  assert.deepEqual(small.heap, { oldSpaceMiB: 32, semiSpaceMiB: 2 });
+  assert.deepEqual(small.heap, { oldSpaceMiB: 24, semiSpaceMiB: 2 });
   assert.equal(small.chunkRows, 100_000);
   assert.equal(small.rangeBytes, 32 * MIB, "units never depend on the budget: answers would");
   assert.equal(small.deadBufferBytes, 12 * MIB);

@@ -163,7 +163,7 @@ const mib = (b: number) => `${Math.round(b / MIB)} MiB`;
 
 /**
  * The plan for `budget` bytes when `requested` workers are asked for. Large budgets (≥ 1 GiB) keep V8's sizing
- * and the 500,000-row batches; smaller ones limit V8's heap to a quarter of the budget (32–128 MiB), batches to
+ * and the 500,000-row batches; smaller ones limit V8's heap to a quarter of the budget (24–128 MiB), batches to
  * 100,000 rows (below 192 MiB) or 250,000. Workers come after the main thread's
  * need, while they fit (workers that encode Parquet, `writes`, need more; a command whose
  * workers hold more says so in `workerBytes`). A budget too small for the main thread still gets a plan: no workers, the smallest
@@ -208,7 +208,7 @@ export function memoryPlan(
     };
   }
   const budgetMiB = budget / MIB;
-  const oldSpaceMiB = Math.round(clamp(budgetMiB / 4, 32, 128));
+  const oldSpaceMiB = Math.round(clamp(budgetMiB / 4, 24, 128));
   return {
     workers,
     chunkRows: budget < 192 * MIB ? 100_000 : 250_000,
