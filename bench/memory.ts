@@ -5,6 +5,7 @@
  * run's; writes the table as JSON and two SVG charts (time and peak RSS against the limit).
  *
  *   deno task bench memory [--limits 96,128,256] [--only stats,filter] [--out results/bench_memory]
+ *                          [--from results/bench_memory.json]   (redraw an earlier run's table and charts)
  *
  * Timings are one run each: a table for a sitting, not a benchmark to compare across machines.
  */
@@ -18,6 +19,7 @@ const { values } = parseArgs({
     limits: { type: "string", default: "96,128,256" },
     only: { type: "string" },
     out: { type: "string", default: "results/bench_memory" },
+    from: { type: "string" },
   },
 });
 const limits = values.limits.split(",").map(Number);
@@ -110,52 +112,63 @@ async function runOne(c: Case, limit: number | null): Promise<{ row: Row; answer
   };
 }
 
-const unavailable = await cgroupsUnavailable();
-if (unavailable) {
-  console.log(`bench memory: skipped — memory cgroups cannot be created here (${unavailable})`);
-  Deno.exit(0);
-}
-try {
-  await Deno.stat(csv);
-  await Deno.stat("data/processed/partitions");
-} catch {
-  console.log(
-    "bench memory: needs the lab's data: run `deno task lab` (or `outcore generate sales` and partition)",
-  );
-  Deno.exit(1);
-}
+/** Runs every case under every limit (and without one); exits when cgroups cannot be made here. */
+async function measure(): Promise<Row[]> {
+  const unavailable = await cgroupsUnavailable();
+  if (unavailable) {
+    console.log(`bench memory: skipped — memory cgroups cannot be created here (${unavailable})`);
+    Deno.exit(0);
+  }
+  try {
+    await Deno.stat(csv);
+    await Deno.stat("data/processed/partitions");
+  } catch {
+    console.log(
+      "bench memory: needs the lab's data: run `deno task lab` (or `outcore generate sales` and partition)",
+    );
+    Deno.exit(1);
+  }
 
-console.log(`bench memory: ${navigator.hardwareConcurrency} cores, load average ${load()}, one run each`);
-const rows: Row[] = [];
-try {
-  for (const c of CASES.filter((c) => !values.only || values.only.split(",").includes(c.name))) {
-    const reference = await runOne(c, null);
-    rows.push(reference.row);
-    for (const limit of limits) {
-      const { row, answer } = await runOne(c, limit);
-      if (row.exit === 0 && reference.row.exit === 0) {
-        row.same_answer = JSON.stringify(answer) === JSON.stringify(reference.answer);
+  const rows: Row[] = [];
+  console.log(
+    `bench memory: ${navigator.hardwareConcurrency} cores, load average ${loadBefore}, one run each`,
+  );
+  try {
+    for (const c of CASES.filter((c) => !values.only || values.only.split(",").includes(c.name))) {
+      const reference = await runOne(c, null);
+      rows.push(reference.row);
+      for (const limit of limits) {
+        const { row, answer } = await runOne(c, limit);
+        if (row.exit === 0 && reference.row.exit === 0) {
+          row.same_answer = JSON.stringify(answer) === JSON.stringify(reference.answer);
+        }
+        rows.push(row);
+        console.log(
+          `${c.name.padEnd(15)} ${String(limit).padStart(5)} MiB: ${
+            row.exit === 0 ? "ok    " : row.oom_killed ? "KILLED" : `exit ${row.exit}`
+          } ${row.seconds.toFixed(2).padStart(6)} s  peak ${row.peak_rss_mib.toFixed(1).padStart(6)} MiB  ${
+            row.same_answer === null ? "" : row.same_answer ? "same answer" : "DIFFERENT ANSWER"
+          }`,
+        );
       }
-      rows.push(row);
       console.log(
-        `${c.name.padEnd(15)} ${String(limit).padStart(5)} MiB: ${
-          row.exit === 0 ? "ok    " : row.oom_killed ? "KILLED" : `exit ${row.exit}`
-        } ${row.seconds.toFixed(2).padStart(6)} s  peak ${row.peak_rss_mib.toFixed(1).padStart(6)} MiB  ${
-          row.same_answer === null ? "" : row.same_answer ? "same answer" : "DIFFERENT ANSWER"
-        }`,
+        `${c.name.padEnd(15)}  none    : ${
+          reference.row.exit === 0 ? "ok    " : `exit ${reference.row.exit}`
+        } ${reference.row.seconds.toFixed(2).padStart(6)} s  peak ${
+          reference.row.peak_rss_mib.toFixed(1).padStart(6)
+        } MiB`,
       );
     }
-    console.log(
-      `${c.name.padEnd(15)}  none    : ${
-        reference.row.exit === 0 ? "ok    " : `exit ${reference.row.exit}`
-      } ${reference.row.seconds.toFixed(2).padStart(6)} s  peak ${
-        reference.row.peak_rss_mib.toFixed(1).padStart(6)
-      } MiB`,
-    );
+  } finally {
+    await Deno.remove(scratch, { recursive: true }).catch(() => {});
   }
-} finally {
-  await Deno.remove(scratch, { recursive: true }).catch(() => {});
+  return rows;
 }
+
+// --from FILE redraws the table and charts of an earlier run without measuring again.
+const earlier = values.from ? JSON.parse(await Deno.readTextFile(values.from)) : null;
+const loadBefore = earlier?.load_before ?? load();
+const rows: Row[] = earlier ? earlier.rows : await measure();
 
 const header = ["command", ...limits.map((l) => `${l} MiB`), "no limit"];
 const cell = (r: Row | undefined) =>
@@ -174,10 +187,14 @@ const table = commands.map((c) => [
 ]);
 console.log(`\n| ${header.join(" | ")} |\n|${header.map(() => "---").join("|")}|`);
 for (const line of table) console.log(`| ${line.join(" | ")} |`);
-console.log(`load average after: ${load()}`);
+console.log(`load average after: ${earlier?.load_after ?? load()}`);
 
 await Deno.mkdir(values.out.replace(/\/[^/]*$/, "") || ".", { recursive: true });
-await Deno.writeTextFile(`${values.out}.json`, JSON.stringify({ load_after: load(), rows }, null, 2) + "\n");
+await Deno.writeTextFile(
+  `${values.out}.json`,
+  JSON.stringify({ load_before: loadBefore, load_after: earlier?.load_after ?? load(), rows }, null, 2) +
+    "\n",
+);
 const series = (pick: (r: Row) => number) =>
   commands.map((c) => ({
     name: c,

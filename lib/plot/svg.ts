@@ -27,7 +27,18 @@ export interface ChartOptions {
   subtitle?: string;
 }
 
-const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"];
+const PALETTE = [
+  "#1f77b4",
+  "#d62728",
+  "#2ca02c",
+  "#9467bd",
+  "#ff7f0e",
+  "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
+  "#bcbd22",
+  "#17becf",
+];
 
 /** Evenly spaced round tick values covering [min, max] (about `count` of them). */
 export function niceTicks(min: number, max: number, count = 6): number[] {
