@@ -12,9 +12,15 @@ export function formatBytes(bytes: number): string {
   return unit === 0 ? `${Math.round(value)} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
 }
 
-/** 20000000 → "20,000,000". */
+/**
+ * 20000000 → "20,000,000". By hand: the first `toLocaleString` of a process loads ICU's locale data, ~10 ms of
+ * a short command's run (profiled: 1.4 % of a 0.7 s filter).
+ */
 export function formatCount(n: number): string {
-  return Math.round(n).toLocaleString("en-US");
+  const r = Math.round(n);
+  if (!Number.isFinite(r)) return String(r);
+  const digits = String(Math.abs(r)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return r < 0 ? `-${digits}` : digits;
 }
 
 /** Seconds with sensible precision: "0.042 s", "3.21 s", "95.3 s". */

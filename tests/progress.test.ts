@@ -20,6 +20,11 @@ Deno.test("formatters give readable sizes, counts, seconds and aligned tables", 
   assert.equal(formatBytes(1536), "1.50 KiB");
   assert.equal(formatBytes(959313327), "915 MiB".replace("915", (959313327 / 2 ** 20).toFixed(1)));
   assert.equal(formatCount(20000000), "20,000,000");
+  // The hand-made grouping agrees with ICU's en-US one (the oracle) on integers and on rounding.
+  for (let i = 0; i < 2000; i++) {
+    const n = (Math.random() - 0.3) * 10 ** Math.floor(Math.random() * 16);
+    assert.equal(formatCount(n), (Math.round(n) || 0).toLocaleString("en-US"), String(n)); // -0 prints as 0
+  }
   assert.equal(formatSeconds(0.0421), "0.042 s");
   assert.equal(formatTable(["name", "n"], [["a", 1], ["bbb", 22]]), "name   n\n----  --\na      1\nbbb   22");
 });
