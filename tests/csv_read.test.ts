@@ -191,3 +191,55 @@ Deno.test("CsvReader reads randomized CSV exactly as papaparse does", async () =
     assert.deepEqual(got, expected.data.slice(1), `trial ${trial}: ${JSON.stringify(text)}`);
   }
 });
+
+Deno.test("Utf8Guard agrees with a fatal TextDecoder on random bytes, literal U+FFFD and any chunking or lag", async () => {
+  const { Utf8Guard } = await import("../lib/csv/_utf8.ts");
+  const random = rng(7);
+  const pieces = [
+    [0x61, 0x62],
+    [0xef, 0xbf, 0xbd], // a literal U+FFFD: valid
+    [0xc3, 0xa9], // é
+    [0xe2, 0x82, 0xac], // €
+    [0xff], // never valid
+    [0xc3], // a lead byte without its continuation
+    [0x0a],
+  ];
+  for (let trial = 0; trial < 400; trial++) {
+    const bytes: number[] = [];
+    const invalidChance = trial % 2 === 0 ? 0 : 0.02;
+    for (let n = Math.floor(random() * 3000); n > 0; n--) {
+      const r = random();
+      const piece = r < invalidChance
+        ? pieces[4 + Math.floor(random() * 2)]
+        : pieces[[0, 0, 0, 1, 2, 3, 6][Math.floor(random() * 7)]];
+      bytes.push(...piece);
+    }
+    const all = Uint8Array.from(bytes);
+    let valid = true;
+    try {
+      new TextDecoder("utf-8", { fatal: true }).decode(all);
+    } catch {
+      valid = false;
+    }
+    // Chunks of random sizes; the guard sees up to `lag` chunks before their text is checked.
+    const chunks: Uint8Array[] = [];
+    for (let at = 0; at < all.length;) {
+      const size = 1 + Math.floor(random() * 40);
+      chunks.push(all.subarray(at, at + size));
+      at += size;
+    }
+    const lag = Math.floor(random() * 4);
+    const guard = new Utf8Guard();
+    const decoder = new TextDecoder();
+    let flagged = false;
+    for (let i = 0; i < chunks.length + lag; i++) {
+      if (i < chunks.length) guard.countBytes(chunks[i]);
+      const j = i - lag;
+      if (j >= 0 && j < chunks.length) {
+        const text = decoder.decode(chunks[j], { stream: j < chunks.length - 1 });
+        if (guard.checkText(text) >= 0) flagged = true;
+      }
+    }
+    assert.equal(flagged, !valid, `trial ${trial}`);
+  }
+});
