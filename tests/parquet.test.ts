@@ -287,3 +287,51 @@ Deno.test("batches({ limit }) decodes only the rows asked for, the same rows as 
     }
   }
 });
+
+Deno.test("chunk statistics computed in the encoding pass equal an exact computation (NaN, nulls, ±0, int64)", async () => {
+  const dir = await tempDir("pqstats");
+  const random = (() => {
+    let s = 99;
+    return () => ((s = Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5 | 0) >>> 0) / 2 ** 32;
+  })();
+  const rows = 5000;
+  const f64 = Float64Array.from(
+    { length: rows },
+    (_, i) => i % 97 === 0 ? NaN : i % 89 === 0 ? (i % 2 ? -0 : 0) : (random() - 0.5) * 1e6,
+  );
+  const i32 = Int32Array.from({ length: rows }, () => Math.floor((random() - 0.5) * 2 ** 31));
+  const nulls = allValid(rows);
+  for (let i = 0; i < rows; i += 13) setNull(nulls, i);
+  const i64 = BigInt64Array.from(
+    { length: rows },
+    () => BigInt(Math.floor((random() - 0.5) * 2 ** 52)) * 1024n,
+  );
+  const schema = new Schema([
+    new Field("f", arrowType("float64"), false),
+    new Field("n", arrowType("int32"), true),
+    new Field("b", arrowType("int64"), false),
+  ]);
+  const batch = makeBatch([
+    { name: "f", data: float64Data(f64) },
+    { name: "n", data: int32Data(i32, nulls, Math.ceil(rows / 13)) },
+    { name: "b", data: int64Data(i64) },
+  ]);
+  const path = `${dir}/s.parquet`;
+  const writer = await ParquetFileWriter.create(path, schema);
+  await writer.write(batch);
+  await writer.close();
+  const source = await fileByteSource(path);
+  const reader = await ParquetReader.open(source, { file: path });
+  const [f, n, b] = reader.metadata.row_groups[0].columns.map((c) => c.meta_data!.statistics!);
+  source.close();
+  const finite = [...f64].filter((x) => !Number.isNaN(x));
+  assert.equal(f.min_value, Math.min(...finite));
+  assert.equal(f.max_value, Math.max(...finite));
+  assert.equal(f.null_count, 0n);
+  const valid = [...i32].filter((_, i) => i % 13 !== 0);
+  assert.equal(n.min_value, Math.min(...valid));
+  assert.equal(n.max_value, Math.max(...valid));
+  assert.equal(n.null_count, BigInt(Math.ceil(rows / 13)));
+  assert.equal(b.min_value, [...i64].reduce((a, x) => (x < a ? x : a)));
+  assert.equal(b.max_value, [...i64].reduce((a, x) => (x > a ? x : a)));
+});

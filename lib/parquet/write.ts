@@ -154,14 +154,33 @@ export class ParquetFileWriter {
   async write(batch: RecordBatch): Promise<void> {
     const rows = batch.numRows;
     if (rows === 0) return;
-    await this.#writer.write({ columnData: this.#columnData(batch, true), rowGroupSize: rows });
+    const { columnData, statistics } = this.#columnData(batch, true);
+    const written = this.#writer.write({ columnData, rowGroupSize: rows });
+    this.#setStatistics(statistics);
+    await written;
     this.rowCount += rows;
     this.rowGroupCount++;
   }
 
   /** Encodes one row group without flushing (for `encodeRowGroup`). */
   encodeOnly(batch: RecordBatch): void {
-    void this.#writer.write({ columnData: this.#columnData(batch, false), rowGroupSize: batch.numRows });
+    const { columnData, statistics } = this.#columnData(batch, false);
+    void this.#writer.write({ columnData, rowGroupSize: batch.numRows });
+    this.#setStatistics(statistics);
+  }
+
+  /**
+   * Puts the statistics computed here into the row group just encoded (hyparquet-writer encodes a row group
+   * synchronously and keeps its column chunks' metadata in `row_groups` until the footer is written).
+   */
+  #setStatistics(statistics: (ChunkStatistics | null)[]): void {
+    const group = this.#writer.row_groups.at(-1)!;
+    statistics.forEach((s, i) => {
+      if (!s) return;
+      // By path: a nested column before this one has several leaf chunks.
+      const chunk = group.columns.find((c) => c.meta_data!.path_in_schema.join(".") === this.names[i]);
+      chunk!.meta_data!.statistics = s as never;
+    });
   }
 
   /** The row groups' metadata so far. */
@@ -170,7 +189,9 @@ export class ParquetFileWriter {
   }
 
   #columnData(batch: RecordBatch, offsetIndex: boolean) {
-    return this.names.map((name, i) => {
+    const statistics: (ChunkStatistics | null)[] = [];
+    const columnData = this.names.map((name, i) => {
+      statistics.push(null);
       const nested = this.#nested[i];
       if (nested) return { name, data: nestedValues(batch, name, nested) as DecodedArray, offsetIndex };
       const element = this.elements[i];
@@ -178,10 +199,17 @@ export class ParquetFileWriter {
       const data = storedValues(plain, element, this.kinds[i]) as DecodedArray;
       // Statistics of raw bits are not the logical order for unsigned integers and byte-array decimals:
       // write none rather than wrong ones.
-      const statistics = !(carryOf(element) === "uint" || (isDecimal(element) && element.type !== "INT32" &&
+      const wanted = !(carryOf(element) === "uint" || (isDecimal(element) && element.type !== "INT32" &&
         element.type !== "INT64"));
-      return { name, data, offsetIndex, statistics };
+      // Plain numbers are summarised here in one typed loop; hyparquet-writer's own pass (a generic
+      // comparison per value) was 12 % of `generate` (profiled).
+      const own = wanted && data === plain
+        ? numericStatistics(data, element.type === "DOUBLE" || element.type === "FLOAT")
+        : null;
+      statistics[i] = own;
+      return { name, data, offsetIndex, statistics: wanted && own === null };
     });
+    return { columnData, statistics };
   }
 
   /**
@@ -398,6 +426,68 @@ function unscaledOfText(text: string, scale: number): bigint {
   const digits = whole + fraction.padEnd(scale, "0").slice(0, scale);
   const v = BigInt(digits || "0");
   return negative ? -v : v;
+}
+
+/** A column chunk's statistics as hyparquet-writer keeps them until the footer (physical values). */
+export interface ChunkStatistics {
+  min_value?: number | bigint;
+  max_value?: number | bigint;
+  null_count: bigint;
+  nan_count?: bigint;
+}
+
+/**
+ * What hyparquet-writer's statistics say of plain numbers or bigints (nulls counted, NaN counted and skipped,
+ * min −0 and max +0 for zeros), in one loop; null for any other values (strings, dates…), which it then
+ * summarises itself.
+ */
+export function numericStatistics(values: ArrayLike<unknown>, float: boolean): ChunkStatistics | null {
+  let min: number | bigint | undefined;
+  let max: number | bigint | undefined;
+  let nulls = 0n;
+  let nans = 0n;
+  const n = values.length;
+  if (values instanceof Float64Array || values instanceof Float32Array || values instanceof Int32Array) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    let seen = 0;
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (v !== v) {
+        nans++;
+        continue;
+      }
+      seen++;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    if (seen > 0) [min, max] = [lo, hi];
+  } else if (values instanceof BigInt64Array) {
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (min === undefined || v < min) min = v;
+      if (max === undefined || v > max) max = v;
+    }
+  } else {
+    if (!Array.isArray(values)) return null;
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (v === null || v === undefined) {
+        nulls++;
+        continue;
+      }
+      if (typeof v !== "number" && typeof v !== "bigint") return null;
+      if (v !== v) {
+        nans++;
+        continue;
+      }
+      if (min === undefined || v < min) min = v;
+      if (max === undefined || v > max) max = v;
+    }
+  }
+  if (min === 0) min = -0;
+  if (max === 0) max = 0;
+  return { min_value: min, max_value: max, null_count: nulls, nan_count: float ? nans : undefined };
 }
 
 /**
