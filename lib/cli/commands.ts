@@ -191,9 +191,41 @@ Examples:
     load: () => import("../commands/stats.ts"),
   },
   {
+    name: "convert",
+    summary: "rewrite a CSV file, Parquet file or dataset as Parquet or CSV, streaming and in parallel",
+    usage: "IN OUT [--select A,B] [--row-group-size N] [--workers N] [--force] [--json]",
+    details: `OUT ending in .parquet is written as Parquet (snappy, min/max statistics, one row group per
+--row-group-size rows at most), OUT ending in .csv as CSV; every value is written as it was read (types as
+inferred or given with --types; binary, decimals, dates and 64-bit integers exactly). --select keeps those
+columns in that order. OUT appears only when complete; an input is never an output.
+
+Examples:
+  outcore convert data/raw/sales_large.csv data/processed/sales.parquet
+  outcore convert data/processed/sales_warmup.parquet warmup.csv --select product_id,price`,
+    options: {
+      select: { type: "string", value: "A,B", description: "columns to write, in this order (default all)" },
+      "row-group-size": {
+        type: "string",
+        value: "N",
+        description:
+          "Parquet: rows per row group at most (default: the memory plan's batch, 500000 with 1 GiB)",
+      },
+      force: { type: "boolean", description: "replace OUT if it exists (only with the same kind of file)" },
+      workers: {
+        type: "string",
+        value: "N",
+        description: "parallel workers (default: number of cores; 0: main thread)",
+      },
+      ...csvOptions,
+      json,
+    },
+    positionals: { min: 2, max: 2 },
+    load: () => import("../commands/convert.ts"),
+  },
+  {
     name: "filter",
     summary: "stream the rows matching --where into a Parquet (or CSV) file, in bounded memory",
-    usage: "PATH --where EXPR [--where EXPR …] --out OUT [--force] [--json]",
+    usage: "PATH --where EXPR [--where EXPR …] --out OUT [--select A,B] [--force] [--json]",
     details: `EXPR is "column op value", op one of = != < <= > >=; several --where are ANDed. Strings compare
 exactly, numbers numerically, timestamps as YYYY-MM-DD[ HH:MM:SS]. Nulls never match. On a Hive dataset a
 predicate on the partition column skips whole folders. OUT ending in .csv is written as CSV, anything else as
@@ -205,6 +237,7 @@ Examples:
     options: {
       where: { type: "string", multiple: true, value: "EXPR", description: "a row predicate (repeatable)" },
       out: { type: "string", value: "OUT", description: "output file (.parquet or .csv)" },
+      select: { type: "string", value: "A,B", description: "columns to write, in this order (default all)" },
       force: { type: "boolean", description: "replace OUT if it exists" },
       workers: {
         type: "string",

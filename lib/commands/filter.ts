@@ -1,5 +1,5 @@
 /** CLI wrapper for `outcore filter PATH --where EXPR --out OUT`. */
-import { intOption, type ParsedArgs, stringOption } from "../cli/args.ts";
+import { intOption, listOption, type ParsedArgs, stringOption } from "../cli/args.ts";
 import { formatCount, formatSeconds, jsonText, plural } from "../format.ts";
 import { Progress } from "../cli/progress.ts";
 import { parallelFilter } from "../exercises/ex1_chunking.ts";
@@ -27,6 +27,7 @@ export async function run(args: ParsedArgs): Promise<void> {
       ...options,
       where,
       out,
+      select: listOption(args, "select"),
       force,
       workers: planned.workers,
       chunkRows: planned.chunkRows,

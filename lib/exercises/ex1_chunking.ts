@@ -161,6 +161,8 @@ export async function filterToFile(
   options: {
     where: readonly Predicate[];
     out: string;
+    /** Columns to write, in order (default all). */
+    select?: readonly string[];
     force?: boolean;
     chunkRows?: number;
     onChunk?: (rows: number, bytes: number) => void;
@@ -168,8 +170,9 @@ export async function filterToFile(
 ): Promise<FilterResult> {
   const { where, out, force = false, chunkRows = 500_000, onChunk } = options;
   const filter = new RowFilter(where, source.schema);
+  const { fields, outputs } = selectFields(source.schema, options.select, where);
   const started = performance.now();
-  const sink = await openSink(out, source.schema, { force, inputs: [source.path] });
+  const sink = await openSink(out, schemaOf(fields.slice(0, outputs)), { force, inputs: [source.path] });
   let rowsIn = 0;
   let rowGroups = 0;
   // Matches wait until they fill a row group of `chunkRows` (a selective filter would otherwise write a
@@ -188,7 +191,11 @@ export async function filterToFile(
       rowsIn += batch.numRows;
       const rows = filter.select(batch);
       if (rows.length > 0) {
-        const kept = rows.length === batch.numRows ? batch : selectRows(batch, rows);
+        const kept = outputColumns(
+          rows.length === batch.numRows ? batch : selectRows(batch, rows),
+          fields,
+          outputs,
+        );
         pending.push(kept);
         pendingRows += kept.numRows;
         if (pendingRows >= chunkRows) await flush();
@@ -328,9 +335,41 @@ export interface FilterUnitTask {
   type: "filter-unit";
   unit: Unit;
   where: Predicate[];
+  /** The columns read: the output's, then any others the predicates need. */
   fields: FieldSpec[];
+  /** How many of `fields` (the first ones) are written. */
+  outputs: number;
   format: "parquet" | "csv";
   chunkRows: number;
+}
+
+/**
+ * The columns to read for an output of `select` (default: every column) filtered by `where`: the output's in
+ * order, then those only the predicates need. Unknown or repeated names are usage errors.
+ */
+export function selectFields(
+  schema: Schema,
+  select: readonly string[] | undefined,
+  where: readonly Predicate[],
+): { fields: FieldSpec[]; outputs: number } {
+  const names = schema.fields.map((f) => f.name);
+  const chosen = select ?? names;
+  for (const [i, name] of chosen.entries()) {
+    if (!names.includes(name)) {
+      throw new UsageError(`--select: no column "${name}" (available: ${names.join(", ")})`);
+    }
+    if (chosen.indexOf(name) !== i) throw new UsageError(`--select: column "${name}" is named twice`);
+  }
+  const extra = [...new Set(where.map((p) => p.column))].filter((c) =>
+    !chosen.includes(c) && names.includes(c)
+  );
+  const fields = [...chosen, ...extra].map((name) => specOf(schema.fields[names.indexOf(name)]));
+  return { fields, outputs: chosen.length };
+}
+
+/** The first `outputs` columns of `batch` (those written), or the batch itself when that is all of them. */
+function outputColumns(batch: RecordBatch, fields: readonly FieldSpec[], outputs: number): RecordBatch {
+  return outputs === fields.length ? batch : batch.select(fields.slice(0, outputs).map((f) => f.name));
 }
 
 export interface FilterUnitResult {
@@ -358,6 +397,7 @@ export function schemaOf(fields: readonly FieldSpec[]): Schema {
  */
 export async function filterUnit(task: FilterUnitTask): Promise<FilterUnitResult> {
   const schema = schemaOf(task.fields);
+  const outSchema = schemaOf(task.fields.slice(0, task.outputs));
   const columns = task.fields.map((f) => f.name);
   const filter = new RowFilter(task.where, schema);
   const counts = { rows: 0, quotes: 0, skipped: 0 };
@@ -365,11 +405,11 @@ export async function filterUnit(task: FilterUnitTask): Promise<FilterUnitResult
   let pending: RecordBatch[] = [];
   let pendingRows = 0;
   let rowsOut = 0;
-  const encoder = task.format === "csv" ? new CsvEncoder(schema) : null;
+  const encoder = task.format === "csv" ? new CsvEncoder(outSchema) : null;
   const flush = () => {
     if (pendingRows === 0) return;
     const batch = concatBatches(pending);
-    parts.push(encoder ? encoder.encode(batch) : encodeRowGroup(batch, schema));
+    parts.push(encoder ? encoder.encode(batch) : encodeRowGroup(batch, outSchema));
     pending = [];
     pendingRows = 0;
   };
@@ -379,7 +419,11 @@ export async function filterUnit(task: FilterUnitTask): Promise<FilterUnitResult
   ) {
     const rows = filter.select(batch);
     if (rows.length === 0) continue;
-    const kept = rows.length === batch.numRows ? batch : selectRows(batch, rows);
+    const kept = outputColumns(
+      rows.length === batch.numRows ? batch : selectRows(batch, rows),
+      task.fields,
+      task.outputs,
+    );
     pending.push(kept);
     pendingRows += kept.numRows;
     rowsOut += kept.numRows;
@@ -406,6 +450,8 @@ export async function parallelFilter(
   options: SourceOptions & {
     where: readonly Predicate[];
     out: string;
+    /** Columns to write, in order (default all). */
+    select?: readonly string[];
     force?: boolean;
     workers?: number;
     chunkRows?: number;
@@ -426,13 +472,15 @@ export async function parallelFilter(
   } = options;
   const started = performance.now();
   const source = await openSource(path, options);
-  const fields: FieldSpec[] = source.schema.fields.map((f) => specOf(f));
   new RowFilter(where, source.schema); // usage errors before any work
+  const { fields, outputs } = selectFields(source.schema, options.select, where);
+  const outSchema = schemaOf(fields.slice(0, outputs));
   const sequential = async (reason: string) => {
     try {
       const result = await filterToFile(source, {
         where,
         out,
+        select: options.select,
         force,
         chunkRows,
         onChunk: (rows, bytes) => onProgress?.(rows, bytes, source.byteLength),
@@ -452,11 +500,9 @@ export async function parallelFilter(
   const totalBytes = plan.units.reduce((s, u) => s + unitBytes(u), 0);
   const quotes: number[] = [];
   try {
-    const parquet = format === "parquet"
-      ? await ParquetFileWriter.create(output.tempPath, source.schema)
-      : null;
+    const parquet = format === "parquet" ? await ParquetFileWriter.create(output.tempPath, outSchema) : null;
     const csv = format === "csv" ? await FileWriter.open(output.tempPath) : null;
-    await csv?.write(new CsvEncoder(source.schema).header());
+    await csv?.write(new CsvEncoder(outSchema).header());
     try {
       // Small tails wait here, in order, until they add up to a row group or a full one must follow them.
       let carry: RecordBatch[] = [];
@@ -477,6 +523,7 @@ export async function parallelFilter(
           unit,
           where: [...where],
           fields,
+          outputs,
           format,
           chunkRows,
         }),

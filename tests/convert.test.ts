@@ -1,0 +1,107 @@
+/** `outcore convert` (lib/commands/convert.ts) and `--select` on the filter path. */
+import assert from "node:assert/strict";
+import { generateSales } from "../lib/exercises/generate.ts";
+import { parallelFilter } from "../lib/exercises/ex1_chunking.ts";
+import { parsePredicate } from "../lib/ops/predicate.ts";
+import { openSource } from "../lib/sources/source.ts";
+import { collectRows, runCli, tempDir } from "./_helpers.ts";
+
+async function rowsOf(path: string) {
+  const source = await openSource(path);
+  try {
+    return await collectRows(source.batches());
+  } finally {
+    source.close();
+  }
+}
+
+Deno.test("CSV → Parquet → CSV gives back the same bytes, with --workers 0 and the default", async () => {
+  const dir = await tempDir("convert");
+  await generateSales({ rows: 60_000, seed: 5, csv: `${dir}/s.csv`, parquet: null, workers: 0 });
+  const original = await Deno.readFile(`${dir}/s.csv`);
+  for (const workers of ["0", "2"]) {
+    const a = await runCli(["convert", `${dir}/s.csv`, `${dir}/s${workers}.parquet`, "--workers", workers]);
+    assert.equal(a.code, 0, a.stderr);
+    assert.match(a.stdout, /^converted 60,000 rows: .* \(csv\) → .* \(parquet, \d+ row groups?\)/);
+    const b = await runCli(["convert", `${dir}/s${workers}.parquet`, `${dir}/back${workers}.csv`, "--json"]);
+    assert.equal(b.code, 0, b.stderr);
+    assert.equal(JSON.parse(b.stdout).rows, 60_000);
+    assert.deepEqual(await Deno.readFile(`${dir}/back${workers}.csv`), original);
+  }
+});
+
+Deno.test("every value of a DuckDB-written file survives convert to Parquet and reads back the same", async () => {
+  const dir = await tempDir("convert2");
+  for (const fixture of ["fixtures/duckdb_types.parquet", "fixtures/duckdb_snappy.parquet"]) {
+    const out = `${dir}/${fixture.split("/").pop()}`;
+    const r = await runCli(["convert", fixture, out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(await rowsOf(out), await rowsOf(fixture), fixture);
+  }
+});
+
+Deno.test("--select writes those columns in that order; filter --select may filter on a column it drops", async () => {
+  const dir = await tempDir("convert3");
+  await generateSales({ rows: 20_000, seed: 6, csv: `${dir}/s.csv`, parquet: null, workers: 0 });
+  const r = await runCli(["convert", `${dir}/s.csv`, `${dir}/p.csv`, "--select", "price,product_id"]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = (await Deno.readTextFile(`${dir}/p.csv`)).split("\n");
+  assert.equal(lines[0], "price,product_id");
+  const all = await rowsOf(`${dir}/s.csv`);
+  assert.equal(lines[1], `${all[0].price},${all[0].product_id}`);
+  const f = await runCli([
+    "filter",
+    `${dir}/s.csv`,
+    "--where",
+    "category = Food",
+    "--select",
+    "customer_id",
+    "--out",
+    `${dir}/food.parquet`,
+  ]);
+  assert.equal(f.code, 0, f.stderr);
+  const food = await rowsOf(`${dir}/food.parquet`);
+  assert.deepEqual(Object.keys(food[0]), ["customer_id"]);
+  assert.deepEqual(
+    food.map((row) => row.customer_id),
+    all.filter((row) => row.category === "Food").map((row) => row.customer_id),
+  );
+  // The same on workers (small units, so that they get some), as CSV and as Parquet.
+  for (const out of [`${dir}/w.parquet`, `${dir}/w.csv`]) {
+    const result = await parallelFilter(`${dir}/s.csv`, {
+      where: [parsePredicate("category = Food")],
+      select: ["customer_id"],
+      out,
+      workers: 2,
+      workerBytes: 0,
+      rangeBytes: 100_000,
+    });
+    assert.equal(result.workers, 2);
+    assert.deepEqual(await rowsOf(out), food, out);
+  }
+});
+
+Deno.test("convert refuses an unknown column, a repeated one and an output it cannot write, before writing", async () => {
+  const dir = await tempDir("convert4");
+  for (
+    const [args, message] of [
+      [["--select", "nope"], /no column "nope"/],
+      [["--select", "price,price"], /"price" is named twice/],
+    ] as const
+  ) {
+    const r = await runCli(["convert", "fixtures/duckdb_snappy.parquet", `${dir}/x.parquet`, ...args]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, message);
+  }
+  const txt = await runCli(["convert", "fixtures/duckdb_snappy.parquet", `${dir}/x.txt`]);
+  assert.equal(txt.code, 2);
+  assert.match(txt.stderr, /OUT must end in \.parquet or \.csv/);
+  const same = await runCli([
+    "convert",
+    "fixtures/duckdb_snappy.parquet",
+    "fixtures/duckdb_snappy.parquet",
+    "--force",
+  ]);
+  assert.equal(same.code, 1);
+  assert.deepEqual([...Deno.readDirSync(dir)], []);
+});
