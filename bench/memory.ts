@@ -53,6 +53,11 @@ const CASES: Case[] = [
     answer: (out) => [json(out).rows_in, json(out).rows_out],
   },
   {
+    name: "convert",
+    args: (dir) => ["convert", csv, `${dir}/c.parquet`, "--json"],
+    answer: (out) => json(out).rows,
+  },
+  {
     name: "memory",
     args: () => ["memory", csv, "--column", "price", "--plot", "none", "--json"],
     answer: (out) => json(out).rows,
