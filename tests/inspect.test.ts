@@ -47,7 +47,7 @@ Deno.test("inspectPath describes a CSV file by its header and inferred types", a
     delimiter: ",",
     delimiter_sniffed: true,
     typed_by_option: [],
-    inferred_from: { first_rows: 1, rows_across_the_file: 0, windows: 0 },
+    inferred_from: { first_rows: 1, rows_across_the_file: 0, windows: 0, whole_file: true, gzip: false },
   });
 });
 

@@ -44,7 +44,11 @@ export function render(report: InspectReport, all = false): string {
           ? ` and ${
             formatCount(c.inferred_from.rows_across_the_file)
           } rows from ${c.inferred_from.windows} places across the file`
-          : " (the whole file)"
+          : c.inferred_from.whole_file
+          ? " (the whole file)"
+          : c.inferred_from.gzip
+          ? " (a gzip file is sampled from its start only: --types fixes a column inferred wrongly)"
+          : ""
       }; a leading zero keeps a column text, NA/N/A/NULL/\\N are nulls in numeric columns`,
     );
   }

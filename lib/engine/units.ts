@@ -13,9 +13,9 @@ import {
   makeBatch,
 } from "../batch.ts";
 import { CsvReader } from "../csv/read.ts";
-import { fileByteSource, fileByteStream } from "../io/file.ts";
+import { fileByteSource, fileByteStream, isGzip } from "../io/file.ts";
 import { csvRanges } from "../io/split.ts";
-import { detectFormat, type Format, probeCsv, type SourceOptions } from "../sources/source.ts";
+import { csvByteStream, detectFormat, type Format, probeCsv, type SourceOptions } from "../sources/source.ts";
 import { HiveDataset } from "../parquet/hive.ts";
 import { ParquetReader } from "../parquet/read.ts";
 import { RowFilter } from "../ops/filter.ts";
@@ -31,6 +31,11 @@ export interface CsvUnit {
   delimiter?: string;
   nullValues?: readonly string[];
   encodingErrors?: "error" | "replace";
+  /**
+   * A gzipped file: one unit, read from its start through `DecompressionStream` (a compressed stream cannot
+   * be entered in the middle); its first line is the header unless `header` came from `--no-header`.
+   */
+  gzip?: { headerLine: boolean };
 }
 
 export interface ParquetUnit {
@@ -64,6 +69,24 @@ export async function planUnits(
     const probe = await probeCsv(path, options);
     const types: Record<string, ColumnKind> = {};
     probe.header.forEach((name, i) => types[name] = probe.kinds[i]);
+    if (await isGzip(path)) {
+      const { size } = await Deno.stat(path);
+      return {
+        format,
+        units: [{
+          kind: "csv",
+          path,
+          start: 0,
+          end: size,
+          header: probe.header,
+          types,
+          delimiter: probe.delimiter,
+          nullValues: options.nullValues,
+          encodingErrors: options.encodingErrors,
+          gzip: { headerLine: !options.noHeader },
+        }],
+      };
+    }
     const ranges = await csvRanges(path, probe.dataOffset, options.rangeBytes);
     return {
       format,
@@ -134,10 +157,12 @@ export async function* unitBatches(
 ): AsyncGenerator<RecordBatch> {
   const { columns, chunkRows = 500_000, where } = options;
   if (unit.kind === "csv") {
-    const stream = await fileByteStream(unit.path, { start: unit.start, end: unit.end });
+    const stream = unit.gzip
+      ? await csvByteStream(unit.path, true)
+      : await fileByteStream(unit.path, { start: unit.start, end: unit.end });
     const reader = await CsvReader.open(stream, {
       file: unit.path,
-      header: unit.header,
+      header: unit.gzip?.headerLine ? undefined : unit.header,
       types: unit.types,
       delimiter: unit.delimiter,
       nullValues: unit.nullValues,

@@ -103,6 +103,44 @@ export async function fileByteStream(
   });
 }
 
+/** Whether a file starts with gzip's magic bytes (1f 8b). */
+export async function isGzip(path: string): Promise<boolean> {
+  const file = await openFile(path);
+  try {
+    const head = new Uint8Array(2);
+    const n = await file.read(head);
+    return n === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  } finally {
+    file.close();
+  }
+}
+
+/**
+ * A gzip file's decompressed bytes, through the platform's `DecompressionStream`. A corrupt or truncated file
+ * ends the stream with one error naming it (`makeError(path, detail)`).
+ */
+export async function gunzipStream(
+  path: string,
+  makeError: (path: string, detail: string) => Error,
+): Promise<ReadableStream<Uint8Array>> {
+  const reader = (await fileByteStream(path))
+    .pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>)
+    .getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { value, done } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch (err) {
+        const detail = err instanceof Error ? err.message : String(err);
+        controller.error(makeError(path, `is not a valid gzip file (${detail})`));
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+}
+
 /**
  * hyparquet's byte-source interface over a local file: `slice` reads exactly the requested range.
  * Reads on the one handle are serialised (seek + read must not interleave). Call `close` when done.

@@ -9,7 +9,16 @@ import { HiveDataset } from "../parquet/hive.ts";
 import { ParquetReader } from "../parquet/read.ts";
 import type { Predicate } from "../ops/predicate.ts";
 import { RowFilter } from "../ops/filter.ts";
-import { fileByteSource, fileByteStream, fileError, openFile, sampleWindows } from "../io/file.ts";
+import {
+  fileByteSource,
+  fileByteStream,
+  fileError,
+  gunzipStream,
+  isGzip,
+  openFile,
+  sampleWindows,
+} from "../io/file.ts";
+import { DataError } from "../errors.ts";
 import { releaseDeadBuffers } from "../io/memory.ts";
 
 export type Format = "csv" | "parquet" | "dataset";
@@ -158,19 +167,29 @@ async function openDatasetSource(path: string): Promise<Source> {
  * agree on the schema.
  */
 export async function probeCsv(path: string, options: SourceOptions = {}): Promise<CsvReader> {
-  const probe = await CsvReader.open(await fileByteStream(path), {
+  const gzip = await isGzip(path);
+  const probe = await CsvReader.open(await csvByteStream(path, gzip), {
     ...options,
     file: path,
-    moreSamples: () => sampleWindows(path),
+    // Places spread over a gzip file cannot be reached without decompressing up to them: its first rows only.
+    moreSamples: gzip ? undefined : () => sampleWindows(path),
   });
   await probe.cancel();
   return probe;
+}
+
+/** A CSV file's bytes, decompressed when it is gzipped (`.csv.gz`). */
+export async function csvByteStream(path: string, gzip: boolean): Promise<ReadableStream<Uint8Array>> {
+  return gzip
+    ? await gunzipStream(path, (file, detail) => new DataError({ file }, detail))
+    : await fileByteStream(path);
 }
 
 async function openCsvSource(path: string, options: SourceOptions): Promise<Source> {
   const { size } = await Deno.stat(path);
   // Read the header and infer kinds once, so every later `batches()` call sees the same schema.
   const probe = await probeCsv(path, options);
+  const gzip = await isGzip(path);
   const types: Record<string, ColumnKind> = {};
   probe.header.forEach((name, i) => types[name] = probe.kinds[i]);
   let current: CsvReader | null = null;
@@ -185,7 +204,7 @@ async function openCsvSource(path: string, options: SourceOptions): Promise<Sour
     rowsSkipped: () => current?.rowsFiltered ?? 0,
     badRows: () => ({ count: current?.badRowCount ?? 0, examples: current?.badRows ?? [] }),
     async *batches(readOptions: ReadOptions = {}) {
-      current = await CsvReader.open(await fileByteStream(path), {
+      current = await CsvReader.open(await csvByteStream(path, gzip), {
         ...options,
         delimiter: probe.delimiter,
         types,

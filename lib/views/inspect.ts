@@ -5,7 +5,7 @@
  */
 import type { AsyncBuffer, ColumnChunk, FileMetaData, RowGroup } from "hyparquet";
 import { formatTimestamp } from "../values.ts";
-import { fileByteSource } from "../io/file.ts";
+import { fileByteSource, isGzip } from "../io/file.ts";
 import { detectFormat, probeCsv, type SourceOptions } from "../sources/source.ts";
 import { HiveDataset } from "../parquet/hive.ts";
 import { ParquetReader } from "../parquet/read.ts";
@@ -67,7 +67,14 @@ export interface InspectReport {
     delimiter: string;
     delimiter_sniffed: boolean;
     typed_by_option: string[];
-    inferred_from: { first_rows: number; rows_across_the_file: number; windows: number };
+    /** `whole_file`: the sample was the whole file; `gzip`: a gzip file, sampled from its start only. */
+    inferred_from: {
+      first_rows: number;
+      rows_across_the_file: number;
+      windows: number;
+      whole_file: boolean;
+      gzip: boolean;
+    };
   };
 }
 
@@ -170,7 +177,13 @@ async function inspectCsv(path: string, options: SourceOptions): Promise<Inspect
       delimiter: reader.delimiter,
       delimiter_sniffed: delimiterSniffed,
       typed_by_option: Object.keys(options.types ?? {}),
-      inferred_from: { first_rows: firstRows, rows_across_the_file: windowRows, windows },
+      inferred_from: {
+        first_rows: firstRows,
+        rows_across_the_file: windowRows,
+        windows,
+        whole_file: reader.wholeFileRows !== null,
+        gzip: await isGzip(path),
+      },
     },
     columns: reader.schema.fields.map((f) => ({
       name: f.name,
