@@ -57,6 +57,12 @@ if (mode === "read") {
   rows = result.rows_in;
   bytes = (await Deno.stat(path)).size;
   check = result.rows_out;
+} else if (mode === "convert") {
+  // `outcore convert CSV OUT.parquet`: the filter engine with no predicate, every row written.
+  const result = await parallelFilter(path, { where: [], out: arg, force: true });
+  rows = result.rows_out;
+  bytes = (await Deno.stat(path)).size;
+  check = result.row_groups;
 } else if (mode === "projection") {
   // Projected revenue only (one run: the harness repeats the process).
   const result = await projectionBenchmark(path, { runs: 1 });

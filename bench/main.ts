@@ -4,7 +4,7 @@
  * reported. Timings never decide a test; they are printed for the issue notes.
  *
  *   deno task bench [--rows 20000000] [--runs 3] [--only csv-read,csv-read-all,dataset-read,stats,filter,
- *                   projection,generate] [--peers]
+ *                   convert,projection,generate] [--peers]
  *
  * Data comes from data/ (the lab's paths) and is generated once if missing. `deno task bench memory` runs every
  * command inside memory cgroups instead (bench/memory.ts); `deno task bench scale` stats and filter over 1M to
@@ -139,6 +139,11 @@ if (want("filter")) {
   ], "≤ 4 s, ≤ 200 MiB");
   await Deno.remove(`data/processed/bench_electronics_${Deno.pid}.parquet`).catch(() => {});
 }
+if (want("convert")) {
+  const out = `data/processed/bench_convert_${Deno.pid}.parquet`;
+  await measure("convert 20M-row CSV → Parquet", ["convert", csv, out], "DuckDB COPY ×1.5");
+  await Deno.remove(out).catch(() => {});
+}
 if (want("projection")) {
   const warmup = "data/processed/sales_warmup.parquet";
   const duck = "data/processed/sales_warmup_duckdb.parquet";
@@ -185,5 +190,19 @@ if (values.peers) {
     await peer("pq-revenue", "data/processed/sales_warmup_duckdb.parquet").catch(() => {});
   }
   if (want("generate")) await peer("gen-csv", String(rows));
+  if (want("convert")) {
+    const out = `data/processed/bench_convert_duckdb_${Deno.pid}.parquet`;
+    const run = await new Deno.Command("node", {
+      args: [`${here}duckdb_convert.mjs`, csv, out],
+      stderr: "inherit",
+    })
+      .output();
+    await Deno.remove(out).catch(() => {});
+    const line = new TextDecoder().decode(run.stdout).trim().split("\n").at(-1);
+    if (run.success && line) {
+      console.log(`peers csv-to-parquet: ${line}`);
+      results.push({ peers: "csv-to-parquet", ...JSON.parse(line) });
+    } else console.log("peers csv-to-parquet: skipped (DuckDB from ../shared/peers/run.sh is not installed)");
+  }
 }
 if (values.json) await Deno.writeTextFile(values.json, JSON.stringify(results, null, 2) + "\n");
