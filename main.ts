@@ -7,7 +7,7 @@ import config from "./deno.json" with { type: "json" };
 import { formatHelp, parseCommandArgs, stringOption } from "./lib/cli/args.ts";
 import { COMMANDS } from "./lib/cli/commands.ts";
 import { UsageError } from "./lib/errors.ts";
-import { removePendingOutputs } from "./lib/io/atomic.ts";
+import { removePendingOutputs, StdoutClosed } from "./lib/io/atomic.ts";
 import { closeAllPools } from "./lib/engine/pool.ts";
 import { memoryBudget, memoryPlan } from "./lib/io/budget.ts";
 import { setDeadBufferLimit } from "./lib/io/memory.ts";
@@ -68,6 +68,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     closeAllPools();
     await removePendingOutputs();
+    if (err instanceof StdoutClosed) return 0; // `outcore … --out - | head`: the reader had enough
     if (err instanceof UsageError) err.command ??= command;
     return report(err, debug);
   }

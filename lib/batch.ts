@@ -257,6 +257,28 @@ export function makeBatch(columns: readonly Column[]): RecordBatch {
   return new RecordBatch(new Schema(fields), struct);
 }
 
+/**
+ * The columns `names` of `batch`, in that order, with their fields as they are (metadata kept); the batch
+ * itself when that is what it already holds. (Arrow's `RecordBatch.select` lost the values of batches built
+ * by `makeBatch` here: every value read back as null.)
+ */
+export function selectColumns(batch: RecordBatch, names: readonly string[]): RecordBatch {
+  const fields = batch.schema.fields;
+  if (names.length === fields.length && names.every((name, i) => fields[i].name === name)) return batch;
+  const chosen = names.map((name) => {
+    const field = fields.find((f) => f.name === name);
+    if (!field) throw new RangeError(`no column "${name}" (available: ${columnNames(batch).join(", ")})`);
+    return field;
+  });
+  const struct = makeData({
+    type: new Struct(chosen),
+    length: batch.numRows,
+    nullCount: 0,
+    children: names.map((name) => columnData(batch, name)),
+  });
+  return new RecordBatch(new Schema(chosen), struct);
+}
+
 /** The names of a batch's (or schema's) columns. */
 export function columnNames(source: RecordBatch | Schema): string[] {
   const schema = source instanceof Schema ? source : source.schema;

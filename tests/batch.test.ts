@@ -81,3 +81,29 @@ Deno.test("selectRows copies chosen rows with their nulls and shares dictionarie
     c: "x",
   }]);
 });
+
+Deno.test("selectColumns keeps values, order and field metadata; returns the batch itself when nothing changes", async () => {
+  const { selectColumns, float64Data, int32Data, makeBatch, columnValues } = await import("../lib/batch.ts");
+  const { Field, RecordBatch, Schema, Struct, makeData } = await import("apache-arrow");
+  const base = makeBatch([
+    { name: "a", data: int32Data(Int32Array.from([1, 2, 3])) },
+    { name: "b", data: float64Data(Float64Array.from([0.5, 1.5, 2.5])) },
+  ]);
+  // A field carrying metadata, as Parquet-typed columns do.
+  const fields = [
+    base.schema.fields[0],
+    new Field("b", base.schema.fields[1].type, true, new Map([["k", "v"]])),
+  ];
+  const batch = new RecordBatch(
+    new Schema(fields),
+    makeData({ type: new Struct(fields), length: 3, nullCount: 0, children: base.data.children }),
+  );
+  const picked = selectColumns(batch, ["b", "a"]);
+  assert.deepEqual(picked.schema.fields.map((f) => f.name), ["b", "a"]);
+  assert.deepEqual([...columnValues(picked, "b") as Float64Array], [0.5, 1.5, 2.5]);
+  assert.deepEqual([...columnValues(picked, "a") as Int32Array], [1, 2, 3]);
+  assert.equal(picked.getChild("b")!.get(2), 2.5);
+  assert.equal(picked.schema.fields[0].metadata.get("k"), "v");
+  assert.equal(selectColumns(batch, ["a", "b"]), batch);
+  assert.throws(() => selectColumns(batch, ["c"]), /no column "c"/);
+});

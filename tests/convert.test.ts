@@ -105,3 +105,42 @@ Deno.test("convert refuses an unknown column, a repeated one and an output it ca
   assert.equal(same.code, 1);
   assert.deepEqual([...Deno.readDirSync(dir)], []);
 });
+
+Deno.test("--out - writes CSV to standard output (summary to standard error); a reader leaving early is a quiet end", async () => {
+  const dir = await tempDir("stdout");
+  await generateSales({ rows: 50_000, seed: 9, csv: `${dir}/s.csv`, parquet: null, workers: 0 });
+  const run = (args: string[]) =>
+    new Deno.Command("deno", {
+      args: ["run", "--allow-read", "--allow-write", "main.ts", ...args],
+      stdout: "piped",
+      stderr: "piped",
+    });
+  const whole = await run(["convert", `${dir}/s.csv`, "-"]).output();
+  assert.equal(whole.code, 0, new TextDecoder().decode(whole.stderr));
+  assert.deepEqual(whole.stdout, await Deno.readFile(`${dir}/s.csv`));
+  assert.match(new TextDecoder().decode(whole.stderr), /converted 50,000 rows: .* → - \(csv\)/);
+  const filtered = await run([
+    "filter",
+    `${dir}/s.csv`,
+    "--where",
+    "category = Home",
+    "--select",
+    "price",
+    "--out",
+    "-",
+  ])
+    .output();
+  const lines = new TextDecoder().decode(filtered.stdout).trimEnd().split("\n");
+  assert.equal(lines[0], "price");
+  const home = (await rowsOf(`${dir}/s.csv`)).filter((r) => r.category === "Home");
+  assert.deepEqual(lines.slice(1).map(Number), home.map((r) => r.price));
+  // Like `| head -1`: read the first chunk, then close the pipe.
+  const child = run(["convert", `${dir}/s.csv`, "-"]).spawn();
+  const reader = child.stdout.getReader();
+  await reader.read();
+  await reader.cancel();
+  const status = await child.status;
+  await child.stderr.cancel();
+  assert.equal(status.code, 0);
+  assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["s.csv"]);
+});

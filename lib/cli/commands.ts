@@ -195,7 +195,8 @@ Examples:
     summary: "rewrite a CSV file, Parquet file or dataset as Parquet or CSV, streaming and in parallel",
     usage: "IN OUT [--select A,B] [--row-group-size N] [--workers N] [--force] [--json]",
     details: `OUT ending in .parquet is written as Parquet (snappy, min/max statistics, one row group per
---row-group-size rows at most), OUT ending in .csv as CSV; every value is written as it was read (types as
+--row-group-size rows at most), OUT ending in .csv as CSV, and - as CSV to standard output (the summary then
+goes to standard error); every value is written as it was read (types as
 inferred or given with --types; binary, decimals, dates and 64-bit integers exactly). --select keeps those
 columns in that order. OUT appears only when complete; an input is never an output.
 
@@ -236,7 +237,11 @@ Examples:
   outcore filter data/processed/sales_partitioned --where 'category = Food' --where 'price > 900' --out food.csv`,
     options: {
       where: { type: "string", multiple: true, value: "EXPR", description: "a row predicate (repeatable)" },
-      out: { type: "string", value: "OUT", description: "output file (.parquet or .csv)" },
+      out: {
+        type: "string",
+        value: "OUT",
+        description: "output file (.parquet or .csv; - for CSV to stdout)",
+      },
       select: { type: "string", value: "A,B", description: "columns to write, in this order (default all)" },
       force: { type: "boolean", description: "replace OUT if it exists" },
       workers: {

@@ -9,9 +9,10 @@ import { plannedWorkers, sourceOptions } from "./_source.ts";
 
 export async function run(args: ParsedArgs): Promise<void> {
   const [input, out] = args.positionals;
-  if (!/\.(parquet|csv)$/i.test(out)) {
+  if (out !== "-" && !/\.(parquet|csv)$/i.test(out)) {
     throw new UsageError(
-      `OUT must end in .parquet or .csv, got "${out}" (a Hive dataset, --partition-by, is not written yet)`,
+      `OUT must end in .parquet or .csv, or be - (CSV to standard output), got "${out}" (a Hive dataset, ` +
+        `--partition-by, is not written yet)`,
       "convert",
     );
   }
@@ -36,8 +37,10 @@ export async function run(args: ParsedArgs): Promise<void> {
     progress.done();
   }
   const { rows_out: rows, row_groups: rowGroups, seconds, format, workers: used, fallback } = result;
+  // With OUT `-` the data is on standard output: what would be printed goes to standard error.
+  const say = out === "-" ? console.error : console.log;
   if (args.values.json) {
-    console.log(jsonText({
+    say(jsonText({
       input,
       input_format: from,
       out,
@@ -51,10 +54,10 @@ export async function run(args: ParsedArgs): Promise<void> {
     }));
     return;
   }
-  console.log(
+  say(
     `converted ${formatCount(rows)} rows: ${input} (${from}) → ${out} (${format}${
       format === "parquet" ? `, ${plural(rowGroups, "row group")}` : ""
     }) in ${formatSeconds(seconds)}`,
   );
-  if (fallback) console.error(`note: converted sequentially: ${fallback}`);
+  if (fallback && out !== "-") console.error(`note: converted sequentially: ${fallback}`);
 }

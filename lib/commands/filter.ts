@@ -38,8 +38,10 @@ export async function run(args: ParsedArgs): Promise<void> {
     progress.done();
   }
   {
+    // With --out - the rows are on standard output: what would be printed goes to standard error.
+    const say = out === "-" ? console.error : console.log;
     if (args.values.json) {
-      console.log(jsonText({
+      say(jsonText({
         path: args.positionals[0],
         where: where.map((p) => `${p.column} ${p.op} ${p.value}`),
         ...result,
@@ -51,13 +53,13 @@ export async function run(args: ParsedArgs): Promise<void> {
     const pruned = result.files_skipped
       ? `, ${plural(result.files_skipped, "file")} skipped by partition`
       : "";
-    console.log(
+    say(
       `kept ${formatCount(result.rows_out)} of ${
         formatCount(result.rows_in)
       } rows (${share}%) → ${result.out} (${result.format}${
         result.format === "parquet" ? `, ${plural(result.row_groups, "row group")}` : ""
       }${pruned}) in ${formatSeconds(result.seconds)}`,
     );
-    if (result.fallback) console.error(`note: filtered sequentially: ${result.fallback}`);
+    if (result.fallback && out !== "-") console.error(`note: filtered sequentially: ${result.fallback}`);
   }
 }

@@ -16,6 +16,7 @@ import {
   kindOf,
   NESTED_KEY,
   numericColumn,
+  selectColumns,
   selectRows,
   specOf,
 } from "../batch.ts";
@@ -367,9 +368,9 @@ export function selectFields(
   return { fields, outputs: chosen.length };
 }
 
-/** The first `outputs` columns of `batch` (those written), or the batch itself when that is all of them. */
+/** The columns written (the first `outputs` of `fields`), in their order. */
 function outputColumns(batch: RecordBatch, fields: readonly FieldSpec[], outputs: number): RecordBatch {
-  return outputs === fields.length ? batch : batch.select(fields.slice(0, outputs).map((f) => f.name));
+  return selectColumns(batch, fields.slice(0, outputs).map((f) => f.name));
 }
 
 export interface FilterUnitResult {
@@ -492,6 +493,10 @@ export async function parallelFilter(
   };
   if (options.onBadRows === "skip") {
     return await sequential("--on-bad-rows=skip needs one reader for exact lines");
+  }
+  if (out === "-") {
+    // Standard output cannot be taken back: no parallel attempt that might have to start over.
+    return await sequential("CSV to standard output is written by one reader, in order");
   }
   const format = /\.csv$/i.test(out) ? "csv" : "parquet";
   const plan = await planUnits(path, { ...options, where });

@@ -82,6 +82,14 @@ export async function removeStaleTemporaries(
   return removed;
 }
 
+/** Standard output was closed by its reader (e.g. `| head`): not an error of outcore's. */
+export class StdoutClosed extends Error {
+  override name = "StdoutClosed";
+  constructor() {
+    super("standard output was closed");
+  }
+}
+
 /** A file or folder being written under a temporary name. */
 export class AtomicOutput {
   readonly path: string;
@@ -215,13 +223,21 @@ export async function writeTextAtomically(
 
 /** Sequential writer to a file: `write` resolves when every byte is written. */
 export class FileWriter {
-  #file: Deno.FsFile;
+  #file: { write(bytes: Uint8Array): Promise<number>; close(): void };
   readonly path: string;
   bytesWritten = 0;
 
-  private constructor(file: Deno.FsFile, path: string) {
+  private constructor(file: { write(bytes: Uint8Array): Promise<number>; close(): void }, path: string) {
     this.#file = file;
     this.path = path;
+  }
+
+  /**
+   * Standard output as the file `-` (left open when closed). A reader that goes away (`| head`) ends the
+   * writing with `StdoutClosed`, which the command line treats as a quiet end.
+   */
+  static stdout(): FileWriter {
+    return new FileWriter({ write: (bytes) => Deno.stdout.write(bytes), close: () => {} }, "-");
   }
 
   static async open(path: string): Promise<FileWriter> {
@@ -237,6 +253,7 @@ export class FileWriter {
     try {
       while (rest.length) rest = rest.subarray(await this.#file.write(rest));
     } catch (err) {
+      if (this.path === "-" && err instanceof Deno.errors.BrokenPipe) throw new StdoutClosed();
       throw fileError(this.path, "write", err);
     }
     this.bytesWritten += bytes.length;

@@ -27,11 +27,14 @@ export async function openSink(
   schema: Schema,
   options: { force?: boolean; inputs?: readonly string[] } = {},
 ): Promise<Sink> {
-  const kind = /\.csv$/i.test(path) ? "csv" : "parquet";
-  const output = await AtomicOutput.create(path, { kind, force: options.force, inputs: options.inputs });
+  const kind = path === "-" || /\.csv$/i.test(path) ? "csv" : "parquet";
+  // `-`: CSV to standard output, written as it comes (nothing to commit or take back).
+  const output = path === "-"
+    ? null
+    : await AtomicOutput.create(path, { kind, force: options.force, inputs: options.inputs });
   try {
     if (kind === "csv") {
-      const file = await FileWriter.open(output.tempPath);
+      const file = output ? await FileWriter.open(output.tempPath) : FileWriter.stdout();
       const encoder = new CsvEncoder(schema);
       await file.write(encoder.header());
       const sink: Sink = {
@@ -45,16 +48,16 @@ export async function openSink(
         },
         async close() {
           file.close();
-          await output.commit();
+          await output?.commit();
         },
         async abort() {
           file.close();
-          await output.abort();
+          await output?.abort();
         },
       };
       return sink;
     }
-    const writer = await ParquetFileWriter.create(output.tempPath, schema);
+    const writer = await ParquetFileWriter.create(output!.tempPath, schema);
     const sink: Sink = {
       path,
       format: "parquet",
@@ -65,16 +68,16 @@ export async function openSink(
       },
       async close() {
         await writer.close();
-        await output.commit();
+        await output!.commit();
       },
       async abort() {
         await writer.close().catch(() => {});
-        await output.abort();
+        await output!.abort();
       },
     };
     return sink;
   } catch (err) {
-    await output.abort();
+    await output?.abort();
     throw err;
   }
 }
