@@ -3,20 +3,15 @@
  * root only) so that every run reports exit, OOM kill, time and peak RSS the same way. Shared by
  * `bench memory` and `bench scale`.
  */
+import config from "../deno.json" with { type: "json" };
+
 const here = new URL("..", import.meta.url).pathname;
 export const MEMLIMIT = `${here}../shared/tools/memlimit`;
 
-/** `deno run … main.ts`, with the task's permissions and V8 flags. */
+/** `deno run … main.ts` exactly as `deno task run` runs it (its permissions and V8 flags, from deno.json). */
 export const OUTCORE = [
   Deno.execPath(),
-  "run",
-  "--allow-read",
-  "--allow-write",
-  "--allow-run",
-  "--allow-sys=systemMemoryInfo,loadavg,cpus",
-  "--allow-env=OUTCORE_MEMORY",
-  "--v8-flags=--max-semi-space-size=8,--expose-gc",
-  `${here}main.ts`,
+  ...config.tasks.run.split(/\s+/).slice(1).map((arg) => (arg === "main.ts" ? `${here}main.ts` : arg)),
 ];
 
 export interface LimitedRun {
