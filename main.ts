@@ -7,13 +7,25 @@ import config from "./deno.json" with { type: "json" };
 import { formatHelp, parseCommandArgs, stringOption } from "./lib/cli/args.ts";
 import { COMMANDS } from "./lib/cli/commands.ts";
 import { UsageError } from "./lib/errors.ts";
-import { removePendingOutputs, StdoutClosed } from "./lib/io/atomic.ts";
+import { removePendingOutputs, spoolStdin, StdoutClosed } from "./lib/io/atomic.ts";
 import { closeAllPools } from "./lib/engine/pool.ts";
 import { memoryBudget, memoryPlan } from "./lib/io/budget.ts";
 import { setDeadBufferLimit } from "./lib/io/memory.ts";
 import { forwardSignal, relaunchWithHeap } from "./lib/io/relaunch.ts";
 
 export const VERSION = config.version;
+
+/** Commands whose first path may be `-` (standard input). */
+const STDIN_COMMANDS = new Set([
+  "stats",
+  "filter",
+  "convert",
+  "head",
+  "inspect",
+  "memory",
+  "partition",
+  "batches",
+]);
 
 function toolHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -58,13 +70,19 @@ export async function main(argv: string[]): Promise<number> {
     args.budget = await memoryBudget(stringOption(args, "memory"));
     const plan = memoryPlan(args.budget.bytes, 0);
     if (plan.heap) {
-      // V8 takes heap limits only at start-up: run this command line again under them.
+      // V8 takes heap limits only at start-up: run this command line again under them (standard input
+      // included: the relaunched process reads it).
       const code = await relaunchWithHeap(plan.heap);
       if (code !== null) return code;
     }
+    // `-` as the input: standard input, copied to a temporary file first (see spoolStdin).
+    const spooled = STDIN_COMMANDS.has(spec.name) && args.positionals[0] === "-";
+    if (spooled) args.positionals[0] = await spoolStdin();
     setDeadBufferLimit(plan.deadBufferBytes);
     const module = await spec.load();
-    return (await module.run(args)) ?? 0;
+    const code = (await module.run(args)) ?? 0;
+    if (spooled) await removePendingOutputs();
+    return code;
   } catch (err) {
     closeAllPools();
     await removePendingOutputs();

@@ -208,3 +208,31 @@ Deno.test("partition, pipeline and bench io/workers/scaling run end to end with 
   const empty = await runCli(["pipeline", dir + "/none"]);
   assert.equal(empty.code, 1);
 });
+
+Deno.test("- reads standard input (copied to a temporary file, removed afterwards), gzipped or not", async () => {
+  const { generateSales } = await import("../lib/exercises/generate.ts");
+  const dir = await tempDir("stdin");
+  await generateSales({ rows: 20_000, seed: 4, csv: `${dir}/s.csv`, parquet: null, workers: 0 });
+  await Deno.mkdir(`${dir}/tmp`);
+  const csv = await Deno.readFile(`${dir}/s.csv`);
+  const gz = new Uint8Array(
+    await new Response(new Blob([csv]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer(),
+  );
+  const expected = JSON.parse((await runCli(["stats", `${dir}/s.csv`, "--json"])).stdout).columns;
+  for (const input of [csv, gz]) {
+    const child = new Deno.Command("deno", {
+      args: ["run", "--allow-read", "--allow-write", "main.ts", "stats", "-", "--json"],
+      env: { TMPDIR: `${Deno.cwd()}/${dir}/tmp` },
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const writer = child.stdin.getWriter();
+    await writer.write(input);
+    await writer.close();
+    const out = await child.output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    assert.deepEqual(JSON.parse(new TextDecoder().decode(out.stdout)).columns, expected);
+    assert.deepEqual([...Deno.readDirSync(`${dir}/tmp`)], [], "the copy of standard input is removed");
+  }
+});

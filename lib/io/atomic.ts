@@ -37,6 +37,21 @@ export async function removePendingOutputs(settleMs = 0): Promise<void> {
 }
 
 /**
+ * Copies standard input to a temporary file (`$TMPDIR/outcore-stdin-…/stdin`) so that `-` can be read like a
+ * file: more than once (types are inferred first), in parallel ranges, and from spread-out samples. It is
+ * removed with the other temporaries on errors and signals; the caller removes it when done
+ * (`removePendingOutputs`). Memory: a pipe's buffer; disk: the input's size.
+ */
+export async function spoolStdin(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "outcore-stdin-" });
+  pending.add(dir);
+  const path = `${dir}/stdin`;
+  const file = await Deno.open(path, { write: true, create: true, truncate: true });
+  await Deno.stdin.readable.pipeTo(file.writable);
+  return path;
+}
+
+/**
  * Whether process `pid` is running: true, false, or null when this process cannot tell (no permission to
  * run `kill -0` nor to look in /proc). A process of another user counts as running.
  */
