@@ -54,6 +54,13 @@ export interface ParallelStatsResult {
 }
 
 /**
+ * Rows per batch of a statistics pass whatever the memory budget: Welford partials merge per batch, so one
+ * batch size for every budget keeps the answer's last bits the same in any container (and `stats`, the lab
+ * and the benchmarks agree). Small enough for 96 MiB, as fast as 500,000 (measured).
+ */
+export const STATS_CHUNK_ROWS = 100_000;
+
+/**
  * count, nulls, sum, mean, variance, std (population), min and max of numeric columns (default: all) using
  * `workers` workers (0: the main thread reads the units itself). Memory: one batch per worker.
  */
@@ -71,7 +78,7 @@ export async function parallelStats(
     onProgress?: (rows: number, bytes: number, totalBytes: number) => void;
   } = {},
 ): Promise<ParallelStatsResult> {
-  const { workers = navigator.hardwareConcurrency || 1, chunkRows = 500_000, onProgress } = options;
+  const { workers = navigator.hardwareConcurrency || 1, chunkRows = STATS_CHUNK_ROWS, onProgress } = options;
   const started = performance.now();
   const source = await openSource(path, options);
   let columns: string[];
