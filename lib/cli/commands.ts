@@ -158,7 +158,7 @@ Examples:
   {
     name: "stats",
     summary: "count, mean, std, min, max and sum of numeric columns, chunk by chunk",
-    usage: "PATH [--column C …] [--workers N] [--chunk-size 500000] [--validate] [--json]",
+    usage: "PATH [--column C …] [--workers N] [--chunk-size 100000] [--validate] [--json]",
     details: `PATH is a CSV file, a Parquet file or a dataset folder. Without --column, every numeric column.
 Population variance and std (ddof 0), as the lab: Welford's one-pass update per chunk, merged exactly
 across chunks and workers (Chan et al.). Workers read fixed 32 MiB CSV ranges, row groups or files; the
@@ -259,7 +259,7 @@ Examples:
   {
     name: "memory",
     summary: "RSS after every chunk of a chunked pass, listed and drawn as an SVG chart",
-    usage: "PATH [--chunk-size 500000] [--column C …] [--plot results/memory.svg] [--json]",
+    usage: "PATH [--chunk-size N] [--column C …] [--plot results/memory.svg] [--json]",
     details:
       `Reads PATH chunk by chunk (computing statistics of its numeric columns) and records the process's
 resident memory after each chunk: it stays flat whatever the file size. --plot none skips the chart.
