@@ -84,3 +84,46 @@ Deno.test("a corrupt or truncated gzip file is one DataError naming the file", a
     source.close();
   }
 });
+
+Deno.test("a pattern of files reads as one source, checked to agree, protected as inputs", async () => {
+  const { generateSales } = await import("../lib/exercises/generate.ts");
+  const { parallelStats } = await import("../lib/exercises/ex2_stats.ts");
+  const { parallelFilter } = await import("../lib/exercises/ex1_chunking.ts");
+  const { parsePredicate } = await import("../lib/ops/predicate.ts");
+  const dir = await tempDir("pattern");
+  await Deno.mkdir(`${dir}/in`);
+  await generateSales({ rows: 30_000, seed: 1, csv: `${dir}/in/a.csv`, parquet: null, workers: 0 });
+  await generateSales({ rows: 20_000, seed: 2, csv: `${dir}/in/b.csv`, parquet: null, workers: 0 });
+  const rowsOf = async (path: string) => {
+    const source = await openSource(path);
+    try {
+      return await collectRows(source.batches());
+    } finally {
+      source.close();
+    }
+  };
+  const a = await rowsOf(`${dir}/in/a.csv`);
+  const b = await rowsOf(`${dir}/in/b.csv`);
+  assert.deepEqual(await rowsOf(`${dir}/in/*.csv`), [...a, ...b]);
+  const stats = await parallelStats(`${dir}/in/?.csv`, { columns: ["quantity"], workers: 2, workerBytes: 0 });
+  const q = [...a, ...b].map((r) => r.quantity as number);
+  assert.equal(stats.rows, 50_000);
+  assert.equal(stats.columns.quantity.sum, q.reduce((s, x) => s + x, 0));
+  assert.equal(stats.columns.quantity.max, Math.max(...q));
+  const out = `${dir}/food.csv`;
+  await parallelFilter(`${dir}/in/*.csv`, { where: [parsePredicate("category = Food")], out, workers: 0 });
+  assert.deepEqual(await rowsOf(out), [...a, ...b].filter((r) => r.category === "Food"));
+  // An input named by the pattern is never an output, with or without --force.
+  await assert.rejects(
+    () => parallelFilter(`${dir}/in/*.csv`, { where: [], out: `${dir}/in/b.csv`, force: true }),
+    /is the input/,
+  );
+  // A file with other columns is named; so is a pattern that matches nothing.
+  await Deno.writeTextFile(`${dir}/in/c.csv`, "x,y\n1,2\n");
+  await assert.rejects(
+    () => openSource(`${dir}/in/*.csv`),
+    (err: Error) =>
+      err instanceof DataError && err.message.startsWith(`${dir}/in/c.csv: its columns (x, y) differ`),
+  );
+  await assert.rejects(() => openSource(`${dir}/in/*.tsv`), /no file matches/);
+});

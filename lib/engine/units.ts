@@ -13,9 +13,16 @@ import {
   makeBatch,
 } from "../batch.ts";
 import { CsvReader } from "../csv/read.ts";
-import { fileByteSource, fileByteStream, isGzip } from "../io/file.ts";
+import { fileByteSource, fileByteStream, isGzip, isPattern } from "../io/file.ts";
 import { csvRanges } from "../io/split.ts";
-import { csvByteStream, detectFormat, type Format, probeCsv, type SourceOptions } from "../sources/source.ts";
+import {
+  csvByteStream,
+  detectFormat,
+  type Format,
+  probeCsv,
+  resolvePattern,
+  type SourceOptions,
+} from "../sources/source.ts";
 import { HiveDataset } from "../parquet/hive.ts";
 import { ParquetReader } from "../parquet/read.ts";
 import { RowFilter } from "../ops/filter.ts";
@@ -64,6 +71,15 @@ export async function planUnits(
   path: string,
   options: SourceOptions & { where?: readonly Predicate[]; rangeBytes?: number } = {},
 ): Promise<Plan> {
+  if (isPattern(path)) {
+    // A pattern's files, each cut as it would be alone (CSV ones read with the first file's kinds).
+    const inputs = await resolvePattern(path, options);
+    const units: Unit[] = [];
+    for (const file of inputs.files) {
+      units.push(...(await planUnits(file, { ...options, ...inputs.csv })).units);
+    }
+    return { format: inputs.format, units };
+  }
   const format = await detectFormat(path);
   if (format === "csv") {
     const probe = await probeCsv(path, options);

@@ -103,6 +103,34 @@ export async function fileByteStream(
   });
 }
 
+/** Whether `path` is a pattern of several files: `*` or `?` in its last component (`data/part-*.csv`). */
+export function isPattern(path: string): boolean {
+  return /[*?]/.test(basename(path)) && !/[*?]/.test(dirname(path));
+}
+
+/**
+ * The files a pattern names, sorted by name (`*`: any characters but `/`, `?`: one); files whose names start
+ * with `_` or `.` are left out, as in datasets. A pattern matching nothing is a NotFound error naming it.
+ */
+export async function expandPattern(pattern: string): Promise<string[]> {
+  const dir = dirname(pattern);
+  const re = new RegExp(
+    "^" +
+      basename(pattern).replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]") +
+      "$",
+  );
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.isFile && re.test(entry.name) && !/^[_.]/.test(entry.name)) names.push(entry.name);
+    }
+  } catch (err) {
+    throw fileError(dir, "list", err);
+  }
+  if (names.length === 0) throw new Deno.errors.NotFound(`no file matches "${pattern}"`);
+  return names.sort().map((name) => (dir === "." && !pattern.startsWith("./") ? name : `${dir}/${name}`));
+}
+
 /** Whether a file starts with gzip's magic bytes (1f 8b). */
 export async function isGzip(path: string): Promise<boolean> {
   const file = await openFile(path);

@@ -7,7 +7,7 @@
  * The lab's own products (charts, report, metrics, manifest) carry a mark and are regenerated without
  * `--force`, but a file of the same name without the mark is refused all the same.
  */
-import { basename, dirname, fileByteSource, fileError } from "./file.ts";
+import { basename, dirname, expandPattern, fileByteSource, fileError, isPattern } from "./file.ts";
 
 /** The kinds of output outcore writes. */
 export type OutputKind = "parquet" | "csv" | "dataset" | "partitions" | "svg" | "html" | "json";
@@ -113,7 +113,10 @@ function within(inner: string, outer: string): boolean {
 /** Refuses an output that is an input, holds an input, or lies inside one (whether or not it exists yet). */
 export async function checkAgainstInputs(out: string, inputs: readonly string[]): Promise<void> {
   const place = await placeOf(out);
-  for (const input of inputs) {
+  const files: string[] = [];
+  // A pattern's inputs are its files (and the folder they are in is one that holds inputs).
+  for (const input of inputs) files.push(...(isPattern(input) ? await expandPattern(input) : [input]));
+  for (const input of files) {
     const source = await placeOf(input);
     if (place === source) throw new OutputRefused(`"${out}" is the input; an input is never an output`);
     if (within(source, place)) {

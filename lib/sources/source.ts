@@ -10,15 +10,17 @@ import { ParquetReader } from "../parquet/read.ts";
 import type { Predicate } from "../ops/predicate.ts";
 import { RowFilter } from "../ops/filter.ts";
 import {
+  expandPattern,
   fileByteSource,
   fileByteStream,
   fileError,
   gunzipStream,
   isGzip,
+  isPattern,
   openFile,
   sampleWindows,
 } from "../io/file.ts";
-import { DataError } from "../errors.ts";
+import { DataError, UsageError } from "../errors.ts";
 import { releaseDeadBuffers } from "../io/memory.ts";
 
 export type Format = "csv" | "parquet" | "dataset";
@@ -75,6 +77,7 @@ export interface Source {
 
 /** Detects a path's format: a folder is a dataset, `PAR1` magic or a .parquet name is Parquet, else CSV. */
 export async function detectFormat(path: string): Promise<Format> {
+  if (isPattern(path)) return (await resolvePattern(path)).format;
   let info: Deno.FileInfo;
   try {
     info = await Deno.stat(path);
@@ -93,8 +96,121 @@ export async function detectFormat(path: string): Promise<Format> {
   }
 }
 
-/** Opens a CSV file, Parquet file or dataset folder for reading. */
+/** Several files named by one pattern, read as one source in name order. */
+export interface PatternInputs {
+  files: string[];
+  format: "csv" | "parquet";
+  /** CSV: the first file's column kinds and delimiter, imposed on the others (so every file reads alike). */
+  csv?: { types: Record<string, ColumnKind>; delimiter: string };
+}
+
+/**
+ * The files of a pattern (`data/part-*.csv`), checked to hold the same columns: CSV files with the first
+ * file's header (read with its kinds and delimiter), Parquet files with its column names and types. The first
+ * file that differs is a DataError naming it and both column lists.
+ */
+export async function resolvePattern(pattern: string, options: SourceOptions = {}): Promise<PatternInputs> {
+  const files = await expandPattern(pattern);
+  const formats = await Promise.all(files.map((f) => detectFormat(f)));
+  const format = formats[0];
+  if (format === "dataset") {
+    throw new UsageError(`"${pattern}" names folders; give a dataset folder as it is`);
+  }
+  const columnsOf = (schema: Schema) => schema.fields.map((f) => `${f.name} ${f.type}`);
+  let first: string[];
+  let csv: PatternInputs["csv"];
+  if (format === "csv") {
+    const probe = await probeCsv(files[0], options);
+    const types: Record<string, ColumnKind> = {};
+    probe.header.forEach((name, i) => types[name] = probe.kinds[i]);
+    csv = { types, delimiter: probe.delimiter };
+    first = probe.header;
+  } else {
+    const source = await openParquetSource(files[0]);
+    first = columnsOf(source.schema);
+    source.close();
+  }
+  for (const [i, file] of files.entries()) {
+    if (i === 0) continue;
+    if (formats[i] !== format) {
+      throw new DataError(
+        { file },
+        `is ${formats[i]}, but ${files[0]} is ${format} (one pattern, one format)`,
+      );
+    }
+    let columns: string[];
+    if (csv) {
+      // The header only: the first file's kinds are imposed when reading (a value that does not fit is then
+      // an error at its line).
+      columns = (await probeCsv(file, { ...options, types: undefined, delimiter: csv.delimiter })).header;
+    } else {
+      const source = await openParquetSource(file);
+      columns = columnsOf(source.schema);
+      source.close();
+    }
+    if (columns.join("\n") !== first.join("\n")) {
+      throw new DataError(
+        { file },
+        `its columns (${columns.join(", ")}) differ from those of ${files[0]} (${first.join(", ")})`,
+      );
+    }
+  }
+  return { files, format, csv };
+}
+
+/** One source over the files of a pattern, one after another (memory: one file's source at a time). */
+async function openPatternSource(pattern: string, options: SourceOptions): Promise<Source> {
+  const inputs = await resolvePattern(pattern, options);
+  const open = (file: string) =>
+    inputs.csv ? openCsvSource(file, { ...options, ...inputs.csv }) : openParquetSource(file);
+  const sizes = await Promise.all(inputs.files.map(async (f) => (await Deno.stat(f)).size));
+  const first = await open(inputs.files[0]);
+  const schema = first.schema;
+  first.close();
+  let current: Source | null = null;
+  let done = 0;
+  let skipped = 0;
+  let bad = 0;
+  const examples: { line: number; reason: string }[] = [];
+  return {
+    path: pattern,
+    format: inputs.format,
+    schema,
+    byteLength: sizes.reduce((a, b) => a + b, 0),
+    rowCount: undefined,
+    bytesRead: () => done + (current?.bytesRead() ?? 0),
+    filesSkipped: () => 0,
+    rowsSkipped: () => skipped + (current?.rowsSkipped() ?? 0),
+    badRows: () => ({ count: bad + (current?.badRows().count ?? 0), examples }),
+    async *batches(readOptions: ReadOptions = {}) {
+      done = skipped = bad = 0;
+      let left = readOptions.limit ?? Infinity;
+      for (const [i, file] of inputs.files.entries()) {
+        if (left <= 0) break;
+        current = await open(file);
+        try {
+          for await (const batch of current.batches({ ...readOptions, limit: left })) {
+            left -= batch.numRows;
+            yield batch;
+          }
+          skipped += current.rowsSkipped();
+          const b = current.badRows();
+          bad += b.count;
+          examples.push(...b.examples.slice(0, 10 - examples.length));
+        } finally {
+          current.close();
+          current = null;
+        }
+        done += sizes[i];
+      }
+    },
+    close: () => current?.close(),
+  };
+}
+
+/** Opens a CSV file, Parquet file, dataset folder or a pattern of files (`data/part-*.csv`) for reading. */
 export async function openSource(path: string, options: SourceOptions = {}): Promise<Source> {
+  if (isPattern(path)) return await openPatternSource(path, options);
   const format = await detectFormat(path);
   if (format === "parquet") return await openParquetSource(path);
   if (format === "dataset") return await openDatasetSource(path);

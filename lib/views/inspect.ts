@@ -5,7 +5,8 @@
  */
 import type { AsyncBuffer, ColumnChunk, FileMetaData, RowGroup } from "hyparquet";
 import { formatTimestamp } from "../values.ts";
-import { fileByteSource, isGzip } from "../io/file.ts";
+import { fileByteSource, isGzip, isPattern } from "../io/file.ts";
+import { UsageError } from "../errors.ts";
 import { detectFormat, probeCsv, type SourceOptions } from "../sources/source.ts";
 import { HiveDataset } from "../parquet/hive.ts";
 import { ParquetReader } from "../parquet/read.ts";
@@ -80,6 +81,11 @@ export interface InspectReport {
 
 /** Inspects a CSV file, a Parquet file or a dataset folder. Reads footers only (CSV: the first chunk). */
 export async function inspectPath(path: string, options: SourceOptions = {}): Promise<InspectReport> {
+  if (isPattern(path)) {
+    throw new UsageError(
+      `inspect reads one file or dataset; "${path}" is a pattern (inspect its files one by one)`,
+    );
+  }
   const format = await detectFormat(path);
   if (format === "csv") return await inspectCsv(path, options);
   if (format === "parquet") {
