@@ -23,3 +23,38 @@ Deno.test("headRows returns typed values from a CSV and stops early", async () =
   assert.deepEqual(await headRows(source, 0), []);
   source.close();
 });
+
+Deno.test("head --select shows those columns in that order (--columns is the same); both at once is a usage error", async () => {
+  const { runCli } = await import("./_helpers.ts");
+  const a = await runCli([
+    "head",
+    "fixtures/duckdb_snappy.parquet",
+    "-n",
+    "2",
+    "--select",
+    "price,id",
+    "--json",
+  ]);
+  const b = await runCli([
+    "head",
+    "fixtures/duckdb_snappy.parquet",
+    "-n",
+    "2",
+    "--columns",
+    "price,id",
+    "--json",
+  ]);
+  assert.equal(a.code, 0, a.stderr);
+  assert.equal(a.stdout, b.stdout);
+  const rows = JSON.parse(a.stdout).rows ?? JSON.parse(a.stdout);
+  assert.deepEqual(Object.keys(Array.isArray(rows) ? rows[0] : rows), ["price", "id"]);
+  const both = await runCli([
+    "head",
+    "fixtures/duckdb_snappy.parquet",
+    "--select",
+    "price",
+    "--columns",
+    "price",
+  ]);
+  assert.equal(both.code, 2);
+});

@@ -142,13 +142,14 @@ Examples:
   {
     name: "head",
     summary: "the first rows of a CSV file, Parquet file or dataset",
-    usage: "PATH [-n 10] [--columns a,b] [--json]",
+    usage: "PATH [-n 10] [--select a,b] [--json]",
     details: `Examples:
   outcore head data/raw/sales_large.csv -n 5
-  outcore head data/processed/sales_partitioned --columns category,price --json`,
+  outcore head data/processed/sales_partitioned --select category,price --json`,
     options: {
       n: { type: "string", short: "n", value: "N", description: "rows to show", default: "10" },
-      columns: { type: "string", value: "A,B", description: "columns to show, in order (default all)" },
+      select: { type: "string", value: "A,B", description: "columns to show, in order (default all)" },
+      columns: { type: "string", value: "A,B", description: "the same as --select (its earlier name)" },
       ...csvOptions,
       json,
     },

@@ -49,8 +49,10 @@ export async function headRows(
   const batchSize = Math.max(1024, Math.min(n, 500_000));
   const iterator = source.batches({ columns, batchSize, limit: n });
   try {
-    const wanted = new Set(headColumns(source, columns));
-    const fields = source.schema.fields.filter((f) => wanted.has(f.name));
+    // In the asked order (JSON objects keep their keys' order, as the table does its columns).
+    const fields = headColumns(source, columns).map((name) =>
+      source.schema.fields.find((f) => f.name === name)!
+    );
     for await (const batch of iterator) {
       const row = rowReader(batch, fields);
       for (let i = 0; i < batch.numRows && rows.length < n; i++) rows.push(row(i));
