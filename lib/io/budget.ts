@@ -5,6 +5,7 @@
  * it into a worker count: the main thread's streaming peak first, then workers while they fit.
  */
 import { UsageError } from "../errors.ts";
+import { plural } from "../format.ts";
 
 const MIB = 1 << 20;
 
@@ -164,10 +165,10 @@ const mib = (b: number) => `${Math.round(b / MIB)} MiB`;
 /**
  * The plan for `budget` bytes when `requested` workers are asked for. Large budgets (≥ 1 GiB) keep V8's sizing
  * and the 500,000-row batches; smaller ones limit V8's heap to a quarter of the budget (24–128 MiB), batches to
- * 100,000 rows (below 192 MiB) or 250,000. Workers come after the main thread's
- * need, while they fit (workers that encode Parquet, `writes`, need more; a command whose
- * workers hold more says so in `workerBytes`). A budget too small for the main thread still gets a plan: no workers, the smallest
- * batches (`parseSize` refuses budgets below `MIN_BUDGET_BYTES`).
+ * 100,000 rows (below 192 MiB) or 250,000. Workers come after the main thread's need, while they fit (workers
+ * that encode Parquet, `writes`, need more; a command whose workers hold more says so in `workerBytes`). A
+ * budget too small for the main thread still gets a plan: no workers, the smallest batches (`parseSize`
+ * refuses budgets below `MIN_BUDGET_BYTES`).
  */
 export function memoryPlan(
   budget: number,
@@ -187,15 +188,14 @@ export function memoryPlan(
   const fit = room > 0 ? Math.floor(room / perWorker) : 0;
   const workers = Math.max(0, Math.min(requested, fit));
   const reason = workers === requested
-    ? `${mib(budget)} leaves room for ${requested} worker${requested === 1 ? "" : "s"}`
+    ? `${mib(budget)} leaves room for ${plural(requested, "worker")}`
     : room <= 0
     ? `${mib(budget)} is below the main thread's streaming need (~${mib(main)}): no workers`
     : workers === 0
     ? `${mib(budget)} leaves no room for a worker (~${mib(perWorker)}) after the main thread's ~${mib(main)}`
-    : `${mib(budget)} fits ${workers} worker${workers === 1 ? "" : "s"} of ~${
-      mib(perWorker)
-    } after the main ` +
-      `thread's ~${mib(main)}`;
+    : `${mib(budget)} fits ${plural(workers, "worker")} of ~${mib(perWorker)} after the main thread's ~${
+      mib(main)
+    }`;
   if (!limited) {
     return {
       workers,

@@ -3,6 +3,7 @@
  * works on streams, byte sources and batches (and runs unchanged in workers and under narrow permissions).
  */
 import type { AsyncBuffer } from "hyparquet";
+import { DataError } from "../errors.ts";
 
 /** Bytes per read when streaming a file: far fewer read calls than `FsFile.readable`'s 64 KiB chunks. */
 export const READ_CHUNK_BYTES = 1 << 20;
@@ -145,12 +146,9 @@ export async function isGzip(path: string): Promise<boolean> {
 
 /**
  * A gzip file's decompressed bytes, through the platform's `DecompressionStream`. A corrupt or truncated file
- * ends the stream with one error naming it (`makeError(path, detail)`).
+ * ends the stream with one DataError naming it.
  */
-export async function gunzipStream(
-  path: string,
-  makeError: (path: string, detail: string) => Error,
-): Promise<ReadableStream<Uint8Array>> {
+export async function gunzipStream(path: string): Promise<ReadableStream<Uint8Array>> {
   const reader = (await fileByteStream(path))
     .pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>)
     .getReader();
@@ -162,7 +160,7 @@ export async function gunzipStream(
         else controller.enqueue(value);
       } catch (err) {
         const detail = err instanceof Error ? err.message : String(err);
-        controller.error(makeError(path, `is not a valid gzip file (${detail})`));
+        controller.error(new DataError({ file: path }, `is not a valid gzip file (${detail})`));
       }
     },
     cancel: (reason) => reader.cancel(reason),

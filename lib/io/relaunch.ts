@@ -3,8 +3,8 @@
  * 24 GiB machine gets a heap limit of ~4 GiB and collects late); inside a 128 MiB container that is how a
  * streaming pass with 30 MiB of live data gets killed. `DENO_V8_FLAGS` is read by `deno` and by binaries
  * from `deno compile` alike, so a process whose budget wants smaller limits runs itself again with them and
- * passes on its exit code and signals, with glibc's malloc told to give memory back. The parent stays: ~9 MiB
- * while it waits (measured, idle runtime).
+ * passes on its exit code and signals, with glibc's malloc told to give memory back. The parent stays: ~14 MiB
+ * of anonymous memory while it waits (measured).
  */
 import { getHeapStatistics } from "node:v8";
 import { readSystemFile } from "./budget.ts";

@@ -220,25 +220,25 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
     read: scanPlan.workers,
     write: memoryPlan(budget.bytes, requested, { writes: true }).workers,
   };
+  /** The budget still free now, less a 32 MiB margin (this process keeps memory that earlier steps used). */
+  const roomNow = () => budget.bytes - rssBytes() - 32 * 2 ** 20;
   const workersNow = (kind: "read" | "write"): number => {
     if (!limited) return planned[kind];
-    const left = budget.bytes - rssBytes() - 32 * 2 ** 20;
     const each = kind === "read" ? LIMITED_WORKER_BYTES : LIMITED_WRITER_WORKER_BYTES;
-    return Math.max(0, Math.min(planned[kind], Math.floor(left / each)));
+    return Math.max(0, Math.min(planned[kind], Math.floor(roomNow() / each)));
   };
   const workers = planned.read;
   const generateWorkers = limited ? 0 : workers;
   const maxReadRows = scanPlan.rowObjectRows ?? undefined;
   /** Reads in flight that fit what is left now (a whole partition read into memory takes ~40 MB). */
   const ioConcurrencyNow = () =>
-    limited
-      ? Math.max(1, Math.min(8, Math.floor((budget.bytes - rssBytes() - 32 * 2 ** 20) / (48 * 2 ** 20))))
-      : 8;
+    limited ? Math.max(1, Math.min(8, Math.floor(roomNow() / (48 * 2 ** 20)))) : 8;
   /** The scaling run's largest worker count (1, 2, 4 or 8) that fits what is left now. */
   const maxScalingWorkersNow = () => {
+    if (!limited) return 8;
+    const fit = Math.max(1, Math.floor(roomNow() / LIMITED_WORKER_BYTES));
     let max = 8;
-    const fit = Math.floor((budget.bytes - rssBytes() - 32 * 2 ** 20) / LIMITED_WORKER_BYTES);
-    while (limited && max > Math.max(1, fit)) max /= 2;
+    while (max > fit) max /= 2;
     return max;
   };
   /**

@@ -77,7 +77,7 @@ export interface Source {
 
 /** Detects a path's format: a folder is a dataset, `PAR1` magic or a .parquet name is Parquet, else CSV. */
 export async function detectFormat(path: string): Promise<Format> {
-  if (isPattern(path)) return (await resolvePattern(path)).format;
+  if (isPattern(path)) return await detectFormat((await expandPattern(path))[0]); // resolvePattern checks the rest
   let info: Deno.FileInfo;
   try {
     info = await Deno.stat(path);
@@ -100,6 +100,8 @@ export async function detectFormat(path: string): Promise<Format> {
 export interface PatternInputs {
   files: string[];
   format: "csv" | "parquet";
+  /** The first file's schema, which every file has. */
+  schema: Schema;
   /** CSV: the first file's column kinds and delimiter, imposed on the others (so every file reads alike). */
   csv?: { types: Record<string, ColumnKind>; delimiter: string };
 }
@@ -118,6 +120,7 @@ export async function resolvePattern(pattern: string, options: SourceOptions = {
   }
   const columnsOf = (schema: Schema) => schema.fields.map((f) => `${f.name} ${f.type}`);
   let first: string[];
+  let schema: Schema;
   let csv: PatternInputs["csv"];
   if (format === "csv") {
     const probe = await probeCsv(files[0], options);
@@ -125,9 +128,11 @@ export async function resolvePattern(pattern: string, options: SourceOptions = {
     probe.header.forEach((name, i) => types[name] = probe.kinds[i]);
     csv = { types, delimiter: probe.delimiter };
     first = probe.header;
+    schema = probe.schema;
   } else {
     const source = await openParquetSource(files[0]);
     first = columnsOf(source.schema);
+    schema = source.schema;
     source.close();
   }
   for (const [i, file] of files.entries()) {
@@ -155,7 +160,7 @@ export async function resolvePattern(pattern: string, options: SourceOptions = {
       );
     }
   }
-  return { files, format, csv };
+  return { files, format, schema, csv };
 }
 
 /** One source over the files of a pattern, one after another (memory: one file's source at a time). */
@@ -164,9 +169,6 @@ async function openPatternSource(pattern: string, options: SourceOptions): Promi
   const open = (file: string) =>
     inputs.csv ? openCsvSource(file, { ...options, ...inputs.csv }) : openParquetSource(file);
   const sizes = await Promise.all(inputs.files.map(async (f) => (await Deno.stat(f)).size));
-  const first = await open(inputs.files[0]);
-  const schema = first.schema;
-  first.close();
   let current: Source | null = null;
   let done = 0;
   let skipped = 0;
@@ -175,7 +177,7 @@ async function openPatternSource(pattern: string, options: SourceOptions): Promi
   return {
     path: pattern,
     format: inputs.format,
-    schema,
+    schema: inputs.schema,
     byteLength: sizes.reduce((a, b) => a + b, 0),
     rowCount: undefined,
     bytesRead: () => done + (current?.bytesRead() ?? 0),
@@ -296,9 +298,7 @@ export async function probeCsv(path: string, options: SourceOptions = {}): Promi
 
 /** A CSV file's bytes, decompressed when it is gzipped (`.csv.gz`). */
 export async function csvByteStream(path: string, gzip: boolean): Promise<ReadableStream<Uint8Array>> {
-  return gzip
-    ? await gunzipStream(path, (file, detail) => new DataError({ file }, detail))
-    : await fileByteStream(path);
+  return gzip ? await gunzipStream(path) : await fileByteStream(path);
 }
 
 async function openCsvSource(path: string, options: SourceOptions): Promise<Source> {
