@@ -78,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
     // `-` as the input: standard input, copied to a temporary file first (see spoolStdin).
     const spooled = STDIN_COMMANDS.has(spec.name) && args.positionals[0] === "-";
     if (spooled) args.positionals[0] = await spoolStdin();
-    setDeadBufferLimit(plan.deadBufferBytes);
+    setDeadBufferLimit(plan.deadBufferBytes, plan.heap !== null);
     const module = await spec.load();
     const code = (await module.run(args)) ?? 0;
     if (spooled) await removePendingOutputs();
