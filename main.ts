@@ -18,6 +18,7 @@ export const VERSION = config.version;
 /** Commands whose first path may be `-` (standard input). */
 const STDIN_COMMANDS = new Set([
   "stats",
+  "agg",
   "filter",
   "convert",
   "head",

@@ -9,6 +9,8 @@ import { parallelStats } from "../lib/exercises/ex2_stats.ts";
 import { parallelFilter } from "../lib/exercises/ex1_chunking.ts";
 import { parsePredicate } from "../lib/ops/predicate.ts";
 import { projectionBenchmark } from "../lib/exercises/ex0_arrow.ts";
+import { parallelAgg } from "../lib/exercises/agg.ts";
+import { PIPELINE_SPEC } from "../lib/exercises/ex4_pipeline.ts";
 
 // Peak RSS: sampled every 5 ms and after every batch (/proc/self/status needs --allow-all in Deno).
 let peak = 0;
@@ -63,6 +65,12 @@ if (mode === "read") {
   rows = result.rows_out;
   bytes = (await Deno.stat(path)).size;
   check = result.row_groups;
+} else if (mode === "agg") {
+  // `outcore agg CSV` with the lab's arguments (Exercise 4's spec), default workers.
+  const result = await parallelAgg(path, PIPELINE_SPEC);
+  rows = result.rows;
+  bytes = (await Deno.stat(path)).size;
+  check = result.table.rows.reduce((s, r) => s + (r[2] as number), 0);
 } else if (mode === "projection") {
   // Projected revenue only (one run: the harness repeats the process).
   const result = await projectionBenchmark(path, { runs: 1 });

@@ -4,7 +4,7 @@
  * reported. Timings never decide a test; they are printed for the issue notes.
  *
  *   deno task bench [--rows 20000000] [--runs 3] [--only csv-read,csv-read-all,dataset-read,stats,filter,
- *                   convert,projection,generate] [--peers]
+ *                   convert,agg,projection,generate] [--peers]
  *
  * Data comes from data/ (the lab's paths) and is generated once if missing. `deno task bench memory` runs every
  * command inside memory cgroups instead (bench/memory.ts); `deno task bench scale` stats and filter over 1M to
@@ -144,6 +144,9 @@ if (want("convert")) {
   await measure("convert 20M-row CSV → Parquet", ["convert", csv, out], "DuckDB COPY ×1.5");
   await Deno.remove(out).catch(() => {});
 }
+if (want("agg")) {
+  await measure("agg 20M-row CSV, lab's spec", ["agg", csv], "DuckDB GROUP BY ×1.5");
+}
 if (want("projection")) {
   const warmup = "data/processed/sales_warmup.parquet";
   const duck = "data/processed/sales_warmup_duckdb.parquet";
@@ -190,6 +193,15 @@ if (values.peers) {
     await peer("pq-revenue", "data/processed/sales_warmup_duckdb.parquet").catch(() => {});
   }
   if (want("generate")) await peer("gen-csv", String(rows));
+  if (want("agg")) {
+    const run = await new Deno.Command("node", { args: [`${here}duckdb_agg.mjs`, csv], stderr: "inherit" })
+      .output();
+    const line = new TextDecoder().decode(run.stdout).trim().split("\n").at(-1);
+    if (run.success && line) {
+      console.log(`peers csv-agg: ${line}`);
+      results.push({ peers: "csv-agg", ...JSON.parse(line) });
+    } else console.log("peers csv-agg: skipped (DuckDB from ../shared/peers/run.sh is not installed)");
+  }
   if (want("convert")) {
     const out = `data/processed/bench_convert_duckdb_${Deno.pid}.parquet`;
     const run = await new Deno.Command("node", {

@@ -13,6 +13,11 @@ export interface OptionSpec {
   default?: string | boolean;
   /** Placeholder shown in help, e.g. "N" or "PATH". */
   value?: string;
+  /**
+   * A string option that may also stand alone (`--count` or `--count revenue`): alone — last, or followed by
+   * another option — it takes this value.
+   */
+  bare?: string;
   description: string;
 }
 
@@ -34,6 +39,8 @@ export interface ParsedArgs {
   command: string;
   values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
+  /** The options in command-line order, with their values (for options whose order matters: `agg`'s). */
+  order: { name: string; value: string | undefined }[];
   /** The memory budget, found once by the entry point (`--memory`, OUTCORE_MEMORY, cgroup, RAM). */
   budget?: Budget;
 }
@@ -65,9 +72,21 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedArgs 
     };
     if (o.default !== undefined) config[name].default = o.default;
   }
+  // A bare-capable option standing alone gets its bare value.
+  const bare = new Map(
+    Object.entries(options).filter(([, o]) => o.bare !== undefined).map(([n, o]) => [`--${n}`, o.bare!]),
+  );
+  if (bare.size) {
+    argv = argv.flatMap((a, i) => {
+      const next = argv[i + 1];
+      return bare.has(a) && (next === undefined || (next.startsWith("-") && next !== "-"))
+        ? [`${a}=${bare.get(a)}`]
+        : [a];
+    });
+  }
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: config, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: argv, options: config, allowPositionals: true, strict: true, tokens: true });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     // node:util says "argument is ambiguous" over three lines when a value starts with a dash (-n -5).
@@ -94,7 +113,8 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedArgs 
       throw new UsageError(`unexpected argument "${positionals[spec.positionals.max]}"`, spec.name);
     }
   }
-  return { command: spec.name, values: values as ParsedArgs["values"], positionals };
+  const order = parsed.tokens.flatMap((t) => (t.kind === "option" ? [{ name: t.name, value: t.value }] : []));
+  return { command: spec.name, values: values as ParsedArgs["values"], positionals, order };
 }
 
 /** A whole number option within [min, max]; throws a UsageError naming the option otherwise. */
@@ -147,7 +167,9 @@ export function formatHelp(spec: CommandSpec): string {
   const options = { ...spec.options, ...COMMON_OPTIONS };
   const rows = Object.entries(options).map(([name, o]) => {
     const flag = `${o.short ? `-${o.short}, ` : "    "}--${name}${
-      o.type === "string" ? ` ${o.value ?? "VALUE"}` : ""
+      o.type === "string"
+        ? (o.bare !== undefined ? ` [${o.value ?? "VALUE"}]` : ` ${o.value ?? "VALUE"}`)
+        : ""
     }`;
     const def = o.default !== undefined && o.default !== false ? ` (default: ${o.default})` : "";
     return [flag, o.description + def];

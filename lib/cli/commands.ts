@@ -225,6 +225,94 @@ Examples:
     load: () => import("../commands/convert.ts"),
   },
   {
+    name: "agg",
+    summary:
+      "group by columns and aggregate: count, sum, mean, min, max, std, var — in parallel, merged exactly",
+    usage:
+      "PATH --by A,B [--sum C] [--mean C] [--count [C]] [--with 'N = EXPR'] [--bin 'N = C: EDGES : LABELS'] …",
+    details:
+      `Groups the rows of a CSV file, Parquet file, dataset or pattern by --by (columns, --with columns or
+--bin columns; none: one group) and computes each aggregate per group, in the order given: --sum, --mean,
+--min, --max, --std, --var of numeric columns (output column C_sum, C_mean, …) and --count: the group's rows
+(column count) or, with a column, its non-null values (C_count). std and var are the sample ones (ddof 1, as
+pandas, Polars and DuckDB). Null and NaN values are skipped by every aggregate; a null key is a group of its own,
+listed last, unless --dropna drops those rows (pandas' default). Rows are sorted by the keys (bins in their
+order). Sums are compensated and partials merge exactly (means from merged sums and counts, std from merged
+M2): the same bits for any --workers. The groups are held in memory.
+
+--with 'NAME = EXPR' derives a number per row: + - * / and parentheses between columns and numbers, and
+sqrt, log1p, log, exp, abs (a missing value or a division by zero gives NaN or ±inf, as pandas).
+--bin 'NAME = COL: E0,E1,…,En [: L1,…,Ln]' bins COL into right-closed intervals (E0,E1] … (as pd.cut; a value
+outside every bin is null), named by the labels or as "(E0, E1]".
+
+Examples:
+  outcore agg data/raw/sales_large.csv --by category --mean price --count
+  outcore agg data/processed/partitions --with 'revenue = price * quantity' \\
+    --bin 'price_bin = price: 0,50,200,500,1000 : low,mid,high,premium' --by category,price_bin \\
+    --sum revenue --mean revenue --count revenue --sum quantity --dropna
+  outcore agg sales.parquet --by category --where 'price > 500' --max price --out top.csv`,
+    options: {
+      by: {
+        type: "string",
+        multiple: true,
+        value: "A,B",
+        description: "group by these columns (repeatable)",
+      },
+      count: {
+        type: "string",
+        multiple: true,
+        bare: "*",
+        value: "C",
+        description: "rows per group (alone), or non-null values of C",
+      },
+      sum: { type: "string", multiple: true, value: "C", description: "sum of C (repeatable, or A,B)" },
+      mean: { type: "string", multiple: true, value: "C", description: "mean of C" },
+      min: { type: "string", multiple: true, value: "C", description: "minimum of C" },
+      max: { type: "string", multiple: true, value: "C", description: "maximum of C" },
+      std: {
+        type: "string",
+        multiple: true,
+        value: "C",
+        description: "sample standard deviation of C (ddof 1)",
+      },
+      var: { type: "string", multiple: true, value: "C", description: "sample variance of C (ddof 1)" },
+      with: {
+        type: "string",
+        multiple: true,
+        value: "'N = EXPR'",
+        description: "a derived column (repeatable)",
+      },
+      bin: {
+        type: "string",
+        multiple: true,
+        value: "'N = C: EDGES [: LABELS]'",
+        description: "a binned column, right-closed (repeatable)",
+      },
+      where: {
+        type: "string",
+        multiple: true,
+        value: "EXPR",
+        description: "only rows matching (as filter's)",
+      },
+      dropna: { type: "boolean", description: "drop rows whose key is null instead of grouping them" },
+      out: {
+        type: "string",
+        value: "OUT",
+        description: "write the table to OUT (.csv, .parquet, or - for CSV on standard output)",
+      },
+      force: { type: "boolean", description: "replace OUT if it exists (only with the same kind of file)" },
+      workers: {
+        type: "string",
+        value: "N",
+        description: "parallel workers (default: number of cores; 0: main thread)",
+      },
+      ...csvOptions,
+      json,
+    },
+    positionals: { min: 1, max: 1 },
+    load: () => import("../commands/agg.ts"),
+  },
+  {
     name: "filter",
     summary: "stream the rows matching --where into a Parquet (or CSV) file, in bounded memory",
     usage: "PATH --where EXPR [--where EXPR …] --out OUT [--select A,B] [--force] [--json]",

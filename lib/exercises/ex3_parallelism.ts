@@ -4,15 +4,16 @@
  * measurements over a folder of partitions: concurrent vs sequential reads, the lab's `heavy_process` on
  * workers vs sequentially, and speedup by worker count against the ideal line, with Amdahl's serial fraction.
  */
-import { numericColumn } from "../batch.ts";
 import { fileByteSource } from "../io/file.ts";
 import { releaseDeadBuffers } from "../io/memory.ts";
 import { ParquetReader } from "../parquet/read.ts";
+import type { AggSpec, GroupPartial } from "../ops/group.ts";
+import { parseDerived } from "../ops/expr.ts";
+import { aggFile, mergeAgg } from "./agg.ts";
 import { partitionFiles } from "./ex4_pipeline.ts";
 import { runScanTask } from "./tasks.ts";
 import { runAll } from "../engine/run.ts";
 import { lineChart } from "../plot/svg.ts";
-import { addCompensated } from "../ops/sum.ts";
 import { type MachineLoad, processCpuMs, withLoad } from "../io/machine.ts";
 import { type Speedup, speedupOf, timeRounds, type Timing, timing } from "../engine/measure.ts";
 
@@ -169,72 +170,39 @@ export function explainIo(r: Omit<IoBenchmark, "explanation">): string {
   } MiB/s of Parquet on one thread. Asynchronous reads can only overlap waiting on I/O, never the decoding, which stays on that one thread.`;
 }
 
-/** Per-category sums of the lab's score = √price × log1p(quantity) (compensated sums). */
-export interface HeavyResult {
-  [category: string]: { sum: number; compensation: number; count: number };
-}
+/**
+ * The lab's `heavy_process` as an aggregation: per category, the mean, sum and count of the score
+ * √price × log1p(quantity) — `outcore agg PATH --with 'score = sqrt(price) * log1p(quantity)' --by category
+ * --mean score --sum score --count score --dropna`.
+ */
+export const HEAVY_SPEC: AggSpec = {
+  derived: [parseDerived("score = sqrt(price) * log1p(quantity)")],
+  bins: [],
+  by: ["category"],
+  aggregates: [
+    { fn: "mean", column: "score" },
+    { fn: "sum", column: "score" },
+    { fn: "count", column: "score" },
+  ],
+  dropNullKeys: true,
+};
+
+/** One partition's groups of the score (a partial to merge). */
+export type HeavyResult = GroupPartial;
 
 /** The lab's `heavy_process` on one partition file: read, score every row, aggregate by category. */
 export async function heavyProcess(path: string): Promise<HeavyResult> {
-  const source = await fileByteSource(path);
-  const out: HeavyResult = {};
-  try {
-    const reader = await ParquetReader.open(source, { file: path });
-    for await (const batch of reader.batches({ columns: ["category", "price", "quantity"] })) {
-      const data = batch.getChild("category")!.data[0];
-      const indices = data.values as Int32Array;
-      const dictionary = data.dictionary!.toArray() as string[];
-      const { values: price, validity: pv } = numericColumn(batch, "price");
-      const { values: quantity, validity: qv } = numericColumn(batch, "quantity");
-      const sums = new Float64Array(dictionary.length);
-      const comps = new Float64Array(dictionary.length);
-      const counts = new Float64Array(dictionary.length);
-      for (let i = 0; i < batch.numRows; i++) {
-        if (pv && (pv.bitmap[(i + pv.offset) >> 3] & (1 << ((i + pv.offset) & 7))) === 0) continue;
-        if (qv && (qv.bitmap[(i + qv.offset) >> 3] & (1 << ((i + qv.offset) & 7))) === 0) continue;
-        if (data.nullCount && !data.getValid(i)) continue;
-        const x = Math.sqrt(price[i]) * Math.log1p(quantity[i]);
-        const k = indices[i];
-        const s = sums[k];
-        const t = s + x;
-        comps[k] += Math.abs(s) >= Math.abs(x) ? (s - t) + x : (x - t) + s;
-        sums[k] = t;
-        counts[k]++;
-      }
-      dictionary.forEach((name, k) => {
-        if (counts[k] === 0) return;
-        const e = out[name] ??= { sum: 0, compensation: 0, count: 0 };
-        addCompensated(e, sums[k]);
-        addCompensated(e, comps[k]);
-        e.count += counts[k];
-      });
-      releaseDeadBuffers();
-    }
-    return out;
-  } finally {
-    source.close();
-  }
+  return await aggFile(path, HEAVY_SPEC);
 }
 
 /** Per category: mean, sum and count of the score, merged from partition results in order. */
 export function mergeHeavy(
   parts: readonly HeavyResult[],
 ): Record<string, { mean: number; sum: number; count: number }> {
-  const total: HeavyResult = {};
-  for (const part of parts) {
-    for (const [name, e] of Object.entries(part)) {
-      const t = total[name] ??= { sum: 0, compensation: 0, count: 0 };
-      addCompensated(t, e.sum);
-      addCompensated(t, e.compensation);
-      t.count += e.count;
-    }
-  }
   return Object.fromEntries(
-    Object.keys(total).sort().map((name) => {
-      const e = total[name];
-      const sum = e.sum + e.compensation;
-      return [name, { mean: sum / e.count, sum, count: e.count }];
-    }),
+    mergeAgg(HEAVY_SPEC, parts).rows.filter((r) => (r[3] as number) > 0).map((
+      [category, mean, sum, count],
+    ) => [category as string, { mean: mean as number, sum: sum as number, count: count as number }]),
   );
 }
 

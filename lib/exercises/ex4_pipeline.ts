@@ -2,22 +2,20 @@
  * Exercise 4, the pipeline: per partition, revenue = price × quantity and a price bin by right-closed
  * intervals as `pd.cut(bins=[0, 50, 200, 500, 1000])` — (0,50] low, (50,200] mid, (200,500] high,
  * (500,1000] premium, and a price outside every bin belongs to none — then, by category × price_bin, the
- * revenue sum, mean and count and the quantity sum. Partitions are summarised independently (in workers)
- * and merged exactly: sums and counts add (compensated), and a mean is always merged sum ÷ merged count,
- * never a mean of means. Sequential and parallel runs merge the same partials in the same order, so they
- * agree to the bit.
+ * revenue sum, mean and count and the quantity sum: `agg` (exercises/agg.ts) with the lab's arguments.
+ * Partitions are summarised independently (in workers) and merged exactly: sums and counts add
+ * (compensated), and a mean is always merged sum ÷ merged count, never a mean of means. Sequential and
+ * parallel runs merge the same partials in the same order, so they agree to the bit.
  */
-import type { RecordBatch } from "apache-arrow";
-import { numericColumn } from "../batch.ts";
 import { UsageError } from "../errors.ts";
-import { fileByteSource, listFiles } from "../io/file.ts";
-import { releaseDeadBuffers } from "../io/memory.ts";
-import { ParquetReader } from "../parquet/read.ts";
+import { listFiles } from "../io/file.ts";
+import type { AggSpec, GroupPartial } from "../ops/group.ts";
+import { parseDerived } from "../ops/expr.ts";
+import { aggFile, mergeAgg } from "./agg.ts";
 import { runScanTask } from "./tasks.ts";
 import { runAll } from "../engine/run.ts";
 import { type Speedup, speedupOf, timeRounds, type Timing } from "../engine/measure.ts";
 import { type MachineLoad, withLoad } from "../io/machine.ts";
-import { addCompensated, type Compensated } from "../ops/sum.ts";
 
 export const PRICE_BINS = [0, 50, 200, 500, 1000] as const;
 export const BIN_LABELS = ["low", "mid", "high", "premium"] as const;
@@ -31,15 +29,23 @@ export function priceBin(price: number): number {
   return 3;
 }
 
-/** One group's partial sums. */
-export interface GroupPartial {
-  category: string;
-  bin: number;
-  /** Revenue as a compensated sum. */
-  revenue: Compensated;
-  count: number;
-  quantity: number;
-}
+/**
+ * The pipeline as an aggregation — what `outcore agg PATH --with 'revenue = price * quantity' --bin
+ * 'price_bin = price: 0,50,200,500,1000 : low,mid,high,premium' --by category,price_bin --sum revenue --mean
+ * revenue --count revenue --sum quantity --dropna` runs.
+ */
+export const PIPELINE_SPEC: AggSpec = {
+  derived: [parseDerived("revenue = price * quantity")],
+  bins: [{ name: "price_bin", column: "price", edges: [...PRICE_BINS], labels: [...BIN_LABELS] }],
+  by: ["category", "price_bin"],
+  aggregates: [
+    { fn: "sum", column: "revenue" },
+    { fn: "mean", column: "revenue" },
+    { fn: "count", column: "revenue" },
+    { fn: "sum", column: "quantity" },
+  ],
+  dropNullKeys: true,
+};
 
 export interface PipelineRow {
   category: string;
@@ -50,100 +56,23 @@ export interface PipelineRow {
   quantity_sum: number;
 }
 
-/** Adds one batch (columns category, price, quantity) to the groups. O(rows), one typed loop. */
-export function addPipelineBatch(groups: Map<string, GroupPartial>, batch: RecordBatch): void {
-  const category = batch.getChild("category");
-  if (!category) throw new UsageError("the pipeline needs a category column");
-  const data = category.data[0];
-  const indices = data.values as Int32Array;
-  const dictionary = (data.dictionary?.toArray() ?? []) as string[];
-  const { values: price, validity: pv } = numericColumn(batch, "price");
-  const { values: quantity, validity: qv } = numericColumn(batch, "quantity");
-  const cv = data.nullCount ? { bitmap: data.nullBitmap!, offset: data.offset } : null;
-  // Slots per (dictionary entry, bin), resolved to groups after the loop.
-  const bins = BIN_LABELS.length;
-  const sums = new Float64Array(dictionary.length * bins);
-  const comps = new Float64Array(dictionary.length * bins);
-  const counts = new Float64Array(dictionary.length * bins);
-  const quantities = new Float64Array(dictionary.length * bins);
-  const valid = (v: { bitmap: Uint8Array; offset: number } | null, i: number) =>
-    v === null || (v.bitmap[(i + v.offset) >> 3] & (1 << ((i + v.offset) & 7))) !== 0;
-  for (let i = 0; i < batch.numRows; i++) {
-    if (!valid(cv, i) || !valid(pv, i) || !valid(qv, i)) continue;
-    const p = price[i];
-    const bin = priceBin(p);
-    if (bin < 0) continue;
-    const slot = indices[i] * bins + bin;
-    const x = p * quantity[i];
-    const s = sums[slot];
-    const t = s + x;
-    comps[slot] += Math.abs(s) >= Math.abs(x) ? (s - t) + x : (x - t) + s;
-    sums[slot] = t;
-    counts[slot]++;
-    quantities[slot] += quantity[i];
-  }
-  for (let slot = 0; slot < sums.length; slot++) {
-    if (counts[slot] === 0) continue;
-    const name = dictionary[Math.floor(slot / bins)];
-    const bin = slot % bins;
-    const key = `${name}\u0000${bin}`;
-    let g = groups.get(key);
-    if (!g) {
-      groups.set(
-        key,
-        g = { category: name, bin, revenue: { sum: 0, compensation: 0 }, count: 0, quantity: 0 },
-      );
-    }
-    addCompensated(g.revenue, sums[slot]);
-    addCompensated(g.revenue, comps[slot]);
-    g.count += counts[slot];
-    g.quantity += quantities[slot];
-  }
-}
-
 /** The partial result of one Parquet file (run in a worker or the main thread). Memory: one row group. */
-export async function pipelinePartial(path: string): Promise<GroupPartial[]> {
-  const source = await fileByteSource(path);
-  try {
-    const reader = await ParquetReader.open(source, { file: path });
-    const groups = new Map<string, GroupPartial>();
-    for await (const batch of reader.batches({ columns: ["category", "price", "quantity"] })) {
-      addPipelineBatch(groups, batch);
-      releaseDeadBuffers();
-    }
-    return [...groups.values()];
-  } finally {
-    source.close();
-  }
+export async function pipelinePartial(path: string): Promise<GroupPartial> {
+  return await aggFile(path, PIPELINE_SPEC);
 }
 
 /** Merges partials in the given order into the final table, sorted by category then bin. */
-export function mergePipeline(partials: readonly GroupPartial[][]): PipelineRow[] {
-  const groups = new Map<string, GroupPartial>();
-  for (const partial of partials) {
-    for (const p of partial) {
-      const key = `${p.category}\u0000${p.bin}`;
-      let g = groups.get(key);
-      if (!g) groups.set(key, g = { ...p, revenue: { sum: 0, compensation: 0 }, count: 0, quantity: 0 });
-      addCompensated(g.revenue, p.revenue.sum);
-      addCompensated(g.revenue, p.revenue.compensation);
-      g.count += p.count;
-      g.quantity += p.quantity;
-    }
-  }
-  return [...groups.values()]
-    .sort((a, b) => (a.category < b.category ? -1 : a.category > b.category ? 1 : a.bin - b.bin))
-    .map((g) => {
-      const revenue = g.revenue.sum + g.revenue.compensation;
-      return {
-        category: g.category,
-        price_bin: BIN_LABELS[g.bin],
-        revenue_sum: revenue,
-        revenue_mean: revenue / g.count,
-        revenue_count: g.count,
-        quantity_sum: g.quantity,
-      };
-    });
+export function mergePipeline(partials: readonly GroupPartial[]): PipelineRow[] {
+  return mergeAgg(PIPELINE_SPEC, partials).rows
+    .filter((r) => (r[4] as number) > 0)
+    .map(([category, price_bin, revenue_sum, revenue_mean, revenue_count, quantity_sum]) => ({
+      category: category as string,
+      price_bin: price_bin as string,
+      revenue_sum: revenue_sum as number,
+      revenue_mean: revenue_mean as number,
+      revenue_count: revenue_count as number,
+      quantity_sum: quantity_sum as number,
+    }));
 }
 
 export interface PipelineResult {
@@ -178,7 +107,7 @@ export async function partitionFiles(dir: string): Promise<string[]> {
 
 /** The pipeline over `files` in the main thread, one after another. */
 async function pipelineSequential(files: readonly string[]): Promise<PipelineRow[]> {
-  const partials: GroupPartial[][] = [];
+  const partials: GroupPartial[] = [];
   for (const f of files) partials.push(await pipelinePartial(f));
   return mergePipeline(partials);
 }
@@ -186,7 +115,7 @@ async function pipelineSequential(files: readonly string[]): Promise<PipelineRow
 /** The pipeline over `files` on `workers` workers (their start-up included). */
 async function pipelineParallel(files: readonly string[], workers: number): Promise<PipelineRow[]> {
   return mergePipeline(
-    await runAll<string, GroupPartial[]>(files, {
+    await runAll<string, GroupPartial>(files, {
       local: runScanTask,
       workers,
       task: (path) => ({ type: "pipeline", path }),

@@ -7,12 +7,14 @@
 import type { FilterUnitTask } from "./ex1_chunking.ts";
 import type { CountUnitTask, WritePartTask } from "./ex3_partition.ts";
 import type { UnitStatsTask } from "./ex2_stats.ts";
+import type { AggUnitTask } from "./agg.ts";
 
 export type ScanTask =
   | UnitStatsTask
   | CountUnitTask
   | WritePartTask
   | FilterUnitTask
+  | AggUnitTask
   | { type: "pipeline"; path: string }
   | { type: "heavy"; path: string }
   | { type: "read-benchmark"; path: string; runs: number; maxRows?: number }
@@ -42,6 +44,14 @@ export async function runScanTask(task: ScanTask): Promise<TaskReply> {
     case "write-part": {
       const { writePart } = await import("./ex3_partition.ts");
       return { value: await writePart(task) };
+    }
+    case "agg-unit": {
+      const { aggUnit } = await import("./agg.ts");
+      const result = await aggUnit(task);
+      return {
+        value: result,
+        transfer: [result.partial.rows.buffer as ArrayBuffer, result.partial.state.buffer as ArrayBuffer],
+      };
     }
     case "pipeline": {
       const { pipelinePartial } = await import("./ex4_pipeline.ts");

@@ -1,0 +1,581 @@
+/**
+ * Group-by aggregation (`outcore agg`): rows grouped by key columns (source columns, `--with` columns or
+ * `--bin` columns), with count, sum, mean, min, max, std and var of numeric columns per group.
+ *
+ * Within a batch every row gets a slot (its key combination, found through a dense table of dictionary and
+ * bin codes or a map), and each value column is folded into per-slot typed arrays in one loop; the slots are
+ * then merged into the groups. Partials merge exactly, in a fixed order: sums are compensated (Neumaier) and
+ * added sum then compensation, means are merged sum ÷ merged count (never a mean of means), std and var come
+ * from Welford's M2 merged with Chan's formula. So a unit's partial made in a worker or in this thread, merged
+ * in unit order, gives the same bits for any worker count.
+ *
+ * Missing values: a null or NaN value is skipped by every aggregate (as pandas does); a null key is a group of
+ * its own, sorted last (as SQL and Polars), unless `dropNullKeys` (pandas' `dropna=True`). std and var are the
+ * sample ones (ddof 1, as pandas, Polars and DuckDB). Memory: O(groups × value columns) plus one batch.
+ */
+import { type RecordBatch, Type } from "apache-arrow";
+import { UsageError } from "../errors.ts";
+import {
+  allValid,
+  boolData,
+  type Column,
+  columnData,
+  type ColumnKind,
+  dictionaryData,
+  float64Data,
+  float64Values,
+  int64Data,
+  kindOf,
+  makeBatch,
+  setNull,
+} from "../batch.ts";
+import { formatTimestamp } from "../values.ts";
+import type { Predicate } from "./predicate.ts";
+import { type Bin, binCodes, type Derived, evaluate, exprColumns } from "./expr.ts";
+
+export type AggFunction = "count" | "sum" | "mean" | "min" | "max" | "std" | "var";
+export const AGG_FUNCTIONS: readonly AggFunction[] = ["count", "sum", "mean", "min", "max", "std", "var"];
+
+/** One output column: `fn` of `column`, or the group's row count when `column` is null. */
+export interface Aggregate {
+  fn: AggFunction;
+  column: string | null;
+}
+
+/** What `agg` computes. Plain data: it crosses `postMessage` to the workers as it is. */
+export interface AggSpec {
+  by: string[];
+  derived: Derived[];
+  bins: Bin[];
+  aggregates: Aggregate[];
+  /** Drop rows whose key has a null (pandas' default) instead of grouping them. */
+  dropNullKeys?: boolean;
+  /** Only rows matching every predicate are aggregated (applied by the reader, before `addBatch`). */
+  where?: Predicate[];
+}
+
+export type KeyValue = string | number | boolean | bigint | null;
+
+/** A partial result: groups' keys, their row counts and value-column states (`STATE` numbers each). */
+export interface GroupPartial {
+  keys: KeyValue[][];
+  rows: Float64Array;
+  state: Float64Array;
+}
+
+/** The result table: keys then aggregates, one row per group, sorted by the keys. */
+export interface AggTable {
+  columns: string[];
+  /** How many of the columns are keys. */
+  keys: number;
+  rows: (KeyValue)[][];
+}
+
+// A value column's state per group: count, compensated sum, min, max, and Welford's shift, mean and M2.
+const COUNT = 0, SUM = 1, COMP = 2, MIN = 3, MAX = 4, SHIFT = 5, MEAN = 6, M2 = 7;
+const STATE = 8;
+
+/** The name of an aggregate's output column: `revenue_sum`, or `count` for the row count. */
+export function aggregateName(a: Aggregate): string {
+  return a.column === null ? "count" : `${a.column}_${a.fn}`;
+}
+
+/**
+ * Checks a spec against a source's columns and returns the source columns it reads. Throws a UsageError
+ * naming the option and the column for an unknown name, a name defined twice, or a function of a non-number.
+ */
+export function specColumns(spec: AggSpec, kinds: Record<string, ColumnKind>): string[] {
+  const available = Object.keys(kinds);
+  const used: string[] = [];
+  const numeric = new Set<string>();
+  const strings = new Set<string>();
+  const unknown = (option: string, name: string): never => {
+    throw new UsageError(
+      `${option}: no column "${name}" (available: ${[...available, ...numeric].join(", ")})`,
+    );
+  };
+  const read = (option: string, name: string, needNumber: boolean) => {
+    if (numeric.has(name) && !kinds[name]) return;
+    if (strings.has(name) && !kinds[name]) {
+      if (needNumber) throw new UsageError(`${option}: "${name}" is a bin (text), not a number`);
+      return;
+    }
+    const kind = kinds[name];
+    if (!kind) unknown(option, name);
+    if (needNumber && kind !== "float64" && kind !== "int32" && kind !== "int64") {
+      throw new UsageError(`${option}: column "${name}" is ${kind}, not a number`);
+    }
+    if (!used.includes(name)) used.push(name);
+  };
+  const define = (option: string, name: string) => {
+    if (kinds[name] || numeric.has(name) || strings.has(name)) {
+      throw new UsageError(`${option}: "${name}" is already a column; give the new one another name`);
+    }
+  };
+  for (const d of spec.derived) {
+    for (const name of exprColumns(d.expr)) read(`--with ${d.name}`, name, true);
+    define(`--with ${d.name}`, d.name);
+    numeric.add(d.name);
+  }
+  for (const b of spec.bins) {
+    read(`--bin ${b.name}`, b.column, true);
+    define(`--bin ${b.name}`, b.name);
+    strings.add(b.name);
+  }
+  for (const name of spec.by) read("--by", name, false);
+  for (const a of spec.aggregates) {
+    if (a.column !== null) read(`--${a.fn} ${a.column}`, a.column, a.fn !== "count");
+  }
+  if (new Set(spec.by).size !== spec.by.length) throw new UsageError("--by names a column twice");
+  for (const p of spec.where ?? []) {
+    if (!kinds[p.column]) unknown("--where", p.column);
+    if (!used.includes(p.column)) used.push(p.column);
+  }
+  return used;
+}
+
+/** The distinct value columns of a spec's aggregates, with which states they need. */
+function valueColumns(spec: AggSpec): { name: string; sum: boolean; range: boolean; moments: boolean }[] {
+  const out: { name: string; sum: boolean; range: boolean; moments: boolean }[] = [];
+  for (const a of spec.aggregates) {
+    if (a.column === null) continue;
+    let c = out.find((x) => x.name === a.column);
+    if (!c) out.push(c = { name: a.column, sum: false, range: false, moments: false });
+    if (a.fn === "sum" || a.fn === "mean") c.sum = true;
+    if (a.fn === "min" || a.fn === "max") c.range = true;
+    if (a.fn === "std" || a.fn === "var") c.moments = true;
+  }
+  return out;
+}
+
+/** Adds x to the compensated sum at s[i] (sum) and s[i + 1] (compensation). */
+function addAt(s: Float64Array, i: number, x: number): void {
+  const sum = s[i];
+  const t = sum + x;
+  s[i + 1] += Math.abs(sum) >= Math.abs(x) ? (sum - t) + x : (x - t) + sum;
+  s[i] = t;
+}
+
+/** Merges the value-column state at b[j] into the one at a[i] (count, sum, range, Chan's moments). */
+function mergeState(a: Float64Array, i: number, b: Float64Array, j: number): void {
+  const n = b[j + COUNT];
+  if (n === 0) return;
+  const m = a[i + COUNT];
+  if (m === 0) {
+    a[i + SHIFT] = b[j + SHIFT];
+    a[i + MEAN] = b[j + MEAN];
+    a[i + M2] = b[j + M2];
+  } else {
+    const total = m + n;
+    const delta = (b[j + SHIFT] - a[i + SHIFT]) + b[j + MEAN] - a[i + MEAN];
+    a[i + MEAN] += delta * (n / total);
+    a[i + M2] += b[j + M2] + delta * delta * (m * n / total);
+  }
+  a[i + COUNT] = m + n;
+  addAt(a, i + SUM, b[j + SUM]);
+  addAt(a, i + SUM, b[j + COMP]);
+  if (b[j + MIN] < a[i + MIN]) a[i + MIN] = b[j + MIN];
+  if (b[j + MAX] > a[i + MAX]) a[i + MAX] = b[j + MAX];
+}
+
+/** A batch's keys: per key column, each row's code (−1: null) and each code's value. */
+interface BatchKey {
+  codes: Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
+  values: KeyValue[];
+  /** Bit-mask validity of `codes` (dictionary columns), or null. */
+  validity: { bitmap: Uint8Array; offset: number } | null;
+}
+
+/** Accumulates batches into groups; `toPartial` / `merge` carry the groups between threads. */
+export class GroupAggregator {
+  readonly spec: AggSpec;
+  readonly #columns: ReturnType<typeof valueColumns>;
+  readonly #index = new Map<string, number>();
+  #keys: KeyValue[][] = [];
+  #rows = new Float64Array(64);
+  #state: Float64Array;
+  /** Bins by key position (their labels order the output), or undefined. */
+  readonly #binOf: (Bin | undefined)[];
+
+  constructor(spec: AggSpec) {
+    this.spec = spec;
+    this.#columns = valueColumns(spec);
+    this.#state = this.#fresh(64);
+    this.#binOf = spec.by.map((name) => spec.bins.find((b) => b.name === name));
+  }
+
+  /** Groups so far. */
+  get size(): number {
+    return this.#keys.length;
+  }
+
+  #fresh(groups: number): Float64Array {
+    const width = this.#columns.length * STATE;
+    const s = new Float64Array(groups * width);
+    for (let g = 0; g < groups; g++) {
+      for (let c = 0; c < this.#columns.length; c++) {
+        s[g * width + c * STATE + MIN] = Infinity;
+        s[g * width + c * STATE + MAX] = -Infinity;
+      }
+    }
+    return s;
+  }
+
+  /** The group id of a key, made when new. */
+  #group(key: KeyValue[]): number {
+    const text = keyText(key);
+    let id = this.#index.get(text);
+    if (id !== undefined) return id;
+    id = this.#keys.length;
+    this.#index.set(text, id);
+    this.#keys.push(key);
+    if (id >= this.#rows.length) {
+      const rows = new Float64Array(this.#rows.length * 2);
+      rows.set(this.#rows);
+      this.#rows = rows;
+      const state = this.#fresh(rows.length);
+      state.set(this.#state);
+      this.#state = state;
+    }
+    return id;
+  }
+
+  /** Folds a batch in: O(rows × (keys + value columns)) time, O(rows) scratch memory. */
+  addBatch(batch: RecordBatch): void {
+    const rows = batch.numRows;
+    if (rows === 0) return;
+    const numbers = new Map<string, Float64Array>();
+    const number = (name: string): Float64Array => {
+      let v = numbers.get(name);
+      if (!v) {
+        const derived = this.spec.derived.find((d) => d.name === name);
+        if (derived) v = evaluate(derived.expr, rows, number);
+        else v = float64Values(batch, name);
+        numbers.set(name, v);
+      }
+      return v;
+    };
+    const keys = this.spec.by.map((name) => this.#batchKey(batch, name, number));
+    const { slotOf, firstRow } = slotsOf(keys, rows, this.spec.dropNullKeys ?? false);
+    const slots = firstRow.length;
+    // Per slot: rows, then each value column's state.
+    const slotRows = new Float64Array(slots);
+    for (let i = 0; i < rows; i++) {
+      const s = slotOf[i];
+      if (s >= 0) slotRows[s]++;
+    }
+    const states = this.#columns.map((c) => foldColumn(number(c.name), slotOf, slots, c));
+    // Slots into groups.
+    const width = this.#columns.length * STATE;
+    for (let s = 0; s < slots; s++) {
+      const row = firstRow[s];
+      const key = keys.map((k) => {
+        const valid = k.validity === null ||
+          (k.validity.bitmap[(row + k.validity.offset) >> 3] & (1 << ((row + k.validity.offset) & 7))) !== 0;
+        const code = valid ? k.codes[row] : -1;
+        return code < 0 ? null : k.values[code];
+      });
+      const g = this.#group(key);
+      this.#rows[g] += slotRows[s];
+      for (let c = 0; c < states.length; c++) {
+        mergeState(this.#state, g * width + c * STATE, states[c], s * STATE);
+      }
+    }
+  }
+
+  /** One key column of a batch as codes and values. */
+  #batchKey(batch: RecordBatch, name: string, number: (name: string) => Float64Array): BatchKey {
+    const bin = this.spec.bins.find((b) => b.name === name);
+    if (bin) return { codes: binCodes(number(bin.column), bin.edges), values: bin.labels, validity: null };
+    if (this.spec.derived.some((d) => d.name === name)) return numberKey(number(name));
+    const data = columnData(batch, name);
+    const validity = data.nullCount && data.nullBitmap?.length
+      ? { bitmap: data.nullBitmap, offset: data.offset }
+      : null;
+    if (data.typeId === Type.Dictionary) {
+      const codes = (data.values as BatchKey["codes"]).subarray(0, batch.numRows);
+      return { codes, values: (data.dictionary?.toArray() ?? []) as string[], validity };
+    }
+    const kind = kindOf(data.type);
+    if (kind === "float64" || kind === "int32") return numberKey(float64Values(batch, name));
+    // Other kinds (int64, timestamps, booleans, plain strings): through the column's own accessor.
+    const vector = batch.getChild(name)!;
+    const codes = new Int32Array(batch.numRows);
+    const values: KeyValue[] = [];
+    const seen = new Map<unknown, number>();
+    for (let i = 0; i < batch.numRows; i++) {
+      let v = vector.get(i) as KeyValue;
+      if (v === null || v === undefined) {
+        codes[i] = -1;
+        continue;
+      }
+      if (kind === "timestamp") v = formatTimestamp(Number(v));
+      let code = seen.get(v);
+      if (code === undefined) {
+        seen.set(v, code = values.length);
+        values.push(v);
+      }
+      codes[i] = code;
+    }
+    return { codes, values, validity: null };
+  }
+
+  /** The groups so far as a partial (its arrays can be transferred). */
+  toPartial(): GroupPartial {
+    const groups = this.#keys.length;
+    return {
+      keys: this.#keys,
+      rows: this.#rows.slice(0, groups),
+      state: this.#state.slice(0, groups * this.#columns.length * STATE),
+    };
+  }
+
+  /** Merges a partial in (its groups in its order). */
+  merge(partial: GroupPartial): this {
+    const width = this.#columns.length * STATE;
+    partial.keys.forEach((key, j) => {
+      const g = this.#group(key);
+      this.#rows[g] += partial.rows[j];
+      for (let c = 0; c < this.#columns.length; c++) {
+        mergeState(this.#state, g * width + c * STATE, partial.state, j * width + c * STATE);
+      }
+    });
+    return this;
+  }
+
+  /** The result: one row per group, sorted by the keys (bins in their labels' order, nulls last). */
+  result(): AggTable {
+    const width = this.#columns.length * STATE;
+    const order = this.#keys.map((_, g) => g).sort((a, b) => this.#compare(this.#keys[a], this.#keys[b]));
+    const rows = order.map((g) => {
+      const row: KeyValue[] = [...this.#keys[g]];
+      for (const a of this.spec.aggregates) {
+        if (a.column === null) {
+          row.push(this.#rows[g]);
+          continue;
+        }
+        const at = g * width + this.#columns.findIndex((c) => c.name === a.column) * STATE;
+        const s = this.#state;
+        const n = s[at + COUNT];
+        switch (a.fn) {
+          case "count":
+            row.push(n);
+            break;
+          case "sum":
+            row.push(s[at + SUM] + s[at + COMP]);
+            break;
+          case "mean":
+            row.push(n > 0 ? (s[at + SUM] + s[at + COMP]) / n : null);
+            break;
+          case "min":
+            row.push(n > 0 ? s[at + MIN] : null);
+            break;
+          case "max":
+            row.push(n > 0 ? s[at + MAX] : null);
+            break;
+          case "var":
+            row.push(n > 1 ? s[at + M2] / (n - 1) : null);
+            break;
+          case "std":
+            row.push(n > 1 ? Math.sqrt(s[at + M2] / (n - 1)) : null);
+            break;
+        }
+      }
+      return row;
+    });
+    return {
+      columns: [...this.spec.by, ...this.spec.aggregates.map(aggregateName)],
+      keys: this.spec.by.length,
+      rows,
+    };
+  }
+
+  #compare(a: KeyValue[], b: KeyValue[]): number {
+    for (let k = 0; k < a.length; k++) {
+      const x = a[k], y = b[k];
+      if (x === y) continue;
+      if (x === null) return 1;
+      if (y === null) return -1;
+      const bin = this.#binOf[k];
+      if (bin) return bin.labels.indexOf(x as string) - bin.labels.indexOf(y as string);
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+    return 0;
+  }
+}
+
+/**
+ * The result table as one Arrow batch, to write as CSV or Parquet: text keys as dictionary strings, number
+ * keys float64, booleans bool, 64-bit integer keys int64; counts int64, other aggregates float64.
+ */
+export function aggTableBatch(table: AggTable, spec: AggSpec): RecordBatch {
+  const n = table.rows.length;
+  const columns: Column[] = table.columns.map((name, c) => {
+    const values = table.rows.map((r) => r[c]);
+    const nulls = allValid(n);
+    let nullCount = 0;
+    values.forEach((v, i) => {
+      if (v === null || (typeof v === "number" && Number.isNaN(v))) {
+        setNull(nulls, i);
+        nullCount++;
+      }
+    });
+    const isCount = c >= table.keys && spec.aggregates[c - table.keys].fn === "count";
+    const present = values.filter((v) => v !== null);
+    if (isCount || (c < table.keys && present.length > 0 && present.every((v) => typeof v === "bigint"))) {
+      return { name, data: int64Data(BigInt64Array.from(values, (v) => BigInt(v ?? 0)), nulls, nullCount) };
+    }
+    if (c < table.keys && present.length > 0 && present.every((v) => typeof v === "boolean")) {
+      const bits = new Uint8Array((n + 7) >> 3);
+      values.forEach((v, i) => {
+        if (v === true) bits[i >> 3] |= 1 << (i & 7);
+      });
+      return { name, data: boolData(bits, n, nulls, nullCount) };
+    }
+    if (c < table.keys && !present.every((v) => typeof v === "number")) {
+      const dictionary = [...new Set(present.map(String))];
+      const index = new Map(dictionary.map((v, i) => [v, i]));
+      const codes = Int32Array.from(values, (v) => (v === null ? 0 : index.get(String(v))!));
+      return { name, data: dictionaryData(codes, dictionary, nulls, nullCount) };
+    }
+    return {
+      name,
+      data: float64Data(Float64Array.from(values, (v) => (v === null ? NaN : Number(v))), nulls, nullCount),
+    };
+  });
+  return makeBatch(columns);
+}
+
+/** A key's text for the group index: typed, so 1, "1" and true stay apart. */
+function keyText(key: KeyValue[]): string {
+  let text = "";
+  for (const v of key) {
+    text += v === null
+      ? "N,"
+      : typeof v === "string"
+      ? JSON.stringify(v) + ","
+      : typeof v === "bigint"
+      ? `${v}n,`
+      : `${typeof v === "boolean" ? "b" : ""}${v},`;
+  }
+  return text;
+}
+
+/** Codes for a numeric key column (NaN: null). */
+function numberKey(values: Float64Array): BatchKey {
+  const codes = new Int32Array(values.length);
+  const out: KeyValue[] = [];
+  const seen = new Map<number, number>();
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== v) {
+      codes[i] = -1;
+      continue;
+    }
+    let code = seen.get(v);
+    if (code === undefined) {
+      seen.set(v, code = out.length);
+      out.push(v === 0 ? 0 : v); // −0 groups with 0
+    }
+    codes[i] = code;
+  }
+  return { codes, values: out, validity: null };
+}
+
+/** Dense tables up to this many key combinations; a map beyond. */
+const DENSE_SLOTS = 1 << 20;
+
+/**
+ * Each row's slot (its key combination's index in this batch, −1 when dropped) and each slot's first row.
+ * Combinations are numbered by mixed radix over the key codes (code + 1, 0 for null).
+ */
+function slotsOf(
+  keys: BatchKey[],
+  rows: number,
+  dropNull: boolean,
+): { slotOf: Int32Array; firstRow: number[] } {
+  const slotOf = new Int32Array(rows);
+  const firstRow: number[] = [];
+  let combinations = 1;
+  for (const k of keys) combinations *= k.values.length + 1;
+  const dense = combinations <= DENSE_SLOTS ? new Int32Array(combinations).fill(-1) : null;
+  const sparse = dense ? null : new Map<number | string, number>();
+  const exact = combinations <= Number.MAX_SAFE_INTEGER;
+  for (let i = 0; i < rows; i++) {
+    let combination = 0;
+    let text = "";
+    let dropped = false;
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k];
+      let code = key.codes[i];
+      if (key.validity !== null) {
+        const j = i + key.validity.offset;
+        if ((key.validity.bitmap[j >> 3] & (1 << (j & 7))) === 0) code = -1;
+      }
+      if (code < 0 && dropNull) {
+        dropped = true;
+        break;
+      }
+      if (exact) combination = combination * (key.values.length + 1) + code + 1;
+      else text += `${code},`;
+    }
+    if (dropped) {
+      slotOf[i] = -1;
+      continue;
+    }
+    let slot: number;
+    if (dense) {
+      slot = dense[combination];
+      if (slot < 0) dense[combination] = slot = firstRow.push(i) - 1;
+    } else {
+      const id = exact ? combination : text;
+      const found = sparse!.get(id);
+      if (found === undefined) sparse!.set(id, slot = firstRow.push(i) - 1);
+      else slot = found;
+    }
+    slotOf[i] = slot;
+  }
+  return { slotOf, firstRow };
+}
+
+/** One value column folded per slot: a state of `STATE` numbers per slot (NaN values skipped). */
+function foldColumn(
+  values: Float64Array,
+  slotOf: Int32Array,
+  slots: number,
+  wants: { sum: boolean; range: boolean; moments: boolean },
+): Float64Array {
+  const s = new Float64Array(slots * STATE);
+  for (let k = 0; k < slots; k++) {
+    s[k * STATE + MIN] = Infinity;
+    s[k * STATE + MAX] = -Infinity;
+  }
+  const { sum, range, moments } = wants;
+  const rows = values.length;
+  for (let i = 0; i < rows; i++) {
+    const slot = slotOf[i];
+    if (slot < 0) continue;
+    const x = values[i];
+    if (x !== x) continue;
+    const at = slot * STATE;
+    const n = ++s[at + COUNT];
+    if (sum) {
+      const total = s[at + SUM];
+      const t = total + x;
+      s[at + COMP] += Math.abs(total) >= Math.abs(x) ? (total - t) + x : (x - t) + total;
+      s[at + SUM] = t;
+    }
+    if (range) {
+      if (x < s[at + MIN]) s[at + MIN] = x;
+      if (x > s[at + MAX]) s[at + MAX] = x;
+    }
+    if (moments) {
+      if (n === 1) s[at + SHIFT] = x;
+      const y = x - s[at + SHIFT];
+      const delta = y - s[at + MEAN];
+      s[at + MEAN] += delta / n;
+      s[at + M2] += delta * (y - s[at + MEAN]);
+    }
+  }
+  return s;
+}
