@@ -223,7 +223,7 @@ Deno.test("--out writes the table as CSV or Parquet that reads back the same; ou
   for (const out of [`${dir}/t.csv`, `${dir}/t.parquet`]) {
     const r = await runCli(["agg", FIXTURE, ...BY_CATEGORY_REGION, "--out", out]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, new RegExp(`400 rows, 15 groups .* → ${out}`));
+    assert.match(r.stdout, new RegExp(`400 rows read, 15 groups .* → ${out}`));
     const source = await openSource(out);
     const rows = (await collectRows(source.batches())).map((row) =>
       Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === "bigint" ? Number(v) : v]))

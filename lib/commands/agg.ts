@@ -111,7 +111,7 @@ export async function run(args: ParsedArgs): Promise<void> {
     }));
   } else {
     say(
-      `${path}: ${formatCount(result.rows)} rows, ${plural(table.rows.length, "group")} ${how}, ${
+      `${path}: ${formatCount(result.rows)} rows read, ${plural(table.rows.length, "group")} ${how}, ${
         formatSeconds(result.seconds)
       }${out ? ` → ${out === "-" ? "standard output" : out}` : ""}`,
     );
