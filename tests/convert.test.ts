@@ -4,6 +4,7 @@ import { generateSales } from "../lib/exercises/generate.ts";
 import { parallelFilter } from "../lib/exercises/ex1_chunking.ts";
 import { parsePredicate } from "../lib/ops/predicate.ts";
 import { openSource } from "../lib/sources/source.ts";
+import { convertToDataset } from "../lib/exercises/convert.ts";
 import { collectRows, runCli, tempDir } from "./_helpers.ts";
 
 async function rowsOf(path: string) {
@@ -22,7 +23,7 @@ Deno.test("CSV → Parquet → CSV gives back the same bytes, with --workers 0 a
   for (const workers of ["0", "2"]) {
     const a = await runCli(["convert", `${dir}/s.csv`, `${dir}/s${workers}.parquet`, "--workers", workers]);
     assert.equal(a.code, 0, a.stderr);
-    assert.match(a.stdout, /^converted 60,000 rows: .* \(csv\) → .* \(parquet, \d+ row groups?\)/);
+    assert.match(a.stdout, /^converted 60,000 rows: .* \(csv\) → .* \(parquet, \d+ row groups?, snappy\)/);
     const b = await runCli(["convert", `${dir}/s${workers}.parquet`, `${dir}/back${workers}.csv`, "--json"]);
     assert.equal(b.code, 0, b.stderr);
     assert.equal(JSON.parse(b.stdout).rows, 60_000);
@@ -143,4 +144,96 @@ Deno.test("--out - writes CSV to standard output (summary to standard error); a 
   await child.stderr.cancel();
   assert.equal(status.code, 0);
   assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["s.csv"]);
+});
+
+Deno.test("--compression zstd, gzip and none write files of that codec that read back the same", async () => {
+  const dir = await tempDir("codec");
+  const want = await rowsOf("fixtures/duckdb_types.parquet");
+  for (const [compression, codec] of [["zstd", "ZSTD"], ["gzip", "GZIP"], ["none", "UNCOMPRESSED"]]) {
+    const out = `${dir}/${compression}.parquet`;
+    const r = await runCli(["convert", "fixtures/duckdb_types.parquet", out, "--compression", compression]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`, ${compression}\\) in`));
+    assert.deepEqual(await rowsOf(out), want, compression);
+    const inspect = JSON.parse((await runCli(["inspect", out, "--json"])).stdout);
+    assert.deepEqual(inspect.codecs, [codec]);
+  }
+  const bad = await runCli([
+    "convert",
+    "fixtures/duckdb_types.parquet",
+    `${dir}/x.parquet`,
+    "--compression",
+    "lzo",
+  ]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--compression takes snappy, zstd, gzip, none, got "lzo"/);
+});
+
+Deno.test("--partition-by writes a Hive dataset that reads back the same rows, on 0 or 2 workers", async () => {
+  const dir = await tempDir("hive");
+  await generateSales({ rows: 40_000, seed: 12, csv: `${dir}/s.csv`, parquet: null, workers: 0 });
+  const byKey = (rows: Record<string, unknown>[]) =>
+    rows.map((r) => JSON.stringify([r.date, r.category, r.product_id, r.price, r.quantity, r.customer_id]))
+      .sort();
+  const want = byKey(await rowsOf(`${dir}/s.csv`));
+  for (const workers of [0, 2]) {
+    const out = `${dir}/ds${workers}`;
+    const result = await convertToDataset(`${dir}/s.csv`, {
+      out,
+      column: "category",
+      workers,
+      workerBytes: 0,
+      rangeBytes: 300_000,
+      chunkRows: 5_000,
+      codec: "ZSTD",
+    });
+    assert.equal(result.rows, 40_000);
+    assert.equal(result.workers, workers);
+    assert.deepEqual(Object.keys(result.partitions), ["Clothing", "Electronics", "Food", "Home", "Sports"]);
+    assert.equal(Object.values(result.partitions).reduce((s, n) => s + n, 0), 40_000);
+    assert.ok([...Deno.readDirSync(`${out}/category=Food`)].length > 1, "a file per unit");
+    assert.deepEqual(byKey(await rowsOf(out)), want, `--workers ${workers}`);
+  }
+  // --select keeps the partition column; the CLI reports folders and files.
+  const r = await runCli([
+    "convert",
+    `${dir}/s.csv`,
+    `${dir}/sel`,
+    "--partition-by",
+    "category",
+    "--select",
+    "price",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /→ .*sel \(dataset by category: 5 folders, 5 files, snappy\)/);
+  assert.deepEqual(Object.keys((await rowsOf(`${dir}/sel`))[0]).sort(), ["category", "price"]);
+});
+
+Deno.test("--partition-by refuses what cannot name folders, and leaves nothing behind", async () => {
+  const dir = await tempDir("hive2");
+  for (
+    const [args, code, message] of [
+      [["--partition-by", "price"], 2, /only text columns can name folders \(it is float64\)/],
+      [["--partition-by", "nope"], 2, /--partition-by: no column "nope"/],
+      [
+        ["--partition-by", "category", "--compression", "zstd"],
+        1,
+        /sales_nulls.csv column "category": holds a null or empty value/,
+      ],
+    ] as const
+  ) {
+    const r = await runCli(["convert", "fixtures/agg/sales_nulls.csv", `${dir}/ds`, ...args]);
+    assert.equal(r.code, code, r.stderr);
+    assert.match(r.stderr, message);
+  }
+  const file = await runCli([
+    "convert",
+    "fixtures/agg/sales_nulls.csv",
+    `${dir}/ds.parquet`,
+    "--partition-by",
+    "region",
+  ]);
+  assert.equal(file.code, 2);
+  assert.match(file.stderr, /OUT must be a folder name/);
+  assert.deepEqual([...Deno.readDirSync(dir)], []);
 });

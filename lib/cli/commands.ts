@@ -194,18 +194,32 @@ Examples:
   {
     name: "convert",
     summary: "rewrite a CSV file, Parquet file or dataset as Parquet or CSV, streaming and in parallel",
-    usage: "IN OUT [--select A,B] [--row-group-size N] [--workers N] [--force] [--json]",
+    usage:
+      "IN OUT [--select A,B] [--partition-by COL] [--compression C] [--row-group-size N] [--workers N] [--force]",
     details: `OUT ending in .parquet is written as Parquet (snappy, min/max statistics, one row group per
 --row-group-size rows at most), OUT ending in .csv as CSV, and - as CSV to standard output (the summary then
 goes to standard error); every value is written as it was read (types as
 inferred or given with --types; binary, decimals, dates and 64-bit integers exactly). --select keeps those
-columns in that order. OUT appears only when complete; an input is never an output.
+columns in that order. --partition-by COL writes OUT as a Hive dataset folder, OUT/COL=value/part-NNNNN.parquet
+(COL a text column without nulls; not stored in the files, as Hive, pyarrow and DuckDB do). OUT appears only
+when complete; an input is never an output.
 
 Examples:
   outcore convert data/raw/sales_large.csv data/processed/sales.parquet
-  outcore convert data/processed/sales_warmup.parquet warmup.csv --select product_id,price`,
+  outcore convert data/processed/sales_warmup.parquet warmup.csv --select product_id,price
+  outcore convert data/raw/sales_large.csv data/processed/by_category --partition-by category --compression zstd`,
     options: {
       select: { type: "string", value: "A,B", description: "columns to write, in this order (default all)" },
+      "partition-by": {
+        type: "string",
+        value: "COL",
+        description: "write a Hive dataset folder, one per value",
+      },
+      compression: {
+        type: "string",
+        value: "C",
+        description: "Parquet codec: snappy (default), zstd, gzip or none",
+      },
       "row-group-size": {
         type: "string",
         value: "N",

@@ -27,7 +27,12 @@ import { releaseDeadBuffers, rssBytes } from "../io/memory.ts";
 import { openSource, type Source, type SourceOptions } from "../sources/source.ts";
 import { splitsAreSafe } from "../io/split.ts";
 import { describeUnit, planUnits, type Unit, unitBatches, unitBytes } from "../engine/units.ts";
-import { type EncodedRowGroup, encodeRowGroup, ParquetFileWriter } from "../parquet/write.ts";
+import {
+  type EncodedRowGroup,
+  encodeRowGroup,
+  ParquetFileWriter,
+  type WriteCodec,
+} from "../parquet/write.ts";
 import { runScanTask } from "./tasks.ts";
 import { runOrdered, workersFor } from "../engine/run.ts";
 import { RowFilter } from "../ops/filter.ts";
@@ -166,6 +171,8 @@ export async function filterToFile(
     select?: readonly string[];
     force?: boolean;
     chunkRows?: number;
+    /** Parquet output's codec (default snappy). */
+    codec?: WriteCodec;
     onChunk?: (rows: number, bytes: number) => void;
   },
 ): Promise<FilterResult> {
@@ -173,7 +180,11 @@ export async function filterToFile(
   const filter = new RowFilter(where, source.schema);
   const { fields, outputs } = selectFields(source.schema, options.select, where);
   const started = performance.now();
-  const sink = await openSink(out, schemaOf(fields.slice(0, outputs)), { force, inputs: [source.path] });
+  const sink = await openSink(out, schemaOf(fields.slice(0, outputs)), {
+    force,
+    inputs: [source.path],
+    codec: options.codec,
+  });
   let rowsIn = 0;
   let rowGroups = 0;
   // Matches wait until they fill a row group of `chunkRows` (a selective filter would otherwise write a
@@ -342,6 +353,7 @@ export interface FilterUnitTask {
   outputs: number;
   format: "parquet" | "csv";
   chunkRows: number;
+  codec?: WriteCodec;
 }
 
 /**
@@ -410,7 +422,7 @@ export async function filterUnit(task: FilterUnitTask): Promise<FilterUnitResult
   const flush = () => {
     if (pendingRows === 0) return;
     const batch = concatBatches(pending);
-    parts.push(encoder ? encoder.encode(batch) : encodeRowGroup(batch, outSchema));
+    parts.push(encoder ? encoder.encode(batch) : encodeRowGroup(batch, outSchema, { codec: task.codec }));
     pending = [];
     pendingRows = 0;
   };
@@ -456,6 +468,8 @@ export async function parallelFilter(
     force?: boolean;
     workers?: number;
     chunkRows?: number;
+    /** Parquet output's codec (default snappy). */
+    codec?: WriteCodec;
     rangeBytes?: number;
     /** Input bytes per worker (default the engine's; tests use 0 to put small inputs on workers). */
     workerBytes?: number;
@@ -484,6 +498,7 @@ export async function parallelFilter(
         select: options.select,
         force,
         chunkRows,
+        codec: options.codec,
         onChunk: (rows, bytes) => onProgress?.(rows, bytes, source.byteLength),
       });
       return { ...result, seconds: (performance.now() - started) / 1000, workers: 0, fallback: reason };
@@ -505,7 +520,9 @@ export async function parallelFilter(
   const totalBytes = plan.units.reduce((s, u) => s + unitBytes(u), 0);
   const quotes: number[] = [];
   try {
-    const parquet = format === "parquet" ? await ParquetFileWriter.create(output.tempPath, outSchema) : null;
+    const parquet = format === "parquet"
+      ? await ParquetFileWriter.create(output.tempPath, outSchema, { codec: options.codec })
+      : null;
     const csv = format === "csv" ? await FileWriter.open(output.tempPath) : null;
     await csv?.write(new CsvEncoder(outSchema).header());
     try {
@@ -531,6 +548,7 @@ export async function parallelFilter(
           outputs,
           format,
           chunkRows,
+          codec: options.codec,
         }),
         label: (unit, i) => `filter ${describeUnit(unit, i)}`,
         bytes: unitBytes,

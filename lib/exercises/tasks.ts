@@ -8,6 +8,7 @@ import type { FilterUnitTask } from "./ex1_chunking.ts";
 import type { CountUnitTask, WritePartTask } from "./ex3_partition.ts";
 import type { UnitStatsTask } from "./ex2_stats.ts";
 import type { AggUnitTask } from "./agg.ts";
+import type { HiveUnitTask } from "./convert.ts";
 
 export type ScanTask =
   | UnitStatsTask
@@ -15,6 +16,7 @@ export type ScanTask =
   | WritePartTask
   | FilterUnitTask
   | AggUnitTask
+  | HiveUnitTask
   | { type: "pipeline"; path: string }
   | { type: "heavy"; path: string }
   | { type: "read-benchmark"; path: string; runs: number; maxRows?: number }
@@ -52,6 +54,10 @@ export async function runScanTask(task: ScanTask): Promise<TaskReply> {
         value: result,
         transfer: [result.partial.rows.buffer as ArrayBuffer, result.partial.state.buffer as ArrayBuffer],
       };
+    }
+    case "hive-unit": {
+      const { hiveUnit } = await import("./convert.ts");
+      return { value: await hiveUnit(task) };
     }
     case "pipeline": {
       const { pipelinePartial } = await import("./ex4_pipeline.ts");

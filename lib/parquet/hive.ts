@@ -192,6 +192,9 @@ export class HiveWriter {
 
   async write(batch: RecordBatch): Promise<void> {
     const data = columnData(batch, this.column);
+    if (data.nullCount > 0) {
+      throw new DataError({ column: this.column }, "cannot partition a null or empty value");
+    }
     const dictionary = data.dictionary!.toArray() as string[];
     const indices = data.values as Int32Array;
     const counts = new Int32Array(dictionary.length);

@@ -8,6 +8,7 @@ import type { Field, RecordBatch, Schema } from "apache-arrow";
 import type { DecodedArray, RowGroup, SchemaElement } from "hyparquet";
 import { ByteWriter, ParquetWriter, type Writer } from "hyparquet-writer";
 import SnappyJS from "snappyjs";
+import { gzipSync, zstdCompressSync } from "node:zlib";
 import {
   columnData,
   type ColumnKind,
@@ -22,7 +23,15 @@ import { carryOf, elementForField } from "./schema.ts";
 import { isDateAnnotation, isDecimalAnnotation as isDecimal, isTextAnnotation } from "../annotations.ts";
 
 /** Codecs outcore can write. */
-export type WriteCodec = "SNAPPY" | "UNCOMPRESSED";
+export type WriteCodec = "SNAPPY" | "ZSTD" | "GZIP" | "UNCOMPRESSED";
+
+/** `--compression` values and the codec each names. */
+export const COMPRESSIONS: Record<string, WriteCodec> = {
+  snappy: "SNAPPY",
+  zstd: "ZSTD",
+  gzip: "GZIP",
+  none: "UNCOMPRESSED",
+};
 
 /**
  * Snappy that does not try hard on data it cannot shrink: a page whose first 8 KiB snappyjs compresses by less
@@ -59,8 +68,15 @@ export function snappyLiteral(input: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Compressors handed to hyparquet-writer. */
-export const compressors = { SNAPPY: snappyCompress };
+/**
+ * Compressors handed to hyparquet-writer (it has only snappy built in): zstd (level 3, zstd's default) and
+ * gzip from node:zlib, native code in Deno.
+ */
+export const compressors = {
+  SNAPPY: snappyCompress,
+  ZSTD: (input: Uint8Array): Uint8Array => zstdCompressSync(input),
+  GZIP: (input: Uint8Array): Uint8Array => gzipSync(input),
+};
 
 async function denoFileWriter(path: string): Promise<Writer> {
   let file: Deno.FsFile;

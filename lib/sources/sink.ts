@@ -4,7 +4,7 @@
  */
 import type { RecordBatch, Schema } from "apache-arrow";
 import { CsvEncoder } from "../csv/write.ts";
-import { ParquetFileWriter } from "../parquet/write.ts";
+import { ParquetFileWriter, type WriteCodec } from "../parquet/write.ts";
 import { AtomicOutput, FileWriter } from "../io/atomic.ts";
 
 export interface Sink {
@@ -25,7 +25,7 @@ export interface Sink {
 export async function openSink(
   path: string,
   schema: Schema,
-  options: { force?: boolean; inputs?: readonly string[] } = {},
+  options: { force?: boolean; inputs?: readonly string[]; codec?: WriteCodec } = {},
 ): Promise<Sink> {
   const kind = path === "-" || /\.csv$/i.test(path) ? "csv" : "parquet";
   // `-`: CSV to standard output, written as it comes (nothing to commit or take back).
@@ -57,7 +57,7 @@ export async function openSink(
       };
       return sink;
     }
-    const writer = await ParquetFileWriter.create(output!.tempPath, schema);
+    const writer = await ParquetFileWriter.create(output!.tempPath, schema, { codec: options.codec });
     const sink: Sink = {
       path,
       format: "parquet",
