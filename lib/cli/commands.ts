@@ -158,14 +158,18 @@ Examples:
   },
   {
     name: "stats",
-    summary: "count, mean, std, min, max and sum of numeric columns, chunk by chunk",
+    summary: "describe every column in one parallel pass, or online statistics of --column numbers",
     usage: "PATH [--column C …] [--workers N] [--chunk-size 100000] [--validate] [--json]",
-    details: `PATH is a CSV file, a Parquet file or a dataset folder. Without --column, every numeric column.
+    details: `PATH is a CSV file, a Parquet file or a dataset folder. Without --column, every column by its kind:
+numbers (count, nulls, mean, std, min, max, sum), text (distinct values — exact up to 50,000, then a
+HyperLogLog estimate, marked ≈ —, shortest and longest length in characters, the 5 most frequent values),
+timestamps, dates and times of day (min, max), booleans (true, false). With --column, those numeric columns.
 Population variance and std (ddof 0), as the lab: Welford's one-pass update per chunk, merged exactly
 across chunks and workers (Chan et al.). Workers read fixed 32 MiB CSV ranges, row groups or files; the
 answer does not depend on their number. --workers 0 reads in the main thread, chunk by chunk.
 
 Examples:
+  outcore stats data/raw/sales_large.csv
   outcore stats data/raw/sales_large.csv --column price
   outcore stats data/processed/sales_partitioned --json`,
     options: {

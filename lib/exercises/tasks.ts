@@ -9,6 +9,7 @@ import type { CountUnitTask, WritePartTask } from "./ex3_partition.ts";
 import type { UnitStatsTask } from "./ex2_stats.ts";
 import type { AggUnitTask } from "./agg.ts";
 import type { HiveUnitTask } from "./convert.ts";
+import type { DescribeUnitTask } from "./describe.ts";
 
 export type ScanTask =
   | UnitStatsTask
@@ -17,6 +18,7 @@ export type ScanTask =
   | FilterUnitTask
   | AggUnitTask
   | HiveUnitTask
+  | DescribeUnitTask
   | { type: "pipeline"; path: string }
   | { type: "heavy"; path: string }
   | { type: "read-benchmark"; path: string; runs: number; maxRows?: number }
@@ -54,6 +56,10 @@ export async function runScanTask(task: ScanTask): Promise<TaskReply> {
         value: result,
         transfer: [result.partial.rows.buffer as ArrayBuffer, result.partial.state.buffer as ArrayBuffer],
       };
+    }
+    case "describe-unit": {
+      const { describeUnitTask } = await import("./describe.ts");
+      return { value: await describeUnitTask(task) };
     }
     case "hive-unit": {
       const { hiveUnit } = await import("./convert.ts");
