@@ -347,8 +347,15 @@ export function float64Values(batch: RecordBatch, name: string): Float64Array {
   } else if (values instanceof Int32Array) {
     out = Float64Array.from(values);
   } else {
+    // From the two 32-bit words, exact below 2^53 (a bigint per value made this 10 % of a projected read).
     out = new Float64Array(values.length);
-    for (let i = 0; i < values.length; i++) out[i] = Number(values[i]);
+    const words = new Int32Array(values.buffer, values.byteOffset, values.length * 2);
+    for (let i = 0; i < values.length; i++) {
+      const high = words[2 * i + 1];
+      out[i] = high >= -2097152 && high < 2097152
+        ? high * 4294967296 + (words[2 * i] >>> 0)
+        : Number(values[i]);
+    }
   }
   const validity = columnValidity(batch, name);
   if (validity) {

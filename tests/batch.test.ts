@@ -8,6 +8,7 @@ import {
   float64Data,
   float64Values,
   int32Data,
+  int64Data,
   makeBatch,
   selectRows,
   setNull,
@@ -106,4 +107,22 @@ Deno.test("selectColumns keeps values, order and field metadata; returns the bat
   assert.equal(picked.schema.fields[0].metadata.get("k"), "v");
   assert.equal(selectColumns(batch, ["a", "b"]), batch);
   assert.throws(() => selectColumns(batch, ["c"]), /no column "c"/);
+});
+
+Deno.test("float64Values converts 64-bit integers as Number() does, negative and beyond 2^53 included", () => {
+  const values = BigInt64Array.of(
+    0n,
+    -1n,
+    1n,
+    2n ** 32n,
+    -(2n ** 32n) - 7n,
+    2n ** 53n - 1n,
+    -(2n ** 53n),
+    2n ** 53n + 1n,
+    -(2n ** 63n),
+    2n ** 63n - 1n,
+    123456789012345n,
+  );
+  const batch = makeBatch([{ name: "x", data: int64Data(values) }]);
+  assert.deepEqual([...float64Values(batch, "x")], [...values].map(Number));
 });

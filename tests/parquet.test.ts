@@ -18,7 +18,9 @@ import { ParquetReader } from "../lib/parquet/read.ts";
 import { ParquetFileWriter } from "../lib/parquet/write.ts";
 import { headRows } from "../lib/views/head.ts";
 import { openSource } from "../lib/sources/source.ts";
-import { collectRows, tempDir } from "./_helpers.ts";
+import { decodeHybrid } from "../lib/parquet/_flat.ts";
+import { readRleBitPackedHybrid } from "hyparquet/src/encoding.js";
+import { collectRows, rng, tempDir } from "./_helpers.ts";
 
 function sampleBatch(start: number, rows: number) {
   const price = new Float64Array(rows);
@@ -334,4 +336,52 @@ Deno.test("chunk statistics computed in the encoding pass equal an exact computa
   assert.equal(n.null_count, BigInt(Math.ceil(rows / 13)));
   assert.equal(b.min_value, [...i64].reduce((a, x) => (x < a ? x : a)));
   assert.equal(b.max_value, [...i64].reduce((a, x) => (x > a ? x : a)));
+});
+
+Deno.test("decodeHybrid reads RLE / bit-packed runs exactly as hyparquet's reader, for widths 1 to 24", () => {
+  const r = rng(17);
+  for (let width = 1; width <= 24; width++) {
+    const bytes: number[] = [];
+    const want: number[] = [];
+    const varint = (n: number) => {
+      do {
+        bytes.push((n & 0x7f) | (n >= 0x80 ? 0x80 : 0));
+        n = Math.floor(n / 128);
+      } while (n > 0);
+    };
+    const max = 2 ** width - 1;
+    for (let run = 0; run < 40; run++) {
+      if (r() < 0.4) {
+        const n = 1 + Math.floor(r() * 300);
+        const value = Math.floor(r() * max);
+        varint(n * 2);
+        for (let i = 0; i < (width + 7) >> 3; i++) bytes.push((value >> (8 * i)) & 255);
+        for (let i = 0; i < n; i++) want.push(value);
+      } else {
+        const groups = 1 + Math.floor(r() * 20);
+        varint(groups * 2 + 1);
+        let acc = 0n, bits = 0n;
+        for (let i = 0; i < groups * 8; i++) {
+          const value = r() < 0.3 ? max : Math.floor(r() * max);
+          want.push(value);
+          acc |= BigInt(value) << bits;
+          bits += BigInt(width);
+          while (bits >= 8n) {
+            bytes.push(Number(acc & 255n));
+            acc >>= 8n;
+            bits -= 8n;
+          }
+        }
+      }
+    }
+    const input = Uint8Array.from(bytes);
+    // Stop short of the end: the last run is cut, as a page's value count cuts it.
+    const count = want.length - 3;
+    const ours = new Int32Array(count);
+    decodeHybrid(input, 0, input.length, width, ours, count);
+    const theirs = new Array(count);
+    readRleBitPackedHybrid({ view: new DataView(input.buffer), offset: 0 }, width, theirs, input.length);
+    assert.deepEqual([...ours], theirs.slice(0, count), `width ${width}`);
+    assert.deepEqual([...ours], want.slice(0, count), `width ${width}`);
+  }
 });

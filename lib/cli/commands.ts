@@ -160,7 +160,8 @@ Examples:
     name: "stats",
     summary: "describe every column in one parallel pass, or online statistics of --column numbers",
     usage: "PATH [--column C …] [--workers N] [--chunk-size 100000] [--validate] [--json]",
-    details: `PATH is a CSV file, a Parquet file or a dataset folder. Without --column, every column by its kind:
+    details:
+      `PATH is a CSV file, a Parquet file or a dataset folder. Without --column, every column by its kind:
 numbers (count, nulls, mean, std, min, max, sum), text (distinct values — exact up to 50,000, then a
 HyperLogLog estimate, marked ≈ —, shortest and longest length in characters, the 5 most frequent values),
 timestamps, dates and times of day (min, max), booleans (true, false). With --column, those numeric columns.

@@ -305,6 +305,22 @@ export function binCodes(values: Float64Array, edges: readonly number[]): Int32A
   const e = Float64Array.from(edges);
   const last = e.length - 1;
   const lo = e[0], hi = e[last];
+  if (last <= 8) {
+    // Few bins (the usual case): a count of the edges below each value, cheaper than a binary search's
+    // branches (profiled: the lab's 4 bins took 13 % of the pipeline with the binary search).
+    for (let i = 0; i < n; i++) {
+      const x = values[i];
+      if (!(x > lo) || x > hi) {
+        out[i] = -1;
+        continue;
+      }
+      // Counting the inner edges below x, without branches: a random value's bin is unpredictable.
+      let k = 0;
+      for (let j = 1; j < last; j++) k += +(x > e[j]);
+      out[i] = k;
+    }
+    return out;
+  }
   for (let i = 0; i < n; i++) {
     const x = values[i];
     if (!(x > lo) || x > hi) {

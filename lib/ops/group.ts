@@ -487,7 +487,8 @@ const DENSE_SLOTS = 1 << 20;
 
 /**
  * Each row's slot (its key combination's index in this batch, −1 when dropped) and each slot's first row.
- * Combinations are numbered by mixed radix over the key codes (code + 1, 0 for null).
+ * Combinations are numbered by mixed radix over the key codes (code + 1, 0 for null), built one key at a time
+ * in its own loop (one loop over rows and keys with a branch per key cost 13 % of the lab's pipeline).
  */
 function slotsOf(
   keys: BatchKey[],
@@ -498,15 +499,63 @@ function slotsOf(
   const firstRow: number[] = [];
   let combinations = 1;
   for (const k of keys) combinations *= k.values.length + 1;
-  const dense = combinations <= DENSE_SLOTS ? new Int32Array(combinations).fill(-1) : null;
-  const sparse = dense ? null : new Map<number | string, number>();
-  const exact = combinations <= Number.MAX_SAFE_INTEGER;
+  if (combinations > 2 ** 31) return slotsByText(keys, rows, dropNull);
+  // slotOf holds each row's combination first (−1: dropped), then its slot.
+  for (const key of keys) {
+    const radix = key.values.length + 1;
+    const codes = key.codes;
+    for (let i = 0; i < rows; i++) {
+      const c = slotOf[i];
+      if (c >= 0) slotOf[i] = c * radix + codes[i] + 1;
+    }
+    if (key.validity !== null) {
+      const { bitmap, offset } = key.validity;
+      for (let i = 0; i < rows; i++) {
+        const j = i + offset;
+        if ((bitmap[j >> 3] & (1 << (j & 7))) !== 0 || slotOf[i] < 0) continue;
+        // A null key: code 0 in this key's digit (its code is ignored), or the row dropped.
+        slotOf[i] = dropNull ? -1 : slotOf[i] - codes[i] - 1;
+      }
+    }
+    if (dropNull) {
+      for (let i = 0; i < rows; i++) if (codes[i] < 0) slotOf[i] = -1;
+    }
+  }
+  if (combinations <= DENSE_SLOTS) {
+    const dense = new Int32Array(combinations).fill(-1);
+    for (let i = 0; i < rows; i++) {
+      const c = slotOf[i];
+      if (c < 0) continue;
+      let slot = dense[c];
+      if (slot < 0) dense[c] = slot = firstRow.push(i) - 1;
+      slotOf[i] = slot;
+    }
+  } else {
+    const sparse = new Map<number, number>();
+    for (let i = 0; i < rows; i++) {
+      const c = slotOf[i];
+      if (c < 0) continue;
+      let slot = sparse.get(c);
+      if (slot === undefined) sparse.set(c, slot = firstRow.push(i) - 1);
+      slotOf[i] = slot;
+    }
+  }
+  return { slotOf, firstRow };
+}
+
+/** `slotsOf` for key combinations too many to number: each row's codes as text. */
+function slotsByText(
+  keys: BatchKey[],
+  rows: number,
+  dropNull: boolean,
+): { slotOf: Int32Array; firstRow: number[] } {
+  const slotOf = new Int32Array(rows);
+  const firstRow: number[] = [];
+  const sparse = new Map<string, number>();
   for (let i = 0; i < rows; i++) {
-    let combination = 0;
     let text = "";
     let dropped = false;
-    for (let k = 0; k < keys.length; k++) {
-      const key = keys[k];
+    for (const key of keys) {
       let code = key.codes[i];
       if (key.validity !== null) {
         const j = i + key.validity.offset;
@@ -516,23 +565,14 @@ function slotsOf(
         dropped = true;
         break;
       }
-      if (exact) combination = combination * (key.values.length + 1) + code + 1;
-      else text += `${code},`;
+      text += `${code},`;
     }
     if (dropped) {
       slotOf[i] = -1;
       continue;
     }
-    let slot: number;
-    if (dense) {
-      slot = dense[combination];
-      if (slot < 0) dense[combination] = slot = firstRow.push(i) - 1;
-    } else {
-      const id = exact ? combination : text;
-      const found = sparse!.get(id);
-      if (found === undefined) sparse!.set(id, slot = firstRow.push(i) - 1);
-      else slot = found;
-    }
+    let slot = sparse.get(text);
+    if (slot === undefined) sparse.set(text, slot = firstRow.push(i) - 1);
     slotOf[i] = slot;
   }
   return { slotOf, firstRow };
@@ -552,6 +592,21 @@ function foldColumn(
   }
   const { sum, range, moments } = wants;
   const rows = values.length;
+  if (sum && !range && !moments) {
+    // Counts and compensated sums only (sum, mean, count: the lab's aggregates), the branch-free loop.
+    for (let i = 0; i < rows; i++) {
+      const slot = slotOf[i];
+      const x = values[i];
+      if (slot < 0 || x !== x) continue;
+      const at = slot * STATE;
+      s[at + COUNT]++;
+      const total = s[at + SUM];
+      const t = total + x;
+      s[at + COMP] += Math.abs(total) >= Math.abs(x) ? (total - t) + x : (x - t) + total;
+      s[at + SUM] = t;
+    }
+    return s;
+  }
   for (let i = 0; i < rows; i++) {
     const slot = slotOf[i];
     if (slot < 0) continue;
