@@ -334,12 +334,27 @@ export function columnDictionary(batch: RecordBatch, name: string): string[] {
  * pass (O(rows)) for int32/int64/timestamp. Null rows hold NaN. Throws a TypeError for strings and bools.
  */
 export function float64Values(batch: RecordBatch, name: string): Float64Array {
+  const data = numericData(batch, name);
+  return toFloat64(data, 0, (data.values as ArrayLike<unknown>).length);
+}
+
+/** `float64Values` of the rows [start, end) only: zero-copy for float64 columns without nulls. */
+export function float64Slice(batch: RecordBatch, name: string, start: number, end: number): Float64Array {
+  return toFloat64(numericData(batch, name), start, end);
+}
+
+function numericData(batch: RecordBatch, name: string): Data {
   const data = columnData(batch, name);
   const kind = kindOf(data.type);
   if (kind === "string" || kind === "bool") {
     throw new TypeError(`column "${name}" is ${kind}, not numeric`);
   }
-  const values = data.values as Float64Array | Int32Array | BigInt64Array;
+  return data;
+}
+
+function toFloat64(data: Data, start: number, end: number): Float64Array {
+  const all = data.values as Float64Array | Int32Array | BigInt64Array;
+  const values = start === 0 && end === all.length ? all : all.subarray(start, end);
   let out: Float64Array;
   if (values instanceof Float64Array) {
     if (!data.nullCount) return values;
@@ -357,9 +372,9 @@ export function float64Values(batch: RecordBatch, name: string): Float64Array {
         : Number(values[i]);
     }
   }
-  const validity = columnValidity(batch, name);
-  if (validity) {
-    const { bitmap, offset } = validity;
+  if (data.nullCount && data.nullBitmap && data.nullBitmap.length) {
+    const bitmap = data.nullBitmap;
+    const offset = data.offset + start;
     for (let i = 0; i < out.length; i++) {
       const j = i + offset;
       if ((bitmap[j >> 3] & (1 << (j & 7))) === 0) out[i] = NaN;
