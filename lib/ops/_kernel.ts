@@ -58,8 +58,21 @@ function literal(value: number): string {
   return `(${String(value)})`;
 }
 
-/** Compiles the kernel for a plan. */
+/**
+ * Kernels made so far, by plan: one per spec for the whole process, so that V8's optimised code and type
+ * feedback carry over from one aggregator (a unit, a partition) to the next instead of warming up again.
+ */
+const compiled = new Map<string, Kernel>();
+
+/** The kernel for a plan (compiled once per process). */
 export function compileKernel(plan: KernelPlan): Kernel {
+  const key = JSON.stringify(plan);
+  let kernel = compiled.get(key);
+  if (!kernel) compiled.set(key, kernel = buildKernel(plan));
+  return kernel;
+}
+
+function buildKernel(plan: KernelPlan): Kernel {
   const derivedNames = new Map(plan.derived.map((d, i) => [d.name, `D${i}`]));
   const numberIndex = new Map(plan.numbers.map((name, i) => [name, i]));
   const ref = (name: string): string => {
