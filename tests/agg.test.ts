@@ -282,3 +282,33 @@ Deno.test("agg's usage errors say what is wrong and exit 2", async () => {
     assert.match(r.stderr, pattern);
   }
 });
+
+Deno.test("--count alone counts a Parquet file's rows, and a dataset grouped by its partition column", async () => {
+  const whole = JSON.parse(
+    (await runCli(["agg", "fixtures/duckdb_types.parquet", "--count", "--json"])).stdout,
+  );
+  assert.deepEqual(whole.table, [{ count: 20 }]);
+  const dir = await tempDir("aggds");
+  await generateSales({ rows: 20_000, seed: 8, csv: `${dir}/s.csv`, parquet: `${dir}/ds`, workers: 0 });
+  const fromCsv = JSON.parse(
+    (await runCli(["agg", `${dir}/s.csv`, "--by", "category", "--count", "--json"])).stdout,
+  );
+  const fromDataset = JSON.parse(
+    (await runCli(["agg", `${dir}/ds`, "--by", "category", "--count", "--json"])).stdout,
+  );
+  assert.deepEqual(fromDataset.table, fromCsv.table);
+  assert.equal(fromCsv.table.reduce((s: number, r: { count: number }) => s + r.count, 0), 20_000);
+  const food = JSON.parse(
+    (await runCli([
+      "agg",
+      `${dir}/ds`,
+      "--by",
+      "category",
+      "--count",
+      "--where",
+      "category = Food",
+      "--json",
+    ])).stdout,
+  );
+  assert.deepEqual(food.table, fromCsv.table.filter((r: { category: string }) => r.category === "Food"));
+});

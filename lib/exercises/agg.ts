@@ -62,7 +62,7 @@ export async function aggUnit(task: AggUnitTask): Promise<AggUnitResult> {
 export async function aggFile(path: string, spec: AggSpec): Promise<GroupPartial> {
   const source = await openSource(path);
   try {
-    const columns = specColumns(spec, kindsOf(source));
+    const columns = readColumns(spec, source);
     const groups = new GroupAggregator(spec);
     const batchSize = source.format === "csv" ? STATS_CHUNK_ROWS : Infinity;
     for await (const batch of source.batches({ columns, batchSize })) {
@@ -99,6 +99,15 @@ export interface AggResult {
   fallback: string | null;
 }
 
+/**
+ * The columns a spec reads from a source; when it needs none (`--count` alone), the first one, since a Parquet
+ * read of no columns has no rows to count.
+ */
+function readColumns(spec: AggSpec, source: Source): string[] {
+  const columns = specColumns(spec, kindsOf(source));
+  return columns.length || source.schema.fields.length === 0 ? columns : [source.schema.fields[0].name];
+}
+
 /** The column kinds of a source (columns of types outcore does not compute on: "other"). */
 function kindsOf(source: Source): Record<string, ColumnKind> {
   return Object.fromEntries(source.schema.fields.map((f) => {
@@ -129,7 +138,7 @@ export async function parallelAgg(
   const probe = await openSource(path, options);
   let columns: string[];
   try {
-    columns = specColumns(spec, kindsOf(probe));
+    columns = readColumns(spec, probe);
   } finally {
     probe.close();
   }
