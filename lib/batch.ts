@@ -444,7 +444,10 @@ export function selectRows(batch: RecordBatch, rows: Int32Array | Uint32Array): 
 }
 
 /** A column of `rows` copies of one string, as Dictionary<Utf8> (used for Hive partition columns). */
-export function constantStringData(value: string, rows: number, type?: DataType): Data {
+export function constantStringData(value: string | null, rows: number, type?: DataType): Data {
+  if (value === null) {
+    return dictionaryData(new Int32Array(rows), [""], new Uint8Array((rows + 7) >> 3), rows, type);
+  }
   return dictionaryData(new Int32Array(rows), [value], undefined, undefined, type);
 }
 

@@ -206,8 +206,8 @@ Examples:
 goes to standard error); every value is written as it was read (types as
 inferred or given with --types; binary, decimals, dates and 64-bit integers exactly). --select keeps those
 columns in that order. --partition-by COL writes OUT as a Hive dataset folder, OUT/COL=value/part-NNNNN.parquet
-(COL a text column without nulls; not stored in the files, as Hive, pyarrow and DuckDB do). OUT appears only
-when complete; an input is never an output.
+(COL a text column, not stored in the files, as Hive, pyarrow and DuckDB do; nulls and empty values go to
+COL=__HIVE_DEFAULT_PARTITION__ and read back as null). OUT appears only when complete; an input is never an output.
 
 Examples:
   outcore convert data/raw/sales_large.csv data/processed/sales.parquet

@@ -23,7 +23,7 @@ import {
   resolvePattern,
   type SourceOptions,
 } from "../sources/source.ts";
-import { HiveDataset } from "../parquet/hive.ts";
+import { HiveDataset, partitionValue } from "../parquet/hive.ts";
 import { ParquetReader } from "../parquet/read.ts";
 import { RowFilter } from "../ops/filter.ts";
 import type { Predicate } from "../ops/predicate.ts";
@@ -215,7 +215,7 @@ export async function* unitBatches(
       }
       const parts: Column[] = columns.map((name) =>
         keys.includes(name)
-          ? { name, data: constantStringData(unit.partitions[name], batch.numRows) }
+          ? { name, data: constantStringData(partitionValue(unit.partitions[name]), batch.numRows) }
           : { name, data: columnData(batch, name) }
       );
       yield makeBatch(parts);

@@ -1,12 +1,13 @@
 /**
  * `convert IN OUT --partition-by COL`: any input as a Hive dataset `OUT/COL=value/part-NNNNN.parquet`, one
  * file per unit (CSV range, row group, file) and value, written by the workers in parallel — the partition
- * column is not stored in the files, as Hive, pyarrow and DuckDB do. The folder appears only when complete.
+ * column is not stored in the files, as Hive, pyarrow and DuckDB do; null and empty values go to
+ * `COL=__HIVE_DEFAULT_PARTITION__`, as Hive, Spark and pyarrow write them. The folder appears only when complete.
  * Memory: per worker, one batch plus one row group per value present in it.
  */
 import { Schema } from "apache-arrow";
 import { fieldOf, type FieldSpec, kindOf } from "../batch.ts";
-import { DataError, UsageError } from "../errors.ts";
+import { UsageError } from "../errors.ts";
 import { AtomicOutput } from "../io/atomic.ts";
 import { releaseDeadBuffers } from "../io/memory.ts";
 import { splitsAreSafe } from "../io/split.ts";
@@ -52,14 +53,6 @@ export async function hiveUnit(task: HiveUnitTask): Promise<HiveUnitResult> {
       await writer.write(batch);
       releaseDeadBuffers();
     }
-  } catch (err) {
-    if (err instanceof DataError && err.location.file === undefined) {
-      throw new DataError(
-        { file: task.unit.path, column: task.column },
-        "holds a null or empty value, which cannot name a folder; partition by a column without them",
-      );
-    }
-    throw err;
   } finally {
     await writer.close();
   }

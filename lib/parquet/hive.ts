@@ -28,6 +28,14 @@ export interface DatasetFile {
   partitions: Record<string, string>;
 }
 
+/** The folder name Hive, Spark and pyarrow give a null (or empty) partition value. */
+export const HIVE_NULL = "__HIVE_DEFAULT_PARTITION__";
+
+/** A partition's value as a column holds it: null for `HIVE_NULL`. */
+export function partitionValue(raw: string): string | null {
+  return raw === HIVE_NULL ? null : raw;
+}
+
 /** Parses `key=value` folder names below `root` in a file's path. */
 export function partitionsOf(root: string, path: string): Record<string, string> {
   const relative = path.slice(root.replace(/\/+$/, "").length + 1).split("/").slice(0, -1);
@@ -88,7 +96,12 @@ export class HiveDataset {
   /** Files whose partition values satisfy every predicate on a partition column (others are skipped unread). */
   prune(where: readonly Predicate[] = []): DatasetFile[] {
     const onKeys = where.filter((p) => this.partitionKeys.includes(p.column));
-    return this.files.filter((f) => onKeys.every((p) => compare(f.partitions[p.column], p.op, p.value)));
+    // A null partition never matches, as nulls never match a predicate.
+    return this.files.filter((f) =>
+      onKeys.every((p) =>
+        f.partitions[p.column] !== HIVE_NULL && compare(f.partitions[p.column], p.op, p.value)
+      )
+    );
   }
 
   /** Checks requested columns, throwing a UsageError that lists the available ones. */
@@ -135,7 +148,14 @@ export class HiveDataset {
           left -= batch.numRows;
           const parts: Column[] = columns.map((name) =>
             this.partitionKeys.includes(name)
-              ? { name, data: constantStringData(file.partitions[name], batch.numRows, this.#type(name)) }
+              ? {
+                name,
+                data: constantStringData(
+                  partitionValue(file.partitions[name]),
+                  batch.numRows,
+                  this.#type(name),
+                ),
+              }
               : { name, data: columnData(batch, name) }
           );
           yield makeBatch(parts);
@@ -193,26 +213,33 @@ export class HiveWriter {
     return new Map([...this.#writers].map(([value, w]) => [value, w.rowCount]));
   }
 
+  /**
+   * Adds a batch's rows to their partitions' files (one row group each). A null or empty value goes to
+   * `COL=__HIVE_DEFAULT_PARTITION__`, as Hive, Spark and pyarrow write it, and reads back as null.
+   */
   async write(batch: RecordBatch): Promise<void> {
     const data = columnData(batch, this.column);
-    if (data.nullCount > 0) {
-      throw new DataError({ column: this.column }, "cannot partition a null or empty value");
+    const dictionary = data.dictionary!.toArray() as (string | null)[];
+    const indices = (data.values as Int32Array).subarray(0, batch.numRows);
+    // Each row's value index; the null bucket is one past the dictionary.
+    const nullBucket = dictionary.length;
+    const bucket = new Int32Array(indices.length);
+    for (let i = 0; i < indices.length; i++) {
+      const j = i + data.offset;
+      const isNull = data.nullCount > 0 && (data.nullBitmap![j >> 3] & (1 << (j & 7))) === 0;
+      const value = isNull ? null : dictionary[indices[i]];
+      bucket[i] = value === null || value === "" ? nullBucket : indices[i];
     }
-    const dictionary = data.dictionary!.toArray() as string[];
-    const indices = data.values as Int32Array;
-    const counts = new Int32Array(dictionary.length);
-    for (let i = 0; i < indices.length; i++) counts[indices[i]]++;
+    const counts = new Int32Array(dictionary.length + 1);
+    for (let i = 0; i < bucket.length; i++) counts[bucket[i]]++;
     const rowsByValue = Array.from(counts, (n) => new Int32Array(n));
-    const fill = new Int32Array(dictionary.length);
-    for (let i = 0; i < indices.length; i++) rowsByValue[indices[i]][fill[indices[i]]++] = i;
+    const fill = new Int32Array(dictionary.length + 1);
+    for (let i = 0; i < bucket.length; i++) rowsByValue[bucket[i]][fill[bucket[i]]++] = i;
     const rest = this.#schema.fields.map((f) => f.name);
     const projected = makeBatch(rest.map((name) => ({ name, data: columnData(batch, name) })));
-    for (let v = 0; v < dictionary.length; v++) {
+    for (let v = 0; v <= dictionary.length; v++) {
       if (counts[v] === 0) continue;
-      const value = dictionary[v];
-      if (value === null || value === "") {
-        throw new DataError({ column: this.column }, "cannot partition a null or empty value");
-      }
+      const value = v === nullBucket ? HIVE_NULL : dictionary[v]!;
       let writer = this.#writers.get(value);
       if (!writer) {
         const folder = `${this.dir}/${encodeURIComponent(this.column)}=${encodeURIComponent(value)}`;
