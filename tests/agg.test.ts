@@ -312,3 +312,46 @@ Deno.test("--count alone counts a Parquet file's rows, and a dataset grouped by 
   );
   assert.deepEqual(food.table, fromCsv.table.filter((r: { category: string }) => r.category === "Food"));
 });
+
+Deno.test("agg, stats of every column and convert --partition-by read a CSV with newlines in quotes right", async () => {
+  const dir = await tempDir("aggquoted");
+  const lines = ["id,note,kind,price"];
+  const want = new Map<string, { count: number; sum: number }>();
+  for (let i = 0; i < 20_000; i++) {
+    const kind = ["a", "b", "c"][i % 3];
+    lines.push(`${i},"line one\nline, two ""quoted""",${kind},${i % 100}.5`);
+    const e = want.get(kind) ?? { count: 0, sum: 0 };
+    e.count++;
+    e.sum += (i % 100) + 0.5;
+    want.set(kind, e);
+  }
+  const path = `${dir}/quoted.csv`;
+  await Deno.writeTextFile(path, lines.join("\n") + "\n");
+  const spec: AggSpec = {
+    derived: [],
+    bins: [],
+    by: ["kind"],
+    aggregates: [{ fn: "count", column: null }, { fn: "sum", column: "price" }],
+  };
+  const r = await parallelAgg(path, spec, { workers: 2, workerBytes: 0, rangeBytes: 64 * 1024 });
+  assert.notEqual(r.fallback, null, "the unsafe split was detected");
+  assert.deepEqual(r.table.rows.map((row) => [row[0], row[1]]), [...want].map(([k, e]) => [k, e.count]));
+  r.table.rows.forEach((row) =>
+    assert.ok(Math.abs((row[2] as number) - want.get(row[0] as string)!.sum) < 1e-6)
+  );
+  const { describeAll } = await import("../lib/exercises/describe.ts");
+  const d = await describeAll(path, { workers: 2, workerBytes: 0, rangeBytes: 64 * 1024 });
+  assert.notEqual(d.fallback, null);
+  assert.equal(d.columns.note.kind === "text" && d.columns.note.top[0].value, 'line one\nline, two "quoted"');
+  assert.equal(d.rows, 20_000);
+  const { convertToDataset } = await import("../lib/exercises/convert.ts");
+  const ds = await convertToDataset(path, {
+    out: `${dir}/ds`,
+    column: "kind",
+    workers: 2,
+    workerBytes: 0,
+    rangeBytes: 64 * 1024,
+  });
+  assert.notEqual(ds.fallback, null);
+  assert.deepEqual(ds.partitions, Object.fromEntries([...want].map(([k, e]) => [k, e.count])));
+});

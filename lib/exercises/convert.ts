@@ -132,28 +132,39 @@ export async function convertToDataset(
       codec: options.codec,
     });
     let rowsDone = 0, bytesDone = 0;
-    let results = await runAll<Unit, HiveUnitResult>(plan.units, {
-      local: runScanTask,
-      workers,
-      task,
-      bytes: unitBytes,
-      workerBytes: options.workerBytes,
-      label: (unit, i) => `write ${describeUnit(unit, i)}`,
-      onResult: (result, i) => {
-        rowsDone += result.rows;
-        bytesDone += unitBytes(plan.units[i]);
-        options.onProgress?.(rowsDone, bytesDone, totalBytes);
-      },
-    });
-    let fallback: string | null = null;
-    if (plan.format === "csv" && !splitsAreSafe(results.map((r) => r.quotes))) {
-      // A split fell inside a quoted field: the whole file again, as one unit read in this thread.
-      fallback = "a split point fell inside a quoted field (newlines in quotes)";
+    // A CSV split inside a quoted field (newlines in quotes): the whole file again, as one unit in this thread.
+    const wholeFile = async (): Promise<HiveUnitResult[]> => {
       for await (const e of Deno.readDir(output.tempPath)) {
         await Deno.remove(`${output.tempPath}/${e.name}`, { recursive: true });
       }
       const whole = await planUnits(path, { ...options, rangeBytes: Number.MAX_SAFE_INTEGER });
-      results = [await hiveUnit(task(whole.units[0], 0))];
+      return [await hiveUnit(task(whole.units[0], 0))];
+    };
+    let results: HiveUnitResult[];
+    let fallback: string | null = null;
+    try {
+      results = await runAll<Unit, HiveUnitResult>(plan.units, {
+        local: runScanTask,
+        workers,
+        task,
+        bytes: unitBytes,
+        workerBytes: options.workerBytes,
+        label: (unit, i) => `write ${describeUnit(unit, i)}`,
+        onResult: (result, i) => {
+          rowsDone += result.rows;
+          bytesDone += unitBytes(plan.units[i]);
+          options.onProgress?.(rowsDone, bytesDone, totalBytes);
+        },
+      });
+      if (plan.format === "csv" && !splitsAreSafe(results.map((r) => r.quotes))) {
+        fallback = "a split point fell inside a quoted field (newlines in quotes)";
+        results = await wholeFile();
+      }
+    } catch (err) {
+      if (plan.format !== "csv") throw err;
+      // A reader that started inside a quoted field fails; the one reader of the whole file decides.
+      fallback = `a parallel reader failed (${err instanceof Error ? err.message : err})`;
+      results = await wholeFile();
     }
     const partitions: Record<string, number> = {};
     let files = 0;
