@@ -138,7 +138,19 @@ export async function convertToDataset(
         await Deno.remove(`${output.tempPath}/${e.name}`, { recursive: true });
       }
       const whole = await planUnits(path, { ...options, rangeBytes: Number.MAX_SAFE_INTEGER });
-      return [await hiveUnit(task(whole.units[0], 0))];
+      const result = await hiveUnit(task(whole.units[0], 0));
+      // A write of a terminated worker may still have landed meanwhile: only this run's files stay.
+      for await (const e of Deno.readDir(output.tempPath)) {
+        const folder = `${output.tempPath}/${e.name}`;
+        if (!e.isDirectory) {
+          await Deno.remove(folder);
+          continue;
+        }
+        for await (const f of Deno.readDir(folder)) {
+          if (f.name !== fileName(0)) await Deno.remove(`${folder}/${f.name}`, { recursive: true });
+        }
+      }
+      return [result];
     };
     let results: HiveUnitResult[];
     let fallback: string | null = null;
