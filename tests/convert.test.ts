@@ -158,6 +158,22 @@ Deno.test("--compression zstd, gzip and none write files of that codec that read
     const inspect = JSON.parse((await runCli(["inspect", out, "--json"])).stdout);
     assert.deepEqual(inspect.codecs, [codec]);
   }
+  // Encoded in workers too (they load the codec themselves).
+  await generateSales({ rows: 30_000, seed: 3, csv: `${dir}/s.csv`, parquet: null, workers: 0 });
+  const parallel = await parallelFilter(`${dir}/s.csv`, {
+    where: [],
+    out: `${dir}/w.parquet`,
+    codec: "ZSTD",
+    workers: 2,
+    workerBytes: 0,
+    rangeBytes: 200_000,
+    chunkRows: 2_000, // row groups encoded by the workers, not tails left to the main thread
+  });
+  assert.equal(parallel.workers, 2);
+  assert.deepEqual(JSON.parse((await runCli(["inspect", `${dir}/w.parquet`, "--json"])).stdout).codecs, [
+    "ZSTD",
+  ]);
+  assert.deepEqual(await rowsOf(`${dir}/w.parquet`), await rowsOf(`${dir}/s.csv`));
   const bad = await runCli([
     "convert",
     "fixtures/duckdb_types.parquet",

@@ -10,6 +10,7 @@ import {
 } from "../lib/batch.ts";
 import { CsvReader } from "../lib/csv/read.ts";
 import { CsvEncoder, quoteField } from "../lib/csv/write.ts";
+import { formatTimestamp } from "../lib/values.ts";
 import { collectRows, streamOf } from "./_helpers.ts";
 
 Deno.test("quoteField quotes only when needed", () => {
@@ -50,4 +51,46 @@ Deno.test("CsvEncoder writes numbers, timestamps, strings and nulls that read ba
   });
   const back = await collectRows(reader.batches());
   assert.deepEqual(back, batch.toArray().map((r) => r.toJSON()));
+});
+
+Deno.test("integers and timestamps are written as String() and formatTimestamp write them, edges included", () => {
+  const ints = Int32Array.from([
+    0,
+    1,
+    -1,
+    9,
+    10,
+    11,
+    99,
+    100,
+    101,
+    999,
+    1000,
+    12345,
+    -98765,
+    2147483647,
+    -2147483648,
+    100000,
+  ]);
+  const ms = [
+    0,
+    59_999,
+    60_000,
+    86_399_999,
+    -1,
+    -60_001,
+    1577836800000,
+    1597836799123,
+    253402300799000,
+    -62135596800000,
+  ];
+  const batch = makeBatch([
+    { name: "i", data: int32Data(ints.subarray(0, ms.length)) },
+    { name: "t", data: timestampData(BigInt64Array.from(ms, BigInt)) },
+  ]);
+  const lines = new TextDecoder().decode(new CsvEncoder(batch.schema).encode(batch)).trimEnd().split("\n");
+  assert.deepEqual(lines, ms.map((m, r) => `${ints[r]},${formatTimestamp(m)}`));
+  const rest = makeBatch([{ name: "i", data: int32Data(ints.subarray(ms.length)) }]);
+  const more = new TextDecoder().decode(new CsvEncoder(rest.schema).encode(rest)).trimEnd().split("\n");
+  assert.deepEqual(more, [...ints.subarray(ms.length)].map(String));
 });

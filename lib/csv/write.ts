@@ -125,40 +125,35 @@ export class CsvEncoder {
   }
 }
 
-/** Day cache for timestamps: consecutive rows usually share a date. */
+/** Minute cache for timestamps: consecutive rows usually share a date, hour and minute. */
 interface DayCache {
+  /** The cached minute (epoch ms ÷ 60,000), or NaN. */
   day: number;
+  /** `YYYY-MM-DD HH:MM:` of that minute. */
   bytes: Uint8Array;
 }
 
 /** Writes `YYYY-MM-DD HH:MM:SS[.fff]` for epoch milliseconds; returns the new position. */
 function writeTimestamp(buf: Uint8Array, pos: number, ms: number, cache: DayCache): number {
-  const days = Math.floor(ms / 86_400_000);
-  let rest = ms - days * 86_400_000;
-  if (days !== cache.day) {
+  const minute = Math.floor(ms / 60_000);
+  if (minute !== cache.day) {
+    // A new minute: its `YYYY-MM-DD HH:MM:` once (profiled: the text of every field was 6 % of `generate`).
+    const days = Math.floor(ms / 86_400_000);
     const [year, month, day] = civilFromDays(days);
-    cache.day = days;
-    const s = `${String(year).padStart(4, "0")}-${month < 10 ? "0" : ""}${month}-${
-      day < 10 ? "0" : ""
-    }${day}`;
-    cache.bytes = encoder.encode(s);
+    const inDay = minute - days * 1440;
+    const hour = Math.floor(inDay / 60);
+    const min = inDay - hour * 60;
+    cache.day = minute;
+    cache.bytes = encoder.encode(
+      `${String(year).padStart(4, "0")}-${pad2(month)}-${pad2(day)} ${pad2(hour)}:${pad2(min)}:`,
+    );
   }
-  const dayBytes = cache.bytes;
+  const prefix = cache.bytes;
   let p = pos;
-  for (let i = 0; i < dayBytes.length; i++) buf[p++] = dayBytes[i];
-  const hour = Math.floor(rest / 3_600_000);
-  rest -= hour * 3_600_000;
-  const minute = Math.floor(rest / 60_000);
-  rest -= minute * 60_000;
+  for (let i = 0; i < prefix.length; i++) buf[p++] = prefix[i];
+  const rest = ms - minute * 60_000;
   const second = Math.floor(rest / 1000);
   const millis = rest - second * 1000;
-  buf[p++] = 32;
-  buf[p++] = 48 + Math.floor(hour / 10);
-  buf[p++] = 48 + (hour % 10);
-  buf[p++] = 58;
-  buf[p++] = 48 + Math.floor(minute / 10);
-  buf[p++] = 48 + (minute % 10);
-  buf[p++] = 58;
   buf[p++] = 48 + Math.floor(second / 10);
   buf[p++] = 48 + (second % 10);
   if (millis) {
@@ -168,6 +163,10 @@ function writeTimestamp(buf: Uint8Array, pos: number, ms: number, cache: DayCach
     buf[p++] = 48 + (millis % 10);
   }
   return p;
+}
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
 }
 
 const KIND_CODES: ColumnKind[] = ["float64", "int32", "int64", "timestamp", "string", "bool"];
@@ -192,7 +191,16 @@ function writeAscii(buf: Uint8Array, pos: number, s: string): number {
   return pos;
 }
 
-/** Writes an integer (|n| < 2^53) as decimal digits; returns the new position. */
+/** "00" … "99" as character codes, two per number. */
+const PAIRS = Uint8Array.from(
+  { length: 200 },
+  (_, i) => 48 + (i % 2 === 0 ? Math.floor(i / 20) : (i >> 1) % 10),
+);
+
+/**
+ * Writes an integer (|n| < 2^53) as decimal digits; returns the new position. Two digits per division (a
+ * table of pairs): one digit at a time was 8 % of `generate` (profiled).
+ */
 function writeInteger(buf: Uint8Array, pos: number, n: number): number {
   if (n < 0) {
     buf[pos++] = 45;
@@ -202,16 +210,21 @@ function writeInteger(buf: Uint8Array, pos: number, n: number): number {
     buf[pos] = 48 + n;
     return pos + 1;
   }
-  let digits = 1;
-  for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
+  let digits = 2;
+  for (let t = n; t >= 100; t = Math.floor(t / 10)) digits++;
   const end = pos + digits;
   let p = end;
-  while (n >= 10) {
-    const q = Math.floor(n / 10);
-    buf[--p] = 48 + (n - q * 10);
+  while (n >= 100) {
+    const q = Math.floor(n / 100);
+    const r = (n - q * 100) * 2;
+    buf[--p] = PAIRS[r + 1];
+    buf[--p] = PAIRS[r];
     n = q;
   }
-  buf[--p] = 48 + n;
+  if (n >= 10) {
+    buf[--p] = PAIRS[n * 2 + 1];
+    buf[--p] = PAIRS[n * 2];
+  } else buf[--p] = 48 + n;
   return end;
 }
 

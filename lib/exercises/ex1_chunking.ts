@@ -30,6 +30,7 @@ import { describeUnit, planUnits, type Unit, unitBatches, unitBytes } from "../e
 import {
   type EncodedRowGroup,
   encodeRowGroup,
+  loadCodec,
   ParquetFileWriter,
   type WriteCodec,
 } from "../parquet/write.ts";
@@ -409,6 +410,7 @@ export function schemaOf(fields: readonly FieldSpec[]): Schema {
  * or as CSV text — so that the costly encoding is shared by the workers too. Memory: one unit's matches.
  */
 export async function filterUnit(task: FilterUnitTask): Promise<FilterUnitResult> {
+  if (task.codec) await loadCodec(task.codec);
   const schema = schemaOf(task.fields);
   const outSchema = schemaOf(task.fields.slice(0, task.outputs));
   const columns = task.fields.map((f) => f.name);

