@@ -271,7 +271,10 @@ Deno.test("agg's usage errors say what is wrong and exit 2", async () => {
     const [args, pattern] of [
       [["--by", "region"], /nothing to compute/],
       [["--sum", "nope"], /--sum nope: no column "nope"/],
-      [["--sum", "region"], /--sum region: column "region" is string, not a number/],
+      [
+        ["--sum", "region"],
+        /--sum region: column "region" is string, not a number \(if it is CSV text: --types region=float64/,
+      ],
       [["--with", "r = price *", "--sum", "r"], /ends too early/],
       [["--bin", "b = price: 3,1", "--count"], /edges must increase/],
       [["--count", "--out", "x.txt"], /--out must end in .parquet or .csv/],

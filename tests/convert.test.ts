@@ -247,6 +247,12 @@ Deno.test("--partition-by refuses a column that cannot name folders; nulls go to
   assert.equal(file.code, 2);
   assert.match(file.stderr, /OUT must be a folder name/);
   assert.deepEqual([...Deno.readDirSync(dir)], []);
+  // An input without rows makes no dataset (one line, nothing left behind).
+  await Deno.writeTextFile(`${dir}/empty.csv`, "category,price\n");
+  const empty = await runCli(["convert", `${dir}/empty.csv`, `${dir}/none`, "--partition-by", "category"]);
+  assert.equal(empty.code, 1);
+  assert.match(empty.stderr, /empty\.csv: has no rows: a dataset needs at least one file/);
+  assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["empty.csv"]);
   // Empty categories (nulls) round-trip through category=__HIVE_DEFAULT_PARTITION__.
   const r = await runCli([
     "convert",

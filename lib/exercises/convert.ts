@@ -7,7 +7,7 @@
  */
 import { Schema } from "apache-arrow";
 import { fieldOf, type FieldSpec, kindOf } from "../batch.ts";
-import { UsageError } from "../errors.ts";
+import { DataError, UsageError } from "../errors.ts";
 import { AtomicOutput } from "../io/atomic.ts";
 import { releaseDeadBuffers } from "../io/memory.ts";
 import { splitsAreSafe } from "../io/split.ts";
@@ -186,10 +186,17 @@ export async function convertToDataset(
         files++;
       }
     }
+    const rows = results.reduce((s, r) => s + r.rows, 0);
+    if (rows === 0) {
+      throw new DataError(
+        { file: path },
+        "has no rows: a dataset needs at least one file (nothing was written)",
+      );
+    }
     await output.commit();
     return {
       out,
-      rows: results.reduce((s, r) => s + r.rows, 0),
+      rows,
       partitions: Object.fromEntries(Object.keys(partitions).sort().map((k) => [k, partitions[k]])),
       files,
       workers: fallback ? 0 : workersFor(plan.units.length, workers, totalBytes, options.workerBytes),

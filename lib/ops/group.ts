@@ -127,7 +127,11 @@ export function specColumns(spec: AggSpec, kinds: Record<string, ColumnKind>): s
     const kind = kinds[name];
     if (!kind) unknown(option, name);
     if (needNumber && kind !== "float64" && kind !== "int32" && kind !== "int64") {
-      throw new UsageError(`${option}: column "${name}" is ${kind}, not a number`);
+      throw new UsageError(
+        `${option}: column "${name}" is ${kind}, not a number${
+          kind === "string" ? ` (if it is CSV text: --types ${name}=float64 reads it as numbers)` : ""
+        }`,
+      );
     }
     if (!used.includes(name)) used.push(name);
   };
