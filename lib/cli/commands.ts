@@ -198,7 +198,8 @@ Examples:
   },
   {
     name: "convert",
-    summary: "rewrite a CSV file, Parquet file or dataset as Parquet, CSV or a Hive dataset, streaming, in parallel",
+    summary:
+      "rewrite a CSV file, Parquet file or dataset as Parquet, CSV or a Hive dataset, streaming, in parallel",
     usage:
       "IN OUT [--select A,B] [--partition-by COL] [--compression C] [--row-group-size N] [--workers N] [--force]",
     details: `OUT ending in .parquet is written as Parquet (snappy, min/max statistics, one row group per
