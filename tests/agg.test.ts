@@ -358,3 +358,30 @@ Deno.test("agg, stats of every column and convert --partition-by read a CSV with
   assert.notEqual(ds.fallback, null);
   assert.deepEqual(ds.partitions, Object.fromEntries([...want].map(([k, e]) => [k, e.count])));
 });
+
+Deno.test("min and max of timestamps and dates read as the column does: DuckDB's footer statistics", async () => {
+  const r = await runCli([
+    "agg",
+    "fixtures/duckdb_types.parquet",
+    "--min",
+    "ts_us,d",
+    "--max",
+    "ts_ns,d",
+    "--count",
+    "d",
+    "--json",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const footer = JSON.parse((await runCli(["inspect", "fixtures/duckdb_types.parquet", "--json"])).stdout)
+    .row_groups[0].columns;
+  assert.deepEqual(JSON.parse(r.stdout).table, [{
+    ts_us_min: footer.ts_us.min,
+    d_min: footer.d.min,
+    ts_ns_max: footer.ts_ns.max,
+    d_max: footer.d.max,
+    d_count: 20,
+  }]);
+  const sum = await runCli(["agg", "fixtures/duckdb_types.parquet", "--sum", "d"]);
+  assert.equal(sum.code, 2);
+  assert.match(sum.stderr, /--sum d: column "d" is timestamp, not a number/);
+});

@@ -254,7 +254,8 @@ Examples:
       `Groups the rows of a CSV file, Parquet file, dataset or pattern by --by (columns, --with columns or
 --bin columns; none: one group) and computes each aggregate per group, in the order given: --sum, --mean,
 --min, --max, --std, --var of numeric columns (output column C_sum, C_mean, …) and --count: the group's rows
-(column count) or, with a column, its non-null values (C_count). std and var are the sample ones (ddof 1, as
+(column count) or, with a column, its non-null values (C_count); --min and --max also take timestamps and
+dates. std and var are the sample ones (ddof 1, as
 pandas, Polars and DuckDB). Null and NaN values are skipped by every aggregate; a null key is a group of its own,
 listed last, unless --dropna drops those rows (pandas' default). Rows are sorted by the keys (bins in their
 order). Sums are compensated and partials merge exactly (means from merged sums and counts, std from merged

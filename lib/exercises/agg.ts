@@ -14,7 +14,8 @@ import {
   specColumns,
 } from "../ops/group.ts";
 import type { RecordBatch } from "apache-arrow";
-import { type ColumnKind, kindOf, selectRows } from "../batch.ts";
+import { type ColumnKind, kindOf, PARQUET_TYPE_KEY, selectRows, timestampFactor } from "../batch.ts";
+import { isDateAnnotation } from "../annotations.ts";
 import { RowFilter } from "../ops/filter.ts";
 import { openSource, type Source, type SourceOptions } from "../sources/source.ts";
 import { splitsAreSafe } from "../io/split.ts";
@@ -104,6 +105,16 @@ export interface AggResult {
  * read of no columns has no rows to count.
  */
 function readColumns(spec: AggSpec, source: Source): string[] {
+  // Timestamp and date columns whose min or max is asked for: how their values read.
+  for (const a of spec.aggregates) {
+    const field = source.schema.fields.find((f) => f.name === a.column);
+    if (!field || (a.fn !== "min" && a.fn !== "max") || kindsOf(source)[field.name] !== "timestamp") continue;
+    const annotations = JSON.parse(field.metadata.get(PARQUET_TYPE_KEY) ?? "{}");
+    spec.times = {
+      ...spec.times,
+      [field.name]: { perMs: timestampFactor(field.type), date: isDateAnnotation(annotations) },
+    };
+  }
   const columns = specColumns(spec, kindsOf(source));
   return columns.length || source.schema.fields.length === 0 ? columns : [source.schema.fields[0].name];
 }

@@ -62,13 +62,14 @@ export function decodeCombination(combination: number, radix: readonly number[])
 }
 
 /**
- * A value column's rows [start, end) as numbers, missing ones NaN: numeric columns as `float64Slice` gives
- * them; any other column (counted, never summed) as 0 where present.
+ * A value column's rows [start, end) as numbers, missing ones NaN: numeric and timestamp columns as
+ * `float64Slice` gives them; any other column (counted, never summed) as 0 where present.
  */
 export function valuesOf(batch: RecordBatch, name: string, start: number, end: number): Float64Array {
   const data = columnData(batch, name);
   const kind = kindOf(data.type);
-  if (kind === "float64" || kind === "int32" || kind === "int64") {
+  // Numbers, and timestamps as their units since the epoch (their min and max).
+  if (kind === "float64" || kind === "int32" || kind === "int64" || kind === "timestamp") {
     return float64Slice(batch, name, start, end);
   }
   const out = new Float64Array(end - start);

@@ -28,6 +28,7 @@ import {
   setNull,
 } from "../batch.ts";
 import type { Predicate } from "./predicate.ts";
+import { formatTimestamp } from "../values.ts";
 import { type Bin, binCodes, type Derived, evaluate, exprColumns } from "./expr.ts";
 // A value column's state per group: count, compensated sum, min, max, and Welford's shift, mean and M2.
 import {
@@ -80,6 +81,11 @@ export interface AggSpec {
   dropNullKeys?: boolean;
   /** Only rows matching every predicate are aggregated (applied by the reader, before `addBatch`). */
   where?: Predicate[];
+  /**
+   * Timestamp and date columns whose min and max are asked for: their units per millisecond and whether they
+   * hold dates, so the result shows them as they read (filled in from the input's schema).
+   */
+  times?: Record<string, { perMs: number; date: boolean }>;
 }
 
 export type KeyValue = string | number | boolean | bigint | null;
@@ -118,7 +124,7 @@ export function specColumns(spec: AggSpec, kinds: Record<string, ColumnKind>): s
       `${option}: no column "${name}" (available: ${[...available, ...numeric].join(", ")})`,
     );
   };
-  const read = (option: string, name: string, needNumber: boolean) => {
+  const read = (option: string, name: string, needNumber: boolean, orTime = false) => {
     if (numeric.has(name) && !kinds[name]) return;
     if (strings.has(name) && !kinds[name]) {
       if (needNumber) throw new UsageError(`${option}: "${name}" is a bin (text), not a number`);
@@ -126,7 +132,10 @@ export function specColumns(spec: AggSpec, kinds: Record<string, ColumnKind>): s
     }
     const kind = kinds[name];
     if (!kind) unknown(option, name);
-    if (needNumber && kind !== "float64" && kind !== "int32" && kind !== "int64") {
+    if (
+      needNumber && kind !== "float64" && kind !== "int32" && kind !== "int64" &&
+      !(orTime && kind === "timestamp")
+    ) {
       throw new UsageError(
         `${option}: column "${name}" is ${kind}, not a number${
           kind === "string" ? ` (if it is CSV text: --types ${name}=float64 reads it as numbers)` : ""
@@ -152,7 +161,9 @@ export function specColumns(spec: AggSpec, kinds: Record<string, ColumnKind>): s
   }
   for (const name of spec.by) read("--by", name, false);
   for (const a of spec.aggregates) {
-    if (a.column !== null) read(`--${a.fn} ${a.column}`, a.column, a.fn !== "count");
+    if (a.column === null) continue;
+    // Timestamps and dates have a min and a max (and a count), not a sum.
+    read(`--${a.fn} ${a.column}`, a.column, a.fn !== "count", a.fn === "min" || a.fn === "max");
   }
   if (new Set(spec.by).size !== spec.by.length) throw new UsageError("--by names a column twice");
   for (const p of spec.where ?? []) {
@@ -453,10 +464,10 @@ export class GroupAggregator {
             row.push(n > 0 ? (s[at + SUM] + s[at + COMP]) / n : null);
             break;
           case "min":
-            row.push(n > 0 ? s[at + MIN] : null);
+            row.push(n > 0 ? this.#shown(a.column, s[at + MIN]) : null);
             break;
           case "max":
-            row.push(n > 0 ? s[at + MAX] : null);
+            row.push(n > 0 ? this.#shown(a.column, s[at + MAX]) : null);
             break;
           case "var":
             row.push(n > 1 ? s[at + M2] / (n - 1) : null);
@@ -473,6 +484,20 @@ export class GroupAggregator {
       keys: this.spec.by.length,
       rows,
     };
+  }
+
+  /** A min or max as it reads: timestamps and dates as text, numbers as they are. */
+  #shown(column: string, value: number): KeyValue {
+    const time = this.spec.times?.[column];
+    if (!time) return value;
+    const ms = Math.floor(value / time.perMs);
+    const text = formatTimestamp(ms);
+    if (time.date) return text.slice(0, 10);
+    if (time.perMs <= 1) return text;
+    // Microseconds and nanoseconds: the digits past the millisecond.
+    const digits = Math.round(Math.log10(time.perMs));
+    const below = String(Math.round(value - ms * time.perMs)).padStart(digits, "0");
+    return `${text.includes(".") ? text : `${text}.000`}${below}`;
   }
 
   #compare(a: KeyValue[], b: KeyValue[]): number {
@@ -517,7 +542,7 @@ export function aggTableBatch(table: AggTable, spec: AggSpec): RecordBatch {
       });
       return { name, data: boolData(bits, n, nulls, nullCount) };
     }
-    if (c < table.keys && !present.every((v) => typeof v === "number")) {
+    if (!present.every((v) => typeof v === "number")) {
       const dictionary = [...new Set(present.map(String))];
       const index = new Map(dictionary.map((v, i) => [v, i]));
       const codes = Int32Array.from(values, (v) => (v === null ? 0 : index.get(String(v))!));
