@@ -15,7 +15,9 @@ import {
 import { DataError, UsageError } from "../lib/errors.ts";
 import { fileByteSource } from "../lib/io/file.ts";
 import { ParquetReader } from "../lib/parquet/read.ts";
-import { ParquetFileWriter } from "../lib/parquet/write.ts";
+import { ParquetFileWriter, snappyLiteral } from "../lib/parquet/write.ts";
+import { compressors, snappyLiteralBody } from "../lib/parquet/_codecs.ts";
+import SnappyJS from "snappyjs";
 import { headRows } from "../lib/views/head.ts";
 import { openSource } from "../lib/sources/source.ts";
 import { decodeHybrid } from "../lib/parquet/_flat.ts";
@@ -384,4 +386,23 @@ Deno.test("decodeHybrid reads RLE / bit-packed runs exactly as hyparquet's reade
     assert.deepEqual([...ours], theirs.slice(0, count), `width ${width}`);
     assert.deepEqual([...ours], want.slice(0, count), `width ${width}`);
   }
+});
+
+Deno.test("a snappy page that is one literal is read as a view; any other stream goes to the decoder", () => {
+  const r = rng(23);
+  for (const size of [1, 59, 60, 61, 255, 256, 65_536, 70_000]) {
+    const raw = Uint8Array.from({ length: size }, () => Math.floor(r() * 256));
+    const literal = snappyLiteral(raw);
+    const body = snappyLiteralBody(literal, size);
+    assert.ok(body, `size ${size}`);
+    assert.deepEqual(body, raw);
+    assert.deepEqual(compressors.SNAPPY(literal, size), raw);
+    // Wrong declared length, trailing bytes, or a compressed stream: not a lone literal.
+    assert.equal(snappyLiteralBody(literal, size + 1), null);
+    assert.equal(snappyLiteralBody(Uint8Array.of(...literal, 0), size), null);
+  }
+  const repetitive = new Uint8Array(50_000).map((_, i) => i % 7);
+  const compressed = SnappyJS.compress(repetitive);
+  assert.equal(snappyLiteralBody(compressed, repetitive.length), null);
+  assert.deepEqual(compressors.SNAPPY(compressed, repetitive.length), repetitive);
 });

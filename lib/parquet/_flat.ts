@@ -14,7 +14,7 @@ import { parquetHeader } from "hyparquet/src/column.js";
 import { convert } from "hyparquet/src/convert.js";
 import { decompressPage, readDataPage, readDataPageV2 } from "hyparquet/src/datapage.js";
 import { readPlain } from "hyparquet/src/plain.js";
-import { compressors } from "hyparquet-compressors";
+import { compressors } from "./_codecs.ts";
 import type { DataType } from "apache-arrow";
 import {
   allValid,

@@ -13,7 +13,7 @@ import {
   parquetSchema,
 } from "hyparquet";
 import type { SchemaElement, SchemaTree } from "hyparquet";
-import { compressors } from "hyparquet-compressors";
+import { compressors } from "./_codecs.ts";
 import {
   allValid,
   arrowType,
