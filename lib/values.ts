@@ -113,6 +113,17 @@ export function civilFromDays(days: number): [number, number, number] {
 
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+/** The last date `parseTimestamp` parsed (`YYYY-MM-DD`, valid) and its epoch milliseconds. */
+let lastDate = "\u0000";
+let lastDateMs = 0;
+
+/** Two decimal digits at `i`, or −1. */
+function twoDigits(text: string, i: number): number {
+  const a = text.charCodeAt(i) - 48;
+  const b = text.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
 function digitsAt(text: string, i: number, n: number): number {
   let value = 0;
   for (let k = 0; k < n; k++) {
@@ -129,28 +140,37 @@ function digitsAt(text: string, i: number, n: number): number {
  */
 export function parseTimestamp(text: string, start: number, end: number): number | undefined {
   const length = end - start;
-  if (length < 10 || text.charCodeAt(start + 4) !== 45 || text.charCodeAt(start + 7) !== 45) return undefined;
-  const year = digitsAt(text, start, 4);
-  const month = digitsAt(text, start + 5, 2);
-  const day = digitsAt(text, start + 8, 2);
-  if (year < 0 || month < 1 || month > 12 || day < 1 || day > DAYS_IN_MONTH[month - 1]) return undefined;
-  if (month === 2 && day === 29 && (year % 4 !== 0 || (year % 100 === 0 && year % 400 !== 0))) {
-    return undefined;
+  let ms: number;
+  if (length >= 10 && text.startsWith(lastDate, start)) {
+    // The date of the previous timestamp parsed (consecutive rows usually share it; profiled: the date's
+    // digits and day count were 15 % of reading the sales CSV).
+    ms = lastDateMs;
+  } else {
+    if (length < 10 || text.charCodeAt(start + 4) !== 45 || text.charCodeAt(start + 7) !== 45) return undefined;
+    const year = digitsAt(text, start, 4);
+    const month = twoDigits(text, start + 5);
+    const day = twoDigits(text, start + 8);
+    if (year < 0 || month < 1 || month > 12 || day < 1 || day > DAYS_IN_MONTH[month - 1]) return undefined;
+    if (month === 2 && day === 29 && (year % 4 !== 0 || (year % 100 === 0 && year % 400 !== 0))) {
+      return undefined;
+    }
+    ms = daysFromCivil(year, month, day) * 86_400_000;
+    lastDate = text.slice(start, start + 10);
+    lastDateMs = ms;
   }
-  let ms = daysFromCivil(year, month, day) * 86_400_000;
   let i = start + 10;
   if (i === end) return ms;
   const sep = text.charCodeAt(i);
   if (sep !== 84 && sep !== 32) return undefined; // 'T' or ' '
   i++;
   if (end - i < 5 || text.charCodeAt(i + 2) !== 58) return undefined;
-  const hour = digitsAt(text, i, 2);
-  const minute = digitsAt(text, i + 3, 2);
+  const hour = twoDigits(text, i);
+  const minute = twoDigits(text, i + 3);
   if (hour < 0 || hour > 23 || minute < 0 || minute > 59) return undefined;
   ms += hour * 3_600_000 + minute * 60_000;
   i += 5;
   if (i < end && text.charCodeAt(i) === 58) {
-    const second = digitsAt(text, i + 1, 2);
+    const second = twoDigits(text, i + 1);
     if (end - i < 3 || second < 0 || second > 59) return undefined;
     ms += second * 1000;
     i += 3;

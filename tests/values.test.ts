@@ -86,3 +86,42 @@ Deno.test("setInt64 and getInt64 store numbers in BigInt64Array words exactly", 
   assert.deepEqual([...a], values.map(BigInt));
   assert.deepEqual(values.map((_, i) => getInt64(w, i)), values);
 });
+
+Deno.test("parseTimestamp gives the same answers in any order (its cached date never leaks)", () => {
+  const texts = [
+    "2020-01-01 10:00:00",
+    "2020-01-01 10:00:01",
+    "2020-01-01x",
+    "2020-01-01T23:59:59.5Z",
+    "2020-01-02",
+    "2020-02-29 00:00:00",
+    "2021-02-29 00:00:00",
+    "2020-01-01 24:00:00",
+    "2020-01-01 10:00:00+02:00",
+    "1969-12-31 23:59:59",
+  ];
+  const fresh = texts.map((t) => {
+    parseTimestamp("1900-01-01", 0, 10); // another date cached before each
+    return parseTimestamp(t, 0, t.length);
+  });
+  for (let round = 0; round < 3; round++) {
+    const order = [...texts.keys()].sort(() => Math.sin(round * 7 + 1) > 0 ? 1 : -1);
+    for (const i of [...order, ...order.reverse()]) {
+      assert.equal(parseTimestamp(`,${texts[i]},`, 1, texts[i].length + 1), fresh[i], texts[i]);
+    }
+  }
+  assert.deepEqual(fresh.slice(0, 6), [
+    Date.UTC(2020, 0, 1, 10),
+    Date.UTC(2020, 0, 1, 10, 0, 1),
+    undefined,
+    Date.UTC(2020, 0, 1, 23, 59, 59, 500),
+    Date.UTC(2020, 0, 2),
+    Date.UTC(2020, 1, 29),
+  ]);
+  assert.deepEqual(fresh.slice(6), [
+    undefined,
+    undefined,
+    Date.UTC(2020, 0, 1, 8),
+    Date.UTC(1969, 11, 31, 23, 59, 59),
+  ]);
+});
