@@ -146,7 +146,9 @@ export function parseTimestamp(text: string, start: number, end: number): number
     // digits and day count were 15 % of reading the sales CSV).
     ms = lastDateMs;
   } else {
-    if (length < 10 || text.charCodeAt(start + 4) !== 45 || text.charCodeAt(start + 7) !== 45) return undefined;
+    if (length < 10 || text.charCodeAt(start + 4) !== 45 || text.charCodeAt(start + 7) !== 45) {
+      return undefined;
+    }
     const year = digitsAt(text, start, 4);
     const month = twoDigits(text, start + 5);
     const day = twoDigits(text, start + 8);
