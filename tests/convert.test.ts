@@ -253,6 +253,13 @@ Deno.test("--partition-by refuses a column that cannot name folders; nulls go to
   assert.equal(empty.code, 1);
   assert.match(empty.stderr, /empty\.csv: has no rows: a dataset needs at least one file/);
   assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["empty.csv"]);
+  // A bad row is one line naming its exact line (the file read again from its start), and nothing stays.
+  await Deno.writeTextFile(`${dir}/ragged.csv`, "a,b\nx,2\ny\nz,5\n");
+  const ragged = await runCli(["convert", `${dir}/ragged.csv`, `${dir}/rds`, "--partition-by", "a"]);
+  assert.equal(ragged.code, 1);
+  assert.match(ragged.stderr, /ragged\.csv line 3: expected 2 fields, found 1/);
+  await Deno.remove(`${dir}/ragged.csv`);
+  assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["empty.csv"]);
   // Empty categories (nulls) round-trip through category=__HIVE_DEFAULT_PARTITION__.
   const r = await runCli([
     "convert",

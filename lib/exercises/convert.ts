@@ -132,13 +132,31 @@ export async function convertToDataset(
       codec: options.codec,
     });
     let rowsDone = 0, bytesDone = 0;
-    // A CSV split inside a quoted field (newlines in quotes): the whole file again, as one unit in this thread.
+    // A CSV split inside a quoted field (newlines in quotes): the whole file again, read from its start in
+    // this thread (so that an error names its exact line).
     const wholeFile = async (): Promise<HiveUnitResult[]> => {
       for await (const e of Deno.readDir(output.tempPath)) {
         await Deno.remove(`${output.tempPath}/${e.name}`, { recursive: true });
       }
-      const whole = await planUnits(path, { ...options, rangeBytes: Number.MAX_SAFE_INTEGER });
-      const result = await hiveUnit(task(whole.units[0], 0));
+      const schema = new Schema(fields.map(fieldOf));
+      const writer = new HiveWriter(output.tempPath, schema, column, {
+        fileName: fileName(0),
+        codec: options.codec,
+      });
+      const source = await openSource(path, options);
+      let rows = 0;
+      try {
+        const columns = fields.map((f) => f.name);
+        for await (const batch of source.batches({ columns, batchSize: chunkRows })) {
+          await writer.write(batch);
+          rows += batch.numRows;
+          options.onProgress?.(rows, source.bytesRead(), source.byteLength);
+          releaseDeadBuffers();
+        }
+      } finally {
+        source.close();
+        await writer.close();
+      }
       // A write of a terminated worker may still have landed meanwhile: only this run's files stay.
       for await (const e of Deno.readDir(output.tempPath)) {
         const folder = `${output.tempPath}/${e.name}`;
@@ -150,7 +168,7 @@ export async function convertToDataset(
           if (f.name !== fileName(0)) await Deno.remove(`${folder}/${f.name}`, { recursive: true });
         }
       }
-      return [result];
+      return [{ rows, quotes: 0, partitions: [...writer.partitions] }];
     };
     let results: HiveUnitResult[];
     let fallback: string | null = null;
