@@ -385,3 +385,13 @@ Deno.test("min and max of timestamps and dates read as the column does: DuckDB's
   assert.equal(sum.code, 2);
   assert.match(sum.stderr, /--sum d: column "d" is timestamp, not a number/);
 });
+
+Deno.test("--count before the path stands alone; before a column and the path, it counts the column", async () => {
+  const alone = JSON.parse((await runCli(["agg", "--count", FIXTURE, "--json"])).stdout);
+  assert.deepEqual(alone.table, [{ count: 400 }]);
+  const column = JSON.parse((await runCli(["agg", "--count", "price", FIXTURE, "--json"])).stdout);
+  assert.deepEqual(column.columns, ["price_count"]);
+  const missing = await runCli(["agg", "--count"]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /missing argument: PATH/);
+});

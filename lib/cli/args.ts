@@ -77,12 +77,26 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedArgs 
     Object.entries(options).filter(([, o]) => o.bare !== undefined).map(([n, o]) => [`--${n}`, o.bare!]),
   );
   if (bare.size) {
-    argv = argv.flatMap((a, i) => {
-      const next = argv[i + 1];
-      return bare.has(a) && (next === undefined || (next.startsWith("-") && next !== "-"))
-        ? [`${a}=${bare.get(a)}`]
-        : [a];
-    });
+    const standing = (args: string[], all: boolean) =>
+      args.flatMap((a, i) => {
+        const next = args[i + 1];
+        return bare.has(a) && (all || next === undefined || (next.startsWith("-") && next !== "-"))
+          ? [`${a}=${bare.get(a)}`]
+          : [a];
+      });
+    const alone = standing(argv, false);
+    // `agg --count data.csv`: the value taken was the path the command needs; the option stands alone then.
+    const countPositionals = (args: string[]) => {
+      try {
+        return parseArgs({ args, options: config, allowPositionals: true, strict: true }).positionals.length;
+      } catch {
+        return -1;
+      }
+    };
+    argv = countPositionals(alone) >= 0 && countPositionals(alone) < spec.positionals.min &&
+        countPositionals(standing(argv, true)) >= spec.positionals.min
+      ? standing(argv, true)
+      : alone;
   }
   let parsed;
   try {
