@@ -240,7 +240,8 @@ ${
 <p class="note">Times are medians of ${
     s.runs ?? 1
   } interleaved run(s); heavy_process on ${m.workers} workers above is
-read off the same runs as the chart and table below.</p>
+read off the same runs as the chart and table below. heavy_process is <code>outcore agg PATH --with 'score =
+sqrt(price) * log1p(quantity)' --by category --mean score --sum score --count score --dropna</code>.</p>
 ${inlineSvg(speedupSvg)}
 ${
     table(
@@ -276,6 +277,9 @@ speedup ${e.speedup.toFixed(2)}×${spread(e.speedup_range)}${
     e.runs > 1 ? " in every run" : ""
   }.</p>
 <p>${esc(e.explanation ?? "")}</p>${ranAt(e)}
+<p class="note">The same table from any file with these columns: <code>outcore agg PATH --with 'revenue = price *
+quantity' --bin 'price_bin = price: 0,50,200,500,1000 : low,mid,high,premium' --by category,price_bin --sum revenue
+--mean revenue --count revenue --sum quantity --dropna</code> (the pipeline is that aggregation, to the bit).</p>
 ${
     table(
       ["category", "price_bin", "revenue_sum", "revenue_mean", "revenue_count", "quantity_sum"],
