@@ -395,3 +395,19 @@ Deno.test("--count before the path stands alone; before a column and the path, i
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /missing argument: PATH/);
 });
+
+Deno.test("aggFile (the lab's per-file path) applies --where as parallelAgg does", async () => {
+  const { aggFile, mergeAgg } = await import("../lib/exercises/agg.ts");
+  const { parsePredicate } = await import("../lib/ops/predicate.ts");
+  const spec: AggSpec = {
+    derived: [],
+    bins: [],
+    by: ["region"],
+    aggregates: [{ fn: "count", column: null }, { fn: "max", column: "price" }],
+    where: [parsePredicate("price > 500")],
+  };
+  const whole = mergeAgg(spec, [await aggFile(FIXTURE, spec)]);
+  const parallel = await parallelAgg(FIXTURE, spec, { workers: 0 });
+  assert.deepEqual(whole, parallel.table);
+  assert.ok(whole.rows.every((row) => (row[2] as number) > 500));
+});

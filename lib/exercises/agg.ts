@@ -66,8 +66,10 @@ export async function aggFile(path: string, spec: AggSpec): Promise<GroupPartial
     const columns = readColumns(spec, source);
     const groups = new GroupAggregator(spec);
     const batchSize = source.format === "csv" ? STATS_CHUNK_ROWS : Infinity;
-    for await (const batch of source.batches({ columns, batchSize })) {
-      groups.addBatch(batch);
+    const where = spec.where?.length ? spec.where : undefined;
+    let filter: RowFilter | null = null;
+    for await (const batch of source.batches({ columns, batchSize, where })) {
+      groups.addBatch(matching(batch, where, filter ??= where ? new RowFilter(where, batch.schema) : null));
       releaseDeadBuffers();
     }
     return groups.toPartial();
