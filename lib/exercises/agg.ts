@@ -18,10 +18,9 @@ import { type ColumnKind, kindOf, PARQUET_TYPE_KEY, selectRows, timestampFactor 
 import { isDateAnnotation } from "../annotations.ts";
 import { RowFilter } from "../ops/filter.ts";
 import { openSource, type Source, type SourceOptions } from "../sources/source.ts";
-import { splitsAreSafe } from "../io/split.ts";
 import { releaseDeadBuffers } from "../io/memory.ts";
-import { describeUnit, planUnits, type Unit, unitBatches, unitBytes } from "../engine/units.ts";
-import { runAll, workersFor } from "../engine/run.ts";
+import { type Unit, unitBatches } from "../engine/units.ts";
+import { scanUnits } from "../engine/scan.ts";
 import { runScanTask } from "./tasks.ts";
 import { STATS_CHUNK_ROWS } from "./ex2_stats.ts";
 
@@ -180,41 +179,22 @@ export async function parallelAgg(
       source.close();
     }
   };
-  if (options.onBadRows === "skip") {
-    return await sequential("--on-bad-rows=skip reports exact lines, which needs one reader");
-  }
-  const plan = await planUnits(path, { ...options, where: spec.where });
-  const totalBytes = plan.units.reduce((s, u) => s + unitBytes(u), 0);
-  const used = workersFor(plan.units.length, workers, totalBytes, options.workerBytes);
-  let results: AggUnitResult[];
-  try {
-    let rowsDone = 0, bytesDone = 0;
-    results = await runAll<Unit, AggUnitResult>(plan.units, {
-      local: runScanTask,
-      workers,
-      task: (unit) => ({ type: "agg-unit", unit, spec, columns }),
-      bytes: unitBytes,
-      workerBytes: options.workerBytes,
-      label: (unit, i) => `agg of ${describeUnit(unit, i)}`,
-      onResult: (result, i) => {
-        rowsDone += result.rows;
-        bytesDone += unitBytes(plan.units[i]);
-        onProgress?.(rowsDone, bytesDone, totalBytes);
-      },
-    });
-  } catch (err) {
-    if (plan.format !== "csv") throw err;
-    // A CSV split inside a quoted field fails in the reader that got it; the sequential reader decides.
-    return await sequential(`a parallel reader failed (${err instanceof Error ? err.message : err})`);
-  }
-  if (plan.format === "csv" && !splitsAreSafe(results.map((r) => r.quotes))) {
-    return await sequential("a split point fell inside a quoted field (newlines in quotes)");
-  }
+  const scan = await scanUnits<AggUnitResult>(path, {
+    ...options,
+    where: spec.where,
+    workers,
+    local: runScanTask,
+    task: (unit) => ({ type: "agg-unit", unit, spec, columns }),
+    label: "agg",
+    onProgress,
+  });
+  if (scan.fallback !== null) return await sequential(scan.fallback);
+  const results = scan.results;
   return {
     table: mergeAgg(spec, results.map((r) => r.partial)),
     rows: results.reduce((s, r) => s + r.rows, 0),
-    units: plan.units.length,
-    workers: used,
+    units: scan.units,
+    workers: scan.workers,
     seconds: (performance.now() - started) / 1000,
     fallback: null,
   };

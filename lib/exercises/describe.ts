@@ -19,10 +19,9 @@ import {
   type TextSummary,
 } from "../ops/describe.ts";
 import { openSource, type Source, type SourceOptions } from "../sources/source.ts";
-import { splitsAreSafe } from "../io/split.ts";
 import { releaseDeadBuffers } from "../io/memory.ts";
-import { describeUnit, planUnits, type Unit, unitBatches, unitBytes } from "../engine/units.ts";
-import { runAll, workersFor } from "../engine/run.ts";
+import { type Unit, unitBatches } from "../engine/units.ts";
+import { scanUnits } from "../engine/scan.ts";
 import { addBatch } from "./ex1_chunking.ts";
 import { STATS_CHUNK_ROWS } from "./ex2_stats.ts";
 import { runScanTask } from "./tasks.ts";
@@ -216,41 +215,23 @@ export async function describeAll(
       again.close();
     }
   };
-  if (options.onBadRows === "skip") {
-    return await sequential("--on-bad-rows=skip reports exact lines, which needs one reader");
-  }
-  const plan = await planUnits(path, options);
-  const totalBytes = plan.units.reduce((s, u) => s + unitBytes(u), 0);
-  let results: DescribeUnitResult[];
-  try {
-    let rowsDone = 0, bytesDone = 0;
-    results = await runAll<Unit, DescribeUnitResult>(plan.units, {
-      local: runScanTask,
-      workers,
-      task: (unit) => ({ type: "describe-unit", unit, columns }),
-      bytes: unitBytes,
-      workerBytes: options.workerBytes,
-      label: (unit, i) => `stats of ${describeUnit(unit, i)}`,
-      onResult: (result, i) => {
-        rowsDone += result.rows;
-        bytesDone += unitBytes(plan.units[i]);
-        onProgress?.(rowsDone, bytesDone, totalBytes);
-      },
-    });
-  } catch (err) {
-    if (plan.format !== "csv") throw err;
-    return await sequential(`a parallel reader failed (${err instanceof Error ? err.message : err})`);
-  }
-  if (plan.format === "csv" && !splitsAreSafe(results.map((r) => r.quotes))) {
-    return await sequential("a split point fell inside a quoted field (newlines in quotes)");
-  }
+  const scan = await scanUnits<DescribeUnitResult>(path, {
+    ...options,
+    workers,
+    local: runScanTask,
+    task: (unit) => ({ type: "describe-unit", unit, columns }),
+    label: "stats",
+    onProgress,
+  });
+  if (scan.fallback !== null) return await sequential(scan.fallback);
+  const results = scan.results;
   const d = new Describer(columns);
   for (const r of results) d.merge(r.states);
   return {
     columns: d.result(),
     rows: results.reduce((s, r) => s + r.rows, 0),
-    units: plan.units.length,
-    workers: workersFor(plan.units.length, workers, totalBytes, options.workerBytes),
+    units: scan.units,
+    workers: scan.workers,
     seconds: (performance.now() - started) / 1000,
     fallback: null,
   };

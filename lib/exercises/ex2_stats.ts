@@ -9,12 +9,11 @@
  */
 import { addBatch, chunkedStats, statsColumns } from "./ex1_chunking.ts";
 import { openSource, type SourceOptions } from "../sources/source.ts";
-import { splitsAreSafe } from "../io/split.ts";
 import { type ColumnSummary, exactStats, OnlineStats, type OnlineStatsState } from "../ops/online_stats.ts";
 import { float64Values } from "../batch.ts";
-import { describeUnit, planUnits, type Unit, unitBatches, unitBytes } from "../engine/units.ts";
+import { type Unit, unitBatches } from "../engine/units.ts";
+import { scanUnits } from "../engine/scan.ts";
 import { runScanTask } from "./tasks.ts";
-import { runAll, workersFor } from "../engine/run.ts";
 
 export interface UnitStatsTask {
   type: "unit-stats";
@@ -108,43 +107,23 @@ export async function parallelStats(
       again.close();
     }
   };
-  if (options.onBadRows === "skip") {
-    return await sequential("--on-bad-rows=skip reports exact lines, which needs one reader");
-  }
-  const plan = await planUnits(path, options);
-  const totalBytes = plan.units.reduce((s, u) => s + unitBytes(u), 0);
-  const used = workersFor(plan.units.length, workers, totalBytes, options.workerBytes);
-  let results: UnitStatsResult[];
-  try {
-    let rowsDone = 0, bytesDone = 0;
-    results = await runAll<Unit, UnitStatsResult>(plan.units, {
-      local: runScanTask,
-      workers,
-      task: (unit) => ({ type: "unit-stats", unit, columns, chunkRows }),
-      bytes: unitBytes,
-      workerBytes: options.workerBytes,
-      label: (unit, i) => `stats of ${describeUnit(unit, i)}`,
-      onResult: (result, i) => {
-        rowsDone += result.rows;
-        bytesDone += unitBytes(plan.units[i]);
-        onProgress?.(rowsDone, bytesDone, totalBytes);
-      },
-    });
-  } catch (err) {
-    if (plan.format !== "csv") throw err;
-    // A CSV split inside a quoted field fails in the reader that got it; the sequential reader decides.
-    return await sequential(`a parallel reader failed (${err instanceof Error ? err.message : err})`);
-  }
-  if (plan.format === "csv" && !splitsAreSafe(results.map((r) => r.quotes))) {
-    return await sequential("a split point fell inside a quoted field (newlines in quotes)");
-  }
+  const scan = await scanUnits<UnitStatsResult>(path, {
+    ...options,
+    workers,
+    local: runScanTask,
+    task: (unit) => ({ type: "unit-stats", unit, columns, chunkRows }),
+    label: "stats",
+    onProgress,
+  });
+  if (scan.fallback !== null) return await sequential(scan.fallback);
+  const results = scan.results;
   const merged = columns.map(() => new OnlineStats());
   for (const r of results) r.states.forEach((state, i) => merged[i].merge(OnlineStats.fromJSON(state)));
   return {
     columns: Object.fromEntries(columns.map((c, i) => [c, merged[i].summary()])),
     rows: results.reduce((s, r) => s + r.rows, 0),
-    units: plan.units.length,
-    workers: used,
+    units: scan.units,
+    workers: scan.workers,
     seconds: (performance.now() - started) / 1000,
     fallback: null,
   };
