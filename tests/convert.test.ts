@@ -258,6 +258,20 @@ Deno.test("--partition-by refuses a column that cannot name folders; nulls go to
   const ragged = await runCli(["convert", `${dir}/ragged.csv`, `${dir}/rds`, "--partition-by", "a"]);
   assert.equal(ragged.code, 1);
   assert.match(ragged.stderr, /ragged\.csv line 3: expected 2 fields, found 1/);
+  // With --on-bad-rows=skip the file is read by one reader that skips the bad row.
+  const skipped = await runCli([
+    "convert",
+    `${dir}/ragged.csv`,
+    `${dir}/rds`,
+    "--partition-by",
+    "a",
+    "--on-bad-rows",
+    "skip",
+    "--json",
+  ]);
+  assert.equal(skipped.code, 0, skipped.stderr);
+  assert.deepEqual(JSON.parse(skipped.stdout).partitions, { x: 1, z: 1 });
+  await Deno.remove(`${dir}/rds`, { recursive: true });
   await Deno.remove(`${dir}/ragged.csv`);
   assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["empty.csv"]);
   // Empty categories (nulls) round-trip through category=__HIVE_DEFAULT_PARTITION__.

@@ -10,12 +10,11 @@ import { fieldOf, type FieldSpec, kindOf } from "../batch.ts";
 import { DataError, UsageError } from "../errors.ts";
 import { AtomicOutput } from "../io/atomic.ts";
 import { releaseDeadBuffers } from "../io/memory.ts";
-import { splitsAreSafe } from "../io/split.ts";
 import { HiveWriter } from "../parquet/hive.ts";
 import type { WriteCodec } from "../parquet/write.ts";
 import { openSource, type SourceOptions } from "../sources/source.ts";
-import { describeUnit, planUnits, type Unit, unitBatches, unitBytes } from "../engine/units.ts";
-import { runAll, workersFor } from "../engine/run.ts";
+import { type Unit, unitBatches } from "../engine/units.ts";
+import { scanUnits } from "../engine/scan.ts";
 import { selectFields } from "./ex1_chunking.ts";
 import { runScanTask } from "./tasks.ts";
 
@@ -118,8 +117,6 @@ export async function convertToDataset(
   }
   const output = await AtomicOutput.create(out, { kind: "dataset", force, inputs: [path] });
   try {
-    const plan = await planUnits(path, { ...options, rangeBytes: options.rangeBytes });
-    const totalBytes = plan.units.reduce((s, u) => s + unitBytes(u), 0);
     const fileName = (i: number) => `part-${String(i).padStart(5, "0")}.parquet`;
     const task = (unit: Unit, i: number): HiveUnitTask => ({
       type: "hive-unit",
@@ -131,9 +128,7 @@ export async function convertToDataset(
       chunkRows,
       codec: options.codec,
     });
-    let rowsDone = 0, bytesDone = 0;
-    // A CSV split inside a quoted field (newlines in quotes): the whole file again, read from its start in
-    // this thread (so that an error names its exact line).
+    // The whole file again, read from its start in this thread (so that an error names its exact line).
     const wholeFile = async (): Promise<HiveUnitResult[]> => {
       for await (const e of Deno.readDir(output.tempPath)) {
         await Deno.remove(`${output.tempPath}/${e.name}`, { recursive: true });
@@ -170,32 +165,15 @@ export async function convertToDataset(
       }
       return [{ rows, quotes: 0, partitions: [...writer.partitions] }];
     };
-    let results: HiveUnitResult[];
-    let fallback: string | null = null;
-    try {
-      results = await runAll<Unit, HiveUnitResult>(plan.units, {
-        local: runScanTask,
-        workers,
-        task,
-        bytes: unitBytes,
-        workerBytes: options.workerBytes,
-        label: (unit, i) => `write ${describeUnit(unit, i)}`,
-        onResult: (result, i) => {
-          rowsDone += result.rows;
-          bytesDone += unitBytes(plan.units[i]);
-          options.onProgress?.(rowsDone, bytesDone, totalBytes);
-        },
-      });
-      if (plan.format === "csv" && !splitsAreSafe(results.map((r) => r.quotes))) {
-        fallback = "a split point fell inside a quoted field (newlines in quotes)";
-        results = await wholeFile();
-      }
-    } catch (err) {
-      if (plan.format !== "csv") throw err;
-      // A reader that started inside a quoted field fails; the one reader of the whole file decides.
-      fallback = `a parallel reader failed (${err instanceof Error ? err.message : err})`;
-      results = await wholeFile();
-    }
+    const scan = await scanUnits<HiveUnitResult>(path, {
+      ...options,
+      workers,
+      local: runScanTask,
+      task,
+      label: "write",
+      onProgress: options.onProgress,
+    });
+    const results = scan.results ?? await wholeFile();
     const partitions: Record<string, number> = {};
     let files = 0;
     for (const r of results) {
@@ -217,9 +195,9 @@ export async function convertToDataset(
       rows,
       partitions: Object.fromEntries(Object.keys(partitions).sort().map((k) => [k, partitions[k]])),
       files,
-      workers: fallback ? 0 : workersFor(plan.units.length, workers, totalBytes, options.workerBytes),
+      workers: scan.fallback === null ? scan.workers : 0,
       seconds: (performance.now() - started) / 1000,
-      fallback,
+      fallback: scan.fallback,
     };
   } catch (err) {
     await output.abort();
