@@ -1,7 +1,7 @@
 /** CLI wrapper for `outcore agg PATH --by … --sum … --with … --bin …`. */
 import { intOption, type ParsedArgs, stringOption } from "../cli/args.ts";
 import { formatCount, formatSeconds, formatTable, jsonText, plural } from "../format.ts";
-import { Progress } from "../cli/progress.ts";
+import { withProgress } from "../cli/progress.ts";
 import { UsageError } from "../errors.ts";
 import {
   AGG_FUNCTIONS,
@@ -68,18 +68,13 @@ export async function run(args: ParsedArgs): Promise<void> {
   const workers = intOption(args, "workers", navigator.hardwareConcurrency || 1, { min: 0, max: 64 });
   // Like stats: partials merge per batch, so one batch size for every budget keeps the same bits.
   const planned = await plannedWorkers(args, workers, { chunkRows: STATS_CHUNK_ROWS });
-  const progress = new Progress("agg");
-  let result;
-  try {
-    result = await parallelAgg(path, spec, {
+  const result = await withProgress("agg", (progress) =>
+    parallelAgg(path, spec, {
       ...sourceOptions(args),
       workers: planned.workers,
       rangeBytes: planned.rangeBytes,
       onProgress: (rows, bytes, total) => progress.update(rows, bytes, total),
-    });
-  } finally {
-    progress.done();
-  }
+    }));
   const { table } = result;
   if (out !== undefined) {
     const batch = aggTableBatch(table, spec);

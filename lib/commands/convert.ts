@@ -4,7 +4,7 @@
  */
 import { intOption, listOption, type ParsedArgs, stringOption } from "../cli/args.ts";
 import { formatCount, formatSeconds, jsonText, plural } from "../format.ts";
-import { Progress } from "../cli/progress.ts";
+import { withProgress } from "../cli/progress.ts";
 import { parallelFilter } from "../exercises/ex1_chunking.ts";
 import { convertToDataset } from "../exercises/convert.ts";
 import { UsageError } from "../errors.ts";
@@ -42,7 +42,6 @@ export async function run(args: ParsedArgs): Promise<void> {
   const workers = intOption(args, "workers", navigator.hardwareConcurrency || 1, { min: 0, max: 64 });
   const planned = await plannedWorkers(args, workers, { chunkOption: "row-group-size", writes: true });
   const from = await detectFormat(input);
-  const progress = new Progress("convert");
   const common = {
     ...sourceOptions(args),
     select: listOption(args, "select"),
@@ -51,15 +50,18 @@ export async function run(args: ParsedArgs): Promise<void> {
     chunkRows: planned.chunkRows,
     rangeBytes: planned.rangeBytes,
     codec,
-    onProgress: (r: number, b: number, total: number) => progress.update(r, b, total),
   };
   if (partitionBy !== undefined) {
-    let result;
-    try {
-      result = await convertToDataset(input, { ...common, out, column: partitionBy });
-    } finally {
-      progress.done();
-    }
+    const result = await withProgress(
+      "convert",
+      (progress) =>
+        convertToDataset(input, {
+          ...common,
+          out,
+          column: partitionBy,
+          onProgress: (r, b, total) => progress.update(r, b, total),
+        }),
+    );
     if (args.values.json) {
       console.log(jsonText({
         input,
@@ -80,12 +82,16 @@ export async function run(args: ParsedArgs): Promise<void> {
     if (result.fallback) console.error(`note: converted sequentially: ${result.fallback}`);
     return;
   }
-  let result;
-  try {
-    result = await parallelFilter(input, { ...common, where: [], out });
-  } finally {
-    progress.done();
-  }
+  const result = await withProgress(
+    "convert",
+    (progress) =>
+      parallelFilter(input, {
+        ...common,
+        where: [],
+        out,
+        onProgress: (r, b, total) => progress.update(r, b, total),
+      }),
+  );
   const { rows_out: rows, row_groups: rowGroups, seconds, format, workers: used, fallback } = result;
   // With OUT `-` the data is on standard output: what would be printed goes to standard error.
   const say = out === "-" ? console.error : console.log;

@@ -1,7 +1,7 @@
 /** CLI wrapper for `outcore stats PATH`. */
 import { intOption, listOption, type ParsedArgs } from "../cli/args.ts";
 import { formatCount, formatSeconds, formatTable, jsonText, plural } from "../format.ts";
-import { Progress } from "../cli/progress.ts";
+import { withProgress } from "../cli/progress.ts";
 import {
   parallelStats,
   type ParallelStatsResult,
@@ -39,24 +39,19 @@ export async function run(args: ParsedArgs): Promise<void> {
     if (!v.passed) throw new Error(`online statistics differ from the exact computation beyond 1e-9`);
     return;
   }
-  if (!columns) return await describe(args, path, workers, options);
   // Welford partials are merged per batch: one batch size for every budget keeps the answer's last bits
   // the same in any container (and for any worker count, as units merge in order).
   const planned = await plannedWorkers(args, workers, { chunkRows: STATS_CHUNK_ROWS });
-  const progress = new Progress("stats");
-  let result: ParallelStatsResult;
-  try {
-    result = await parallelStats(path, {
+  if (!columns) return await describe(args, path, planned, options);
+  const result: ParallelStatsResult = await withProgress("stats", (progress) =>
+    parallelStats(path, {
       ...options,
       columns,
       workers: planned.workers,
       chunkRows: planned.chunkRows,
       rangeBytes: planned.rangeBytes,
       onProgress: (rows, bytes, total) => progress.update(rows, bytes, total),
-    });
-  } finally {
-    progress.done();
-  }
+    }));
   if (args.values.json) {
     console.log(jsonText({ path, ...result, memory: planned.memory }));
     return;
@@ -80,22 +75,16 @@ export async function run(args: ParsedArgs): Promise<void> {
 async function describe(
   args: ParsedArgs,
   path: string,
-  workers: number,
+  planned: Awaited<ReturnType<typeof plannedWorkers>>,
   options: SourceOptions,
 ): Promise<void> {
-  const planned = await plannedWorkers(args, workers, { chunkRows: STATS_CHUNK_ROWS });
-  const progress = new Progress("stats");
-  let result: DescribeResult;
-  try {
-    result = await describeAll(path, {
+  const result: DescribeResult = await withProgress("stats", (progress) =>
+    describeAll(path, {
       ...options,
       workers: planned.workers,
       rangeBytes: planned.rangeBytes,
       onProgress: (rows, bytes, total) => progress.update(rows, bytes, total),
-    });
-  } finally {
-    progress.done();
-  }
+    }));
   if (args.values.json) {
     console.log(jsonText({ path, ...result, memory: planned.memory }));
     return;
