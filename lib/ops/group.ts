@@ -29,6 +29,7 @@ import {
 } from "../batch.ts";
 import type { Predicate } from "./predicate.ts";
 import { formatTimestamp } from "../values.ts";
+import { formatEpoch } from "../cells.ts";
 import { type Bin, binCodes, type Derived, evaluate, exprColumns } from "./expr.ts";
 // A value column's state per group: count, compensated sum, min, max, and Welford's shift, mean and M2.
 import {
@@ -490,14 +491,9 @@ export class GroupAggregator {
   #shown(column: string, value: number): KeyValue {
     const time = this.spec.times?.[column];
     if (!time) return value;
-    const ms = Math.floor(value / time.perMs);
-    const text = formatTimestamp(ms);
-    if (time.date) return text.slice(0, 10);
-    if (time.perMs <= 1) return text;
-    // Microseconds and nanoseconds: the digits past the millisecond.
-    const digits = Math.round(Math.log10(time.perMs));
-    const below = String(Math.round(value - ms * time.perMs)).padStart(digits, "0");
-    return `${text.includes(".") ? text : `${text}.000`}${below}`;
+    if (time.date) return formatTimestamp(value).slice(0, 10);
+    // Microseconds and nanoseconds keep their digits, as `head` and `inspect` show them.
+    return time.perMs > 1 ? formatEpoch(BigInt(value), BigInt(time.perMs * 1000)) : formatTimestamp(value);
   }
 
   #compare(a: KeyValue[], b: KeyValue[]): number {
