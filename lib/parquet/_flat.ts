@@ -257,6 +257,11 @@ export function readFlatColumn(
   const strings = new Map<string, number>();
   let nulls: Uint8Array | undefined;
   let nullCount = 0;
+  const markNull = (k: number) => {
+    nulls ??= allValid(rows);
+    setNull(nulls, k);
+    nullCount++;
+  };
   const store = (k: number, v: unknown) => {
     if (f64) f64[k] = Number(v);
     else if (kind === "int32") i32![k] = v as number;
@@ -354,9 +359,7 @@ export function readFlatColumn(
         const from = new Int32Array(dictionary.buffer, dictionary.byteOffset, dictionary.length * 2);
         for (let k = row; k < end; k++) {
           if (levels && levels.length && levels[k - row] === 0) {
-            nulls ??= allValid(rows);
-            setNull(nulls, k);
-            nullCount++;
+            markNull(k);
             continue;
           }
           const d = indices[v++] * 2;
@@ -375,9 +378,7 @@ export function readFlatColumn(
       if (lookup) {
         for (let k = row; k < end; k++) {
           if (levels![k - row] === 0) {
-            nulls ??= allValid(rows);
-            setNull(nulls, k);
-            nullCount++;
+            markNull(k);
           } else target[k] = lookup[indices[v++]];
         }
         row = end;
@@ -386,9 +387,7 @@ export function readFlatColumn(
     }
     for (let k = row; k < end; k++) {
       if (levels && levels.length && levels[k - row] === 0) {
-        nulls ??= allValid(rows);
-        setNull(nulls, k);
-        nullCount++;
+        markNull(k);
         continue;
       }
       const value = dictionaryEncoded ? dictionary![values[v++] as number] : values[v++];
