@@ -35,6 +35,18 @@ const csvOptions: Record<string, OptionSpec> = {
   },
 };
 
+/** Workers of the commands that run units on the engine (`--workers 0` reads in the main thread). */
+const scanWorkers: OptionSpec = {
+  type: "string",
+  value: "N",
+  description: "parallel workers (default: number of cores; 0: main thread)",
+};
+
+const replaceOut: OptionSpec = {
+  type: "boolean",
+  description: "replace OUT if it exists (only with the same kind of file)",
+};
+
 const chunkSize: OptionSpec = {
   type: "string",
   value: "N",
@@ -180,11 +192,7 @@ Examples:
         value: "C",
         description: "a column to summarise (repeatable, or a,b)",
       },
-      workers: {
-        type: "string",
-        value: "N",
-        description: "parallel workers (default: number of cores; 0: main thread)",
-      },
+      workers: scanWorkers,
       validate: {
         type: "boolean",
         description: "check Welford on the first 100,000 values against an exact two-pass result",
@@ -232,12 +240,8 @@ Examples:
         description:
           "Parquet: rows per row group at most (default: the memory plan's batch, 500000 with 1 GiB)",
       },
-      force: { type: "boolean", description: "replace OUT if it exists (only with the same kind of file)" },
-      workers: {
-        type: "string",
-        value: "N",
-        description: "parallel workers (default: number of cores; 0: main thread)",
-      },
+      force: replaceOut,
+      workers: scanWorkers,
       ...csvOptions,
       json,
     },
@@ -321,12 +325,8 @@ Examples:
         value: "OUT",
         description: "write the table to OUT (.csv, .parquet, or - for CSV on standard output)",
       },
-      force: { type: "boolean", description: "replace OUT if it exists (only with the same kind of file)" },
-      workers: {
-        type: "string",
-        value: "N",
-        description: "parallel workers (default: number of cores; 0: main thread)",
-      },
+      force: replaceOut,
+      workers: scanWorkers,
       ...csvOptions,
       json,
     },
@@ -354,11 +354,7 @@ Examples:
       },
       select: { type: "string", value: "A,B", description: "columns to write, in this order (default all)" },
       force: { type: "boolean", description: "replace OUT if it exists" },
-      workers: {
-        type: "string",
-        value: "N",
-        description: "parallel workers (default: number of cores; 0: main thread)",
-      },
+      workers: scanWorkers,
       "chunk-size": chunkSize,
       ...csvOptions,
       json,
