@@ -93,10 +93,9 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedArgs 
         return -1;
       }
     };
-    argv = countPositionals(alone) >= 0 && countPositionals(alone) < spec.positionals.min &&
-        countPositionals(standing(argv, true)) >= spec.positionals.min
-      ? standing(argv, true)
-      : alone;
+    const found = countPositionals(alone);
+    const every = found >= 0 && found < spec.positionals.min ? standing(argv, true) : null;
+    argv = every && countPositionals(every) >= spec.positionals.min ? every : alone;
   }
   let parsed;
   try {

@@ -106,17 +106,18 @@ export interface AggResult {
  * read of no columns has no rows to count.
  */
 function readColumns(spec: AggSpec, source: Source): string[] {
+  const kinds = kindsOf(source);
   // Timestamp and date columns whose min or max is asked for: how their values read.
   for (const a of spec.aggregates) {
     const field = source.schema.fields.find((f) => f.name === a.column);
-    if (!field || (a.fn !== "min" && a.fn !== "max") || kindsOf(source)[field.name] !== "timestamp") continue;
+    if (!field || (a.fn !== "min" && a.fn !== "max") || kinds[field.name] !== "timestamp") continue;
     const annotations = JSON.parse(field.metadata.get(PARQUET_TYPE_KEY) ?? "{}");
     spec.times = {
       ...spec.times,
       [field.name]: { perMs: timestampFactor(field.type), date: isDateAnnotation(annotations) },
     };
   }
-  const columns = specColumns(spec, kindsOf(source));
+  const columns = specColumns(spec, kinds);
   return columns.length || source.schema.fields.length === 0 ? columns : [source.schema.fields[0].name];
 }
 
