@@ -239,10 +239,15 @@ export function dictionaryData(
   });
 }
 
-/** A RecordBatch from columns of equal length (no copy of column buffers). */
-export function makeBatch(columns: readonly Column[]): RecordBatch {
+/**
+ * A RecordBatch from columns of equal length (no copy of column buffers); `length` gives a batch of no columns
+ * its rows (a read that projects no column still counts them).
+ */
+export function makeBatch(
+  columns: readonly Column[],
+  length = columns.length ? columns[0].data.length : 0,
+): RecordBatch {
   const fields = columns.map(({ name, data }) => new Field(name, data.type, true));
-  const length = columns.length ? columns[0].data.length : 0;
   for (const { name, data } of columns) {
     if (data.length !== length) {
       throw new RangeError(`column "${name}" has ${data.length} rows, expected ${length}`);

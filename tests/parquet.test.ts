@@ -406,3 +406,16 @@ Deno.test("a snappy page that is one literal is read as a view; any other stream
   assert.equal(snappyLiteralBody(compressed, repetitive.length), null);
   assert.deepEqual(compressors.SNAPPY(compressed, repetitive.length), repetitive);
 });
+
+Deno.test("a read of no columns still has its rows: Parquet row groups and CSV batches count them", async () => {
+  for (const path of ["fixtures/duckdb_types.parquet", "fixtures/agg/sales_nulls.csv"]) {
+    const source = await openSource(path);
+    let rows = 0;
+    for await (const batch of source.batches({ columns: [] })) {
+      assert.equal(batch.schema.fields.length, 0);
+      rows += batch.numRows;
+    }
+    source.close();
+    assert.equal(rows, path.endsWith(".csv") ? 400 : 20, path);
+  }
+});

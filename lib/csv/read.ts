@@ -509,7 +509,7 @@ export class CsvReader {
     });
     this.#row = 0;
     this.rowsRead += rows;
-    return makeBatch(columns);
+    return makeBatch(columns, rows);
   }
 
   /** Stores one field's text into its slot at the current row; false (with #error set) when it does not parse. */

@@ -199,12 +199,7 @@ export async function* unitBatches(
   try {
     const reader = await ParquetReader.open(source, { file: unit.path });
     const keys = Object.keys(unit.partitions);
-    let fileColumns = columns.filter((c) => !keys.includes(c));
-    // Only partition columns asked for: one file column is read to know how many rows there are (a Parquet
-    // read of no columns has none).
-    if (fileColumns.length === 0 && keys.length > 0 && reader.columns.length > 0) {
-      fileColumns = [reader.columns[0].name];
-    }
+    const fileColumns = columns.filter((c) => !keys.includes(c));
     for await (
       const batch of reader.batches({ columns: fileColumns, rowGroups: unit.rowGroups, batchSize: chunkRows })
     ) {

@@ -101,10 +101,7 @@ export interface AggResult {
   fallback: string | null;
 }
 
-/**
- * The columns a spec reads from a source; when it needs none (`--count` alone), the first one, since a Parquet
- * read of no columns has no rows to count.
- */
+/** The columns a spec reads from a source (none for `--count` alone: reads still count the rows). */
 function readColumns(spec: AggSpec, source: Source): string[] {
   const kinds = kindsOf(source);
   // Timestamp and date columns whose min or max is asked for: how their values read.
@@ -117,8 +114,7 @@ function readColumns(spec: AggSpec, source: Source): string[] {
       [field.name]: { perMs: timestampFactor(field.type), date: isDateAnnotation(annotations) },
     };
   }
-  const columns = specColumns(spec, kinds);
-  return columns.length || source.schema.fields.length === 0 ? columns : [source.schema.fields[0].name];
+  return specColumns(spec, kinds);
 }
 
 /** The column kinds of a source (columns of types outcore does not compute on: "other"). */

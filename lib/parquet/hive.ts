@@ -139,11 +139,8 @@ export class HiveDataset {
         const reader = file.path === this.first.file
           ? this.first
           : await ParquetReader.open(source, { file: file.path });
-        // Only partition columns asked for: one file column is read to know how many rows there are (a
-        // Parquet read of no columns has none).
-        const read = fileColumns.length || columns.length === 0 ? fileColumns : [reader.columns[0].name];
         for await (
-          const batch of reader.batches({ columns: read, batchSize: options.batchSize, limit: left })
+          const batch of reader.batches({ columns: fileColumns, batchSize: options.batchSize, limit: left })
         ) {
           left -= batch.numRows;
           const parts: Column[] = columns.map((name) =>

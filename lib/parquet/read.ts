@@ -353,7 +353,7 @@ export class ParquetReader {
       }
       return { name, data };
     });
-    return makeBatch(out);
+    return makeBatch(out, rows);
   }
 }
 
