@@ -357,6 +357,11 @@ Deno.test("agg, stats of every column and convert --partition-by read a CSV with
   });
   assert.notEqual(ds.fallback, null);
   assert.deepEqual(ds.partitions, Object.fromEntries([...want].map(([k, e]) => [k, e.count])));
+  // The folder holds the one reader's files only: every row once.
+  const back = await parallelAgg(`${dir}/ds`, { ...spec, aggregates: [{ fn: "count", column: null }] }, {
+    workers: 0,
+  });
+  assert.deepEqual(back.table.rows, [...want].map(([k, e]) => [k, e.count]));
 });
 
 Deno.test("min and max of timestamps and dates read as the column does: DuckDB's footer statistics", async () => {

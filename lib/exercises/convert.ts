@@ -130,9 +130,6 @@ export async function convertToDataset(
     });
     // The whole file again, read from its start in this thread (so that an error names its exact line).
     const wholeFile = async (): Promise<HiveUnitResult[]> => {
-      for await (const e of Deno.readDir(output.tempPath)) {
-        await Deno.remove(`${output.tempPath}/${e.name}`, { recursive: true });
-      }
       const schema = new Schema(fields.map(fieldOf));
       const writer = new HiveWriter(output.tempPath, schema, column, {
         fileName: fileName(0),
@@ -152,7 +149,8 @@ export async function convertToDataset(
         source.close();
         await writer.close();
       }
-      // A write of a terminated worker may still have landed meanwhile: only this run's files stay.
+      // Only this run's files stay: the units' files from before (and any write of a terminated worker that
+      // landed meanwhile) go; this run's `part-00000.parquet` files replaced unit 0's.
       for await (const e of Deno.readDir(output.tempPath)) {
         const folder = `${output.tempPath}/${e.name}`;
         if (!e.isDirectory) {
