@@ -3,7 +3,8 @@ import Papa from "papaparse";
 import { columnValues } from "../lib/batch.ts";
 import { CsvReader, splitRecord } from "../lib/csv/read.ts";
 import { DataError, UsageError } from "../lib/errors.ts";
-import { collectRows, rng, streamOf } from "./_helpers.ts";
+import { FileChunks } from "../lib/io/file.ts";
+import { collectRows, rng, streamOf, tempDir } from "./_helpers.ts";
 
 async function readAll(text: string | Uint8Array, options = {}, cuts: number[] = []) {
   const reader = await CsvReader.open(streamOf(text, cuts), { file: "t.csv", ...options });
@@ -242,4 +243,59 @@ Deno.test("Utf8Guard agrees with a fatal TextDecoder on random bytes, literal U+
     }
     assert.equal(flagged, !valid, `trial ${trial}`);
   }
+});
+
+/** Reads `bytes` as a file through FileChunks with reads of `chunkBytes` and slices of `sliceBytes`. */
+async function readFile(bytes: Uint8Array, chunkBytes: number, sliceBytes: number, options = {}) {
+  const dir = await tempDir();
+  await Deno.writeFile(`${dir}/t.csv`, bytes);
+  const reader = await CsvReader.open(await FileChunks.open(`${dir}/t.csv`, { chunkBytes, sliceBytes }), {
+    file: "t.csv",
+    ...options,
+  });
+  return { reader, rows: await collectRows(reader.batches()) };
+}
+
+Deno.test("CsvReader reads a file through reused buffers as it reads a stream, cut anywhere", async () => {
+  // Quotes over lines, CRLF, a BOM, multi-byte characters and a literal U+FFFD: every slice boundary falls
+  // somewhere awkward for some size, and a record cut by one is completed through a bridge or joined.
+  const text =
+    '\ufeffid,name,price\r\n1,"a,\nb",2.5\r\n2,é€😀,3\n3,"say ""hi""",\n4,x\ufffdy,4.25\n\n5,plain,1e3\n';
+  const bytes = new TextEncoder().encode(text);
+  const options = { inferRows: 0, types: { id: "int32", name: "string", price: "float64" } } as const;
+  const expected = (await readAll(text, options)).rows;
+  assert.equal(expected.length, 5);
+  for (const [chunkBytes, sliceBytes] of [[1, 1], [2, 1], [3, 2], [5, 5], [8, 3], [13, 7], [64, 64]]) {
+    const { rows } = await readFile(bytes, chunkBytes, sliceBytes, options);
+    assert.deepEqual(rows, expected, `reads of ${chunkBytes}, slices of ${sliceBytes}`);
+  }
+  // Papaparse agrees on the values.
+  const papa = Papa.parse<string[]>(text.slice(1).replaceAll("\r\n", "\n"), { skipEmptyLines: true }).data;
+  assert.deepEqual(expected.map((r) => r.name), papa.slice(1).map((r: string[]) => r[1]));
+});
+
+Deno.test("CsvReader finds invalid UTF-8 in a file read through reused buffers, with its line", async () => {
+  const bytes = new Uint8Array([
+    ...new TextEncoder().encode("a,b\n1,x\n2,y\n3,"),
+    0xc3,
+    0x28,
+    10,
+    52,
+    44,
+    122,
+    10,
+  ]);
+  const options = { inferRows: 0, types: { a: "int32", b: "string" } } as const;
+  for (const [chunkBytes, sliceBytes] of [[1, 1], [3, 2], [4, 4], [64, 64]]) {
+    await assert.rejects(
+      readFile(bytes, chunkBytes, sliceBytes, options),
+      /^DataError: t\.csv line 4: not valid UTF-8 text$/,
+      `reads of ${chunkBytes}, slices of ${sliceBytes}`,
+    );
+  }
+  // A sequence cut short by the file's end.
+  const truncated = new Uint8Array([...new TextEncoder().encode("a,b\n1,x\n2,"), 0xe2, 0x82]);
+  await assert.rejects(readFile(truncated, 3, 2, options), /line 3: not valid UTF-8/);
+  const lossy = await readFile(truncated, 3, 2, { ...options, encodingErrors: "replace" });
+  assert.deepEqual(lossy.rows.map((r) => r.b), ["x", "\ufffd"]);
 });

@@ -48,6 +48,15 @@ export class Utf8Guard {
   }
 
   /**
+   * The chunks counted so far are about to be overwritten (reused read buffers, decoded already): keep only
+   * their last two bytes.
+   */
+  forget(): void {
+    for (const chunk of this.#pending) this.#tail = lastTwo(this.#tail, chunk);
+    this.#pending = [];
+  }
+
+  /**
    * Counts U+FFFD in decoded text; returns the index of the first one that cannot come from the bytes
    * (so the input is not valid UTF-8), or -1.
    */

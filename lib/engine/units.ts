@@ -13,7 +13,7 @@ import {
   makeBatch,
 } from "../batch.ts";
 import { CsvReader } from "../csv/read.ts";
-import { fileByteSource, fileByteStream, isGzip, isPattern } from "../io/file.ts";
+import { fileByteSource, FileChunks, isGzip, isPattern } from "../io/file.ts";
 import { csvRanges } from "../io/split.ts";
 import {
   csvByteStream,
@@ -175,7 +175,7 @@ export async function* unitBatches(
   if (unit.kind === "csv") {
     const stream = unit.gzip
       ? await csvByteStream(unit.path, true)
-      : await fileByteStream(unit.path, { start: unit.start, end: unit.end });
+      : await FileChunks.open(unit.path, { start: unit.start, end: unit.end });
     const reader = await CsvReader.open(stream, {
       file: unit.path,
       header: unit.gzip?.headerLine ? undefined : unit.header,

@@ -9,7 +9,7 @@ import { fieldOf, type FieldSpec, specOf } from "../batch.ts";
 import { CsvReader } from "../csv/read.ts";
 import { DataError, UsageError } from "../errors.ts";
 import { AtomicOutput } from "../io/atomic.ts";
-import { fileByteSource, fileByteStream } from "../io/file.ts";
+import { fileByteSource, FileChunks } from "../io/file.ts";
 import { releaseDeadBuffers } from "../io/memory.ts";
 import { openSource, type SourceOptions } from "../sources/source.ts";
 import { splitsAreSafe } from "../io/split.ts";
@@ -39,7 +39,7 @@ export async function countUnit(task: CountUnitTask): Promise<CountUnitResult> {
   const { unit } = task;
   if (unit.kind === "csv") {
     const reader = await CsvReader.open(
-      await fileByteStream(unit.path, { start: unit.start, end: unit.end }),
+      await FileChunks.open(unit.path, { start: unit.start, end: unit.end }),
       {
         file: unit.path,
         header: unit.header,

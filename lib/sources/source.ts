@@ -12,7 +12,7 @@ import { RowFilter } from "../ops/filter.ts";
 import {
   expandPattern,
   fileByteSource,
-  fileByteStream,
+  FileChunks,
   fileError,
   gunzipStream,
   isGzip,
@@ -297,8 +297,11 @@ export async function probeCsv(path: string, options: SourceOptions = {}): Promi
 }
 
 /** A CSV file's bytes, decompressed when it is gzipped (`.csv.gz`). */
-export async function csvByteStream(path: string, gzip: boolean): Promise<ReadableStream<Uint8Array>> {
-  return gzip ? await gunzipStream(path) : await fileByteStream(path);
+export async function csvByteStream(
+  path: string,
+  gzip: boolean,
+): Promise<ReadableStream<Uint8Array> | FileChunks> {
+  return gzip ? await gunzipStream(path) : await FileChunks.open(path);
 }
 
 async function openCsvSource(path: string, options: SourceOptions): Promise<Source> {
