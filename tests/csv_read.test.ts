@@ -299,3 +299,23 @@ Deno.test("CsvReader finds invalid UTF-8 in a file read through reused buffers, 
   const lossy = await readFile(truncated, 3, 2, { ...options, encodingErrors: "replace" });
   assert.deepEqual(lossy.rows.map((r) => r.b), ["x", "\ufffd"]);
 });
+
+Deno.test("CsvReader keeps text values apart that share a length and first and last characters", async () => {
+  // Values found in place by (length, first, last character) must still be told apart by their middles,
+  // and slot collisions between unrelated values resolved by comparing, across several batches.
+  const random = rng(11);
+  const pool = Array.from(
+    { length: 400 },
+    (_, i) =>
+      i % 2
+        ? `a${i.toString(36).padStart(3, "0")}z`
+        : `${String.fromCharCode(97 + (i % 26))}${"m".repeat(i % 9)}${i}`,
+  );
+  const values = Array.from({ length: 5000 }, () => pool[Math.floor(random() * pool.length)]);
+  const text = "k,v\n" + values.map((v, i) => `${i},${v}\n`).join("");
+  const { rows } = await readAll(text, { inferRows: 0, types: { k: "int32", v: "string" }, chunkRows: 700 }, [
+    777,
+    5000,
+  ]);
+  assert.deepEqual(rows.map((r) => r.v), values);
+});
