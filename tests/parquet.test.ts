@@ -385,6 +385,10 @@ Deno.test("decodeHybrid reads RLE / bit-packed runs exactly as hyparquet's reade
     readRleBitPackedHybrid({ view: new DataView(input.buffer), offset: 0 }, width, theirs, input.length);
     assert.deepEqual([...ours], theirs.slice(0, count), `width ${width}`);
     assert.deepEqual([...ours], want.slice(0, count), `width ${width}`);
+    // Data that ends before `count` values: the rest read as 0, whatever the (reused) array held before.
+    const reused = new Int32Array(count + 50).fill(7);
+    decodeHybrid(input, 0, input.length, width, reused, count + 50);
+    assert.deepEqual([...reused.subarray(count + 3)], new Array(47).fill(0), `width ${width}, data short`);
   }
 });
 
