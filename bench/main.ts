@@ -8,7 +8,8 @@
  *
  * Data comes from data/ (the lab's paths) and is generated once if missing. `deno task bench memory` runs every
  * command inside memory cgroups instead (bench/memory.ts); `deno task bench scale` stats and filter over 1M to
- * 100M rows (bench/scale.ts).
+ * 100M rows (bench/scale.ts); `deno task bench parallel` each parallel command with its default workers
+ * against `--workers 0` (bench/parallel.ts).
  */
 import { parseArgs } from "node:util";
 
@@ -18,6 +19,10 @@ if (Deno.args[0] === "memory") {
 }
 if (Deno.args[0] === "scale") {
   await import("./scale.ts"); // `deno task bench scale`: stats and filter over 1M … 100M rows
+  Deno.exit(0);
+}
+if (Deno.args[0] === "parallel") {
+  await import("./parallel.ts"); // `deno task bench parallel`: default workers against --workers 0
   Deno.exit(0);
 }
 

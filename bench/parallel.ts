@@ -1,0 +1,119 @@
+/**
+ * `deno task bench parallel`: does the default plan ever lose to the main thread alone? Each parallel command
+ * runs on generated sales CSVs of 100k, 1M, 5M and 20M rows with its default workers and with `--workers 0`,
+ * interleaved, `--runs` times each (whole processes, as a user runs them); prints the medians and their
+ * ratio against the issue's bar: ≥ 0.95× below 20M rows, ≥ 1.8× at 20M. Generated files are deleted
+ * afterwards (the lab's 20M-row file is reused when it is there).
+ *
+ *   deno task bench parallel [--rows 100000,1000000,5000000,20000000] [--runs 3] [--only stats,agg,…]
+ *                            [--out results/bench_parallel.json]
+ */
+import { parseArgs } from "node:util";
+import { loadAverage, OUTCORE } from "./_limited.ts";
+
+const { values } = parseArgs({
+  args: Deno.args[0] === "parallel" ? Deno.args.slice(1) : Deno.args,
+  options: {
+    rows: { type: "string", default: "100000,1000000,5000000,20000000" },
+    runs: { type: "string", default: "3" },
+    only: { type: "string" },
+    out: { type: "string", default: "results/bench_parallel.json" },
+  },
+});
+const sizes = values.rows.split(",").map(Number);
+const runs = Number(values.runs);
+const scratch = `data/bench_parallel_${Deno.pid}`;
+
+/** The commands that run on the engine's workers, as a user would type them. */
+const COMMANDS: { name: string; args: (csv: string) => string[] }[] = [
+  { name: "stats", args: (csv) => ["stats", csv, "--column", "price"] },
+  { name: "stats (every column)", args: (csv) => ["stats", csv] },
+  {
+    name: "agg (lab's spec)",
+    args: (csv) => [
+      "agg",
+      csv,
+      "--with",
+      "revenue = price * quantity",
+      "--bin",
+      "price_bin = price: 0, 50, 100, 200, 500, 1000",
+      "--by",
+      "category,price_bin",
+      "--sum",
+      "revenue",
+      "--count",
+    ],
+  },
+  {
+    name: "filter → Parquet",
+    args: (
+      csv,
+    ) => ["filter", csv, "--where", "category=Electronics", "--out", `${scratch}/f.parquet`, "--force"],
+  },
+  { name: "convert → Parquet", args: (csv) => ["convert", csv, `${scratch}/c.parquet`, "--force"] },
+];
+const only = values.only?.split(",");
+const commands = COMMANDS.filter((c) => !only || only.some((o) => c.name.startsWith(o)));
+
+async function seconds(args: string[]): Promise<number> {
+  const started = performance.now();
+  const out = await new Deno.Command(OUTCORE[0], { args: [...OUTCORE.slice(1), ...args], stdout: "null" })
+    .output();
+  if (!out.success) throw new Error(`failed: outcore ${args.join(" ")}`);
+  return (performance.now() - started) / 1000;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const LAB_CSV = "data/raw/sales_large.csv";
+console.log(
+  `bench parallel: ${navigator.hardwareConcurrency} cores, load average ${loadAverage()}, ${runs} runs each`,
+);
+console.log(
+  "command                 rows        --workers 0   default   ratio   bar",
+);
+const rows: Record<string, unknown>[] = [];
+await Deno.mkdir(scratch, { recursive: true });
+try {
+  for (const size of sizes) {
+    const reuse = size === 20_000_000 && await Deno.stat(LAB_CSV).then(() => true, () => false);
+    const csv = reuse ? LAB_CSV : `${scratch}/sales_${size}.csv`;
+    if (!reuse) {
+      await seconds(["generate", "sales", "--rows", String(size), "--csv", csv, "--no-parquet", "--force"]);
+    }
+    for (const command of commands) {
+      const main: number[] = [], parallel: number[] = [];
+      for (let r = 0; r < runs; r++) {
+        main.push(await seconds([...command.args(csv), "--workers", "0"]));
+        parallel.push(await seconds(command.args(csv)));
+      }
+      const ratio = median(main) / median(parallel);
+      const bar = size >= 20_000_000 ? 1.8 : 0.95;
+      rows.push({
+        command: command.name,
+        rows: size,
+        workers0_seconds: main.map((s) => +s.toFixed(3)),
+        default_seconds: parallel.map((s) => +s.toFixed(3)),
+        ratio: +ratio.toFixed(2),
+        bar,
+        met: ratio >= bar,
+      });
+      console.log(
+        `${command.name.padEnd(22)}  ${String(size).padStart(9)}   ${
+          median(main).toFixed(2).padStart(9)
+        } s  ${median(parallel).toFixed(2).padStart(6)} s  ${ratio.toFixed(2).padStart(5)}×  ≥ ${bar}× ${
+          ratio >= bar ? "met" : "MISSED"
+        }`,
+      );
+    }
+    if (!reuse) await Deno.remove(csv);
+  }
+} finally {
+  await Deno.remove(scratch, { recursive: true }).catch(() => {});
+}
+await Deno.mkdir("results", { recursive: true });
+await Deno.writeTextFile(
+  values.out,
+  JSON.stringify({ load_average: loadAverage(), cores: navigator.hardwareConcurrency, runs, rows }, null, 2) +
+    "\n",
+);
+console.log(`wrote ${values.out}`);
