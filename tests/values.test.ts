@@ -99,9 +99,18 @@ Deno.test("parseTimestamp gives the same answers in any order (its cached date n
     "2020-01-01 24:00:00",
     "2020-01-01 10:00:00+02:00",
     "1969-12-31 23:59:59",
+    // The same minute with every ending: the cached minute must not vouch for what follows it.
+    "2020-01-01 10:00",
+    "2020-01-01 10:00x",
+    "2020-01-01 10:00:60",
+    "2020-01-01 10:00:05.250-01:30",
+    "2020-01-01T10:00:30",
+    "2020-01-01T10:00:3",
+    "2020-01-01 10:01:00",
+    "2020-01-01 10:10:00",
   ];
   const fresh = texts.map((t) => {
-    parseTimestamp("1900-01-01", 0, 10); // another date cached before each
+    parseTimestamp("1900-01-01 00:00:00", 0, 19); // another date and minute cached before each
     return parseTimestamp(t, 0, t.length);
   });
   for (let round = 0; round < 3; round++) {
@@ -123,5 +132,13 @@ Deno.test("parseTimestamp gives the same answers in any order (its cached date n
     undefined,
     Date.UTC(2020, 0, 1, 8),
     Date.UTC(1969, 11, 31, 23, 59, 59),
+    Date.UTC(2020, 0, 1, 10),
+    undefined,
+    undefined,
+    Date.UTC(2020, 0, 1, 11, 30, 5, 250),
+    Date.UTC(2020, 0, 1, 10, 0, 30),
+    undefined,
+    Date.UTC(2020, 0, 1, 10, 1),
+    Date.UTC(2020, 0, 1, 10, 10),
   ]);
 });
