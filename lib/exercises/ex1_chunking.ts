@@ -492,7 +492,7 @@ export async function parallelFilter(
   new RowFilter(where, source.schema); // usage errors before any work
   const { fields, outputs } = selectFields(source.schema, options.select, where);
   const outSchema = schemaOf(fields.slice(0, outputs));
-  const sequential = async (reason: string) => {
+  const sequential = async (reason: string | null) => {
     try {
       const result = await filterToFile(source, {
         where,
@@ -517,9 +517,15 @@ export async function parallelFilter(
   }
   const format = /\.csv$/i.test(out) ? "csv" : "parquet";
   const plan = await planUnits(path, { ...options, where });
+  const totalBytes = plan.units.reduce((s, u) => s + unitBytes(u), 0);
+  if (workersFor(plan.units.length, workers, totalBytes, options.workerBytes) === 0) {
+    // No workers (a small input or budget): one reader writing each row group as it fills. The units'
+    // tasks run in this thread would hold a whole unit's encoded matches before writing them — a 32 MiB
+    // range converted in full is ~13 MB, which got `convert` killed in a 96 MiB cgroup (heap snapshot).
+    return await sequential(null);
+  }
   const output = await AtomicOutput.create(out, { kind: format, force, inputs: [path] });
   let rowsIn = 0, rowsOut = 0, rowGroups = 0, bytesIn = 0;
-  const totalBytes = plan.units.reduce((s, u) => s + unitBytes(u), 0);
   const quotes: number[] = [];
   try {
     const parquet = format === "parquet"
