@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { detectFormat, openSource } from "../lib/sources/source.ts";
+import { detectFormat, openSource, probeCsv } from "../lib/sources/source.ts";
 import { collectRows, tempDir } from "./_helpers.ts";
 import { DataError } from "../lib/errors.ts";
 
@@ -126,4 +126,17 @@ Deno.test("a pattern of files reads as one source, checked to agree, protected a
       err instanceof DataError && err.message.startsWith(`${dir}/in/c.csv: its columns (x, y) differ`),
   );
   await assert.rejects(() => openSource(`${dir}/in/*.tsv`), /no file matches/);
+});
+
+Deno.test("probeCsv remembers a large file's probe until the file changes", async () => {
+  const dir = await tempDir();
+  const path = `${dir}/big.csv`;
+  const rows = (header: string) => header + "\n" + "1,2.5,x\n".repeat((17 << 20) / 8);
+  await Deno.writeTextFile(path, rows("a,b,c"));
+  const first = await probeCsv(path);
+  assert.equal(await probeCsv(path), first); // the same probe, not read again
+  assert.notEqual(await probeCsv(path, { delimiter: ";" }), first); // other options: probed anew
+  await Deno.writeTextFile(path, rows("d,e,f"));
+  const again = await probeCsv(path);
+  assert.deepEqual(again.header, ["d", "e", "f"]);
 });
