@@ -56,3 +56,25 @@ export function loadAverage(): string {
     return "?";
   }
 }
+
+/**
+ * `outcore agg` with the lab's arguments (Exercise 4's `PIPELINE_SPEC`, as the lab's report prints them), after
+ * the input path: what `bench memory` and `bench parallel` run as "agg (lab's spec)".
+ */
+export const LAB_AGG_ARGS = [
+  "--with",
+  "revenue = price * quantity",
+  "--bin",
+  "price_bin = price: 0,50,200,500,1000 : low,mid,high,premium",
+  "--by",
+  "category,price_bin",
+  "--sum",
+  "revenue",
+  "--mean",
+  "revenue",
+  "--count",
+  "revenue",
+  "--sum",
+  "quantity",
+  "--dropna",
+];

@@ -11,7 +11,7 @@
  */
 import { parseArgs } from "node:util";
 import { lineChart } from "../lib/plot/svg.ts";
-import { cgroupsUnavailable, loadAverage as load, runLimited } from "./_limited.ts";
+import { cgroupsUnavailable, LAB_AGG_ARGS, loadAverage as load, runLimited } from "./_limited.ts";
 
 const { values } = parseArgs({
   args: Deno.args[0] === "memory" ? Deno.args.slice(1) : Deno.args,
@@ -52,26 +52,7 @@ const CASES: Case[] = [
   },
   {
     name: "agg (lab's spec)",
-    args: () => [
-      "agg",
-      csv,
-      "--with",
-      "revenue = price * quantity",
-      "--bin",
-      "price_bin = price: 0,50,200,500,1000 : low,mid,high,premium",
-      "--by",
-      "category,price_bin",
-      "--sum",
-      "revenue",
-      "--mean",
-      "revenue",
-      "--count",
-      "revenue",
-      "--sum",
-      "quantity",
-      "--dropna",
-      "--json",
-    ],
+    args: () => ["agg", csv, ...LAB_AGG_ARGS, "--json"],
     answer: (out) => json(out).table,
   },
   {

@@ -10,7 +10,7 @@
  *                            [--out results/bench_parallel.json]
  */
 import { parseArgs } from "node:util";
-import { loadAverage, OUTCORE } from "./_limited.ts";
+import { LAB_AGG_ARGS, loadAverage, OUTCORE } from "./_limited.ts";
 
 const { values } = parseArgs({
   args: Deno.args[0] === "parallel" ? Deno.args.slice(1) : Deno.args,
@@ -29,22 +29,7 @@ const scratch = `data/bench_parallel_${Deno.pid}`;
 const COMMANDS: { name: string; args: (csv: string) => string[] }[] = [
   { name: "stats", args: (csv) => ["stats", csv, "--column", "price"] },
   { name: "stats (every column)", args: (csv) => ["stats", csv] },
-  {
-    name: "agg (lab's spec)",
-    args: (csv) => [
-      "agg",
-      csv,
-      "--with",
-      "revenue = price * quantity",
-      "--bin",
-      "price_bin = price: 0, 50, 100, 200, 500, 1000",
-      "--by",
-      "category,price_bin",
-      "--sum",
-      "revenue",
-      "--count",
-    ],
-  },
+  { name: "agg (lab's spec)", args: (csv) => ["agg", csv, ...LAB_AGG_ARGS] },
   {
     name: "filter → Parquet",
     args: (
