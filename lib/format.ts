@@ -58,6 +58,11 @@ export function plural(
   return `${formatCount(n)} ${n === 1 ? noun : nouns}`;
 }
 
+/** Where a pass ran, as summaries say it: "in the main thread" (0 workers) or "with 2 workers". */
+export function ranOn(workers: number): string {
+  return workers === 0 ? "in the main thread" : `with ${plural(workers, "worker")}`;
+}
+
 /**
  * Pretty JSON in which a bigint (an exact 64-bit integer: an id, an int64 min/max/sum) is written as the
  * integer it is, digits and all, instead of throwing or rounding through a double.

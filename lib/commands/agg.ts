@@ -1,6 +1,6 @@
 /** CLI wrapper for `outcore agg PATH --by … --sum … --with … --bin …`. */
 import { intOption, type ParsedArgs, stringOption } from "../cli/args.ts";
-import { formatCount, formatSeconds, formatTable, jsonText, plural } from "../format.ts";
+import { formatCount, formatSeconds, formatTable, jsonText, plural, ranOn } from "../format.ts";
 import { withProgress } from "../cli/progress.ts";
 import { UsageError } from "../errors.ts";
 import {
@@ -89,7 +89,7 @@ export async function run(args: ParsedArgs): Promise<void> {
   }
   // With --out - the table is on standard output: what would be printed goes to standard error.
   const say = out === "-" ? console.error : console.log;
-  const how = result.workers === 0 ? "in the main thread" : `with ${plural(result.workers, "worker")}`;
+  const how = ranOn(result.workers);
   if (args.values.json) {
     say(jsonText({
       path,

@@ -1,6 +1,6 @@
 /** CLI wrapper for `outcore stats PATH`. */
 import { intOption, listOption, type ParsedArgs } from "../cli/args.ts";
-import { formatCount, formatSeconds, formatTable, jsonText, plural } from "../format.ts";
+import { formatCount, formatSeconds, formatTable, jsonText, plural, ranOn } from "../format.ts";
 import { withProgress } from "../cli/progress.ts";
 import {
   parallelStats,
@@ -56,7 +56,7 @@ export async function run(args: ParsedArgs): Promise<void> {
     console.log(jsonText({ path, ...result, memory: planned.memory }));
     return;
   }
-  const how = result.workers === 0 ? "in the main thread" : `with ${plural(result.workers, "worker")}`;
+  const how = ranOn(result.workers);
   console.log(
     `${path}: ${formatCount(result.rows)} rows ${how}, ${formatSeconds(result.seconds)} (${
       formatCount(result.rows / result.seconds)
@@ -89,7 +89,7 @@ async function describe(
     console.log(jsonText({ path, ...result, memory: planned.memory }));
     return;
   }
-  const how = result.workers === 0 ? "in the main thread" : `with ${plural(result.workers, "worker")}`;
+  const how = ranOn(result.workers);
   console.log(
     `${path}: ${formatCount(result.rows)} rows, ${
       plural(Object.keys(result.columns).length, "column")

@@ -8,7 +8,8 @@
  */
 import { splitsAreSafe } from "../io/split.ts";
 import type { Predicate } from "../ops/predicate.ts";
-import type { SourceOptions } from "../sources/source.ts";
+import type { RecordBatch } from "apache-arrow";
+import { openSource, type ReadOptions, type SourceOptions } from "../sources/source.ts";
 import type { ScanTask, TaskReply } from "../exercises/tasks.ts";
 import { describeUnit, planUnits, type Unit, unitBytes } from "./units.ts";
 import { runAll, workersFor } from "./run.ts";
@@ -78,4 +79,30 @@ export async function scanUnits<R extends UnitCounts>(
     workers: workersFor(plan.units.length, options.workers, totalBytes, options.workerBytes),
     fallback: null,
   };
+}
+
+/**
+ * The one reader a pass falls back to (see `scanUnits`): reads `path` again in batches of `read`, hands each
+ * to `add` as it comes and reports progress in rows and bytes. Returns the rows read. Memory: one batch (the
+ * source frees dead batch buffers between batches).
+ */
+export async function scanSequentially(
+  path: string,
+  options: SourceOptions,
+  read: ReadOptions,
+  add: (batch: RecordBatch) => void,
+  onProgress?: (rows: number, bytes: number, totalBytes: number) => void,
+): Promise<number> {
+  const source = await openSource(path, options);
+  try {
+    let rows = 0;
+    for await (const batch of source.batches(read)) {
+      add(batch);
+      rows += batch.numRows;
+      onProgress?.(rows, source.bytesRead(), source.byteLength);
+    }
+    return rows;
+  } finally {
+    source.close();
+  }
 }

@@ -20,7 +20,7 @@ import { RowFilter } from "../ops/filter.ts";
 import { openSource, type Source, type SourceOptions } from "../sources/source.ts";
 import { releaseDeadBuffers } from "../io/memory.ts";
 import { type Unit, unitBatches } from "../engine/units.ts";
-import { scanUnits } from "../engine/scan.ts";
+import { scanSequentially, scanUnits } from "../engine/scan.ts";
 import { runScanTask } from "./tasks.ts";
 import { STATS_CHUNK_ROWS } from "./ex2_stats.ts";
 
@@ -152,29 +152,25 @@ export async function parallelAgg(
     probe.close();
   }
   const sequential = async (reason: string): Promise<AggResult> => {
-    const source = await openSource(path, options);
-    try {
-      const groups = new GroupAggregator(spec);
-      let rows = 0;
-      const where = spec.where?.length ? spec.where : undefined;
-      let filter: RowFilter | null = null;
-      for await (const batch of source.batches({ columns, batchSize: STATS_CHUNK_ROWS, where })) {
-        groups.addBatch(matching(batch, where, filter ??= where ? new RowFilter(where, batch.schema) : null));
-        rows += batch.numRows;
-        onProgress?.(rows, source.bytesRead(), source.byteLength);
-        releaseDeadBuffers();
-      }
-      return {
-        table: groups.result(),
-        rows,
-        units: 1,
-        workers: 0,
-        seconds: (performance.now() - started) / 1000,
-        fallback: reason,
-      };
-    } finally {
-      source.close();
-    }
+    const groups = new GroupAggregator(spec);
+    const where = spec.where?.length ? spec.where : undefined;
+    let filter: RowFilter | null = null;
+    const rows = await scanSequentially(
+      path,
+      options,
+      { columns, batchSize: STATS_CHUNK_ROWS, where },
+      (batch) =>
+        groups.addBatch(matching(batch, where, filter ??= where ? new RowFilter(where, batch.schema) : null)),
+      onProgress,
+    );
+    return {
+      table: groups.result(),
+      rows,
+      units: 1,
+      workers: 0,
+      seconds: (performance.now() - started) / 1000,
+      fallback: reason,
+    };
   };
   const scan = await scanUnits<AggUnitResult>(path, {
     ...options,

@@ -21,7 +21,7 @@ import {
 import { openSource, type Source, type SourceOptions } from "../sources/source.ts";
 import { releaseDeadBuffers } from "../io/memory.ts";
 import { type Unit, unitBatches } from "../engine/units.ts";
-import { scanUnits } from "../engine/scan.ts";
+import { scanSequentially, scanUnits } from "../engine/scan.ts";
 import { addBatch } from "./ex1_chunking.ts";
 import { STATS_CHUNK_ROWS } from "./ex2_stats.ts";
 import { runScanTask } from "./tasks.ts";
@@ -193,27 +193,22 @@ export async function describeAll(
     source.close();
   }
   const sequential = async (reason: string): Promise<DescribeResult> => {
-    const again = await openSource(path, options);
-    try {
-      const d = new Describer(columns);
-      let rows = 0;
-      for await (const batch of again.batches({ batchSize: STATS_CHUNK_ROWS })) {
-        d.add(batch);
-        rows += batch.numRows;
-        onProgress?.(rows, again.bytesRead(), again.byteLength);
-        releaseDeadBuffers();
-      }
-      return {
-        columns: d.result(),
-        rows,
-        units: 1,
-        workers: 0,
-        seconds: (performance.now() - started) / 1000,
-        fallback: reason,
-      };
-    } finally {
-      again.close();
-    }
+    const d = new Describer(columns);
+    const rows = await scanSequentially(
+      path,
+      options,
+      { batchSize: STATS_CHUNK_ROWS },
+      (b) => d.add(b),
+      onProgress,
+    );
+    return {
+      columns: d.result(),
+      rows,
+      units: 1,
+      workers: 0,
+      seconds: (performance.now() - started) / 1000,
+      fallback: reason,
+    };
   };
   const scan = await scanUnits<DescribeUnitResult>(path, {
     ...options,
