@@ -319,3 +319,65 @@ Deno.test("CsvReader keeps text values apart that share a length and first and l
   ]);
   assert.deepEqual(rows.map((r) => r.v), values);
 });
+
+Deno.test("CsvReader with reuseBatches reads each batch into the same arrays, with the values fresh ones get", async () => {
+  // Nulls come and go between batches (a validity bitmap refilled, values under a null 0), and each batch's
+  // text dictionary holds its own values only.
+  const random = rng(5);
+  const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)];
+  const lines = Array.from({ length: 300 }, (_, i) => {
+    const nullish = i % 40 < 6; // nulls in some batches, none in others
+    return [
+      i,
+      nullish && random() < 0.5 ? "" : (random() * 100).toFixed(2),
+      nullish && random() < 0.5 ? "" : String(Math.floor(random() * 1e6)),
+      nullish && random() < 0.5 ? "" : `2024-0${1 + (i % 9)}-1${i % 10} 0${i % 10}:00:00`,
+      nullish && random() < 0.5 ? "" : pick(["north", "south", "east", "west", "Zürich"]),
+      nullish && random() < 0.5 ? "" : String(10_000_000_000 + i),
+    ].join(",");
+  });
+  const text = "i,x,n,t,s,big\n" + lines.join("\n") + "\n";
+  const types = { i: "int32", x: "float64", n: "int32", t: "timestamp", s: "string", big: "int64" } as const;
+  const options = { inferRows: 0, types, chunkRows: 40 };
+  const fresh = await readAll(text, options, [100, 2000]);
+  const reader = await CsvReader.open(streamOf(text, [100, 2000]), {
+    file: "t.csv",
+    ...options,
+    reuseBatches: true,
+  });
+  const rows: Record<string, unknown>[] = [];
+  const buffers = new Set<ArrayBufferLike>();
+  const firstBufferOf: ArrayBufferLike[] = [];
+  for await (const batch of reader.batches()) {
+    const x = batch.getChild("x")!.data[0];
+    buffers.add(x.values.buffer);
+    firstBufferOf.push(x.values.buffer);
+    for (let r = 0; r < batch.numRows; r++) {
+      if (!x.getValid(r)) assert.equal(x.values[r], 0, "a null's value is 0");
+    }
+    assert.ok(batch.getChild("s")!.data[0].dictionary!.length <= 5);
+    for (const row of batch.toArray()) rows.push(row.toJSON());
+  }
+  assert.deepEqual(rows, fresh.rows);
+  assert.equal(firstBufferOf.length, 8);
+  assert.equal(buffers.size, 1, "every batch in the same arrays");
+  assert.equal((firstBufferOf[0] as ArrayBuffer).detached, true, "freed once the reader is done");
+});
+
+Deno.test("CsvReader frees its unused arrays when done, and never a batch it handed out without reuse", async () => {
+  const text = "a,b\n" + Array.from({ length: 50 }, (_, i) => `${i},${i / 2}`).join("\n") + "\n";
+  const reader = await CsvReader.open(streamOf(text), {
+    file: "t.csv",
+    inferRows: 0,
+    types: { a: "int32", b: "float64" },
+    chunkRows: 20,
+  });
+  const kept = [];
+  for await (const batch of reader.batches()) kept.push(batch);
+  assert.equal(kept.length, 3);
+  assert.ok(kept.every((b) => !(b.getChild("b")!.data[0].values.buffer as ArrayBuffer).detached));
+  assert.deepEqual(
+    kept.flatMap((b) => [...columnValues(b, "b")]),
+    Array.from({ length: 50 }, (_, i) => i / 2),
+  );
+});

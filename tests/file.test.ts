@@ -55,3 +55,19 @@ Deno.test("FileChunks reuses two buffers: a slice is overwritten two reads later
 Deno.test("FileChunks names the path when the file cannot be opened", async () => {
   await assert.rejects(FileChunks.open(".test-tmp/no-such-file.csv"), /no-such-file\.csv/);
 });
+
+Deno.test("FileChunks frees its buffers at the end of the range, or when released early", async () => {
+  const dir = await tempDir();
+  const path = `${dir}/data.bin`;
+  await Deno.writeFile(path, Uint8Array.from({ length: 40 }, (_, i) => i));
+  const chunks = await FileChunks.open(path, { chunkBytes: 16, sliceBytes: 8 });
+  const first = (await chunks.next())!;
+  while (await chunks.next() !== null);
+  assert.equal((first.buffer as ArrayBuffer).detached, true);
+  const early = await FileChunks.open(path, { chunkBytes: 16, sliceBytes: 8 });
+  const slice = (await early.next())!;
+  early.release(); // a read ahead is in flight: freed once it is over
+  assert.equal(await early.next(), null);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal((slice.buffer as ArrayBuffer).detached, true);
+});

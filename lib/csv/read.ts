@@ -31,6 +31,7 @@ import { inferKind, NUMERIC_NULLS, sniffDelimiter } from "./infer.ts";
 const WINDOW_ROWS = 200;
 import { Utf8Guard } from "./_utf8.ts";
 import { FileChunks } from "../io/file.ts";
+import { freeBuffers } from "../io/memory.ts";
 
 export interface CsvReadOptions {
   /** Name used in error messages (usually the path). */
@@ -75,6 +76,12 @@ export interface CsvReadOptions {
   rawFilter?: readonly RawPredicate[];
   /** Count empty fields of non-projected columns (see `emptyFields`). */
   countEmpty?: boolean;
+  /**
+   * The consumer is done with a batch when it asks for the next one (it folds batches: statistics, groups):
+   * every batch is then read into the same arrays. Without it each batch gets fresh arrays, which V8 frees
+   * only at a full collection (see `releaseDeadBuffers`).
+   */
+  reuseBatches?: boolean;
 }
 
 /** A test on one field's text (`text[start, end)`); an empty field is null and never passes. */
@@ -121,6 +128,8 @@ interface Slot {
   int64: BigInt64Array;
   words: Int32Array; // int64 / timestamp values seen as 32-bit halves
   nulls: Uint8Array | null;
+  /** The last batch's validity bitmap, refilled when a null comes (`reuseBatches`). */
+  spareNulls: Uint8Array | null;
   nullCount: number;
   dictionary: Map<string, number>;
   /** Dictionary values by `probeKey` (see `#store`), so a field already seen is found without a substring. */
@@ -181,6 +190,7 @@ export class CsvReader {
   #delimiter: string;
   #bytesRead: () => number = () => 0;
   #chunkRows: number;
+  #reuse: boolean;
   #skipBad: boolean;
   /** Field texts that are null in numeric and timestamp columns, and (only when given) in text columns. */
   #numericNulls: Set<string>;
@@ -226,6 +236,7 @@ export class CsvReader {
     this.#numericNulls = new Set(options.nullValues ?? NUMERIC_NULLS);
     this.#textNulls = options.nullValues?.length ? new Set(options.nullValues) : null;
     this.#chunkRows = chunkRows;
+    this.#reuse = options.reuseBatches === true;
     this.#skipBad = onBadRows === "skip";
     this.#fieldSlot = new Int32Array(init.header.length).fill(-1);
     if (options.countEmpty) this.emptyFields = new Int32Array(init.header.length);
@@ -297,7 +308,7 @@ export class CsvReader {
         guard.forget();
         return { chunk, invalidAt };
       };
-      cancel = () => Promise.resolve(input.close());
+      cancel = () => Promise.resolve(input.release());
     } else {
       const counted = input.pipeThrough(
         new TransformStream<Uint8Array, Uint8Array>({
@@ -478,6 +489,7 @@ export class CsvReader {
         const status = this.#parse();
         if (status === BATCH_FULL) {
           yield this.#flush();
+          if (this.#reuse) this.#recycleSlots(); // the consumer is done with it (see `reuseBatches`)
           continue;
         }
         if (status === FAIL) {
@@ -500,6 +512,11 @@ export class CsvReader {
       }
       if (this.#row > 0) yield this.#flush();
     } finally {
+      // The slots' arrays are dead now: never handed out (a fresh set after a flush, or a batch cut short), or
+      // reused ones whose consumer is done (`reuseBatches`).
+      for (const slot of this.#slots) {
+        freeBuffers(slot.float64, slot.int32, slot.int64, slot.nulls, slot.spareNulls);
+      }
       await this.cancel();
     }
   }
@@ -542,6 +559,7 @@ export class CsvReader {
       int64,
       words: new Int32Array(int64.buffer),
       nulls: null,
+      spareNulls: null,
       nullCount: 0,
       dictionary: new Map(),
       probe: kind === Kind.String ? new Array<string>(PROBE_SLOTS).fill("") : [],
@@ -578,12 +596,27 @@ export class CsvReader {
             this.schema.fields[i].type,
           );
       }
-      this.#slots[i] = this.#newSlot(slot.name, slot.kind);
+      if (!this.#reuse) this.#slots[i] = this.#newSlot(slot.name, slot.kind);
       return { name: slot.name, data };
     });
     this.#row = 0;
     this.rowsRead += rows;
     return makeBatch(columns, rows);
+  }
+
+  /** Makes the slots ready for the next batch in the same arrays (`reuseBatches`). */
+  #recycleSlots(): void {
+    for (const slot of this.#slots) {
+      if (slot.nulls !== null) {
+        slot.spareNulls = slot.nulls;
+        slot.nulls = null;
+        slot.nullCount = 0;
+      }
+      if (slot.kind === Kind.String) {
+        slot.dictionary = new Map();
+        slot.probe.fill("");
+      }
+    }
   }
 
   /** Stores one field's text into its slot at the current row; false (with #error set) when it does not parse. */
@@ -648,7 +681,14 @@ export class CsvReader {
   }
 
   #null(slot: Slot, row: number): true {
-    if (slot.nulls === null) slot.nulls = allValid(this.#chunkRows);
+    if (slot.nulls === null) {
+      slot.nulls = slot.spareNulls?.fill(0xff) ?? allValid(this.#chunkRows);
+      slot.spareNulls = null;
+    }
+    // A null's value is 0, as in fresh arrays (reused ones hold the last batch's).
+    if (slot.kind === Kind.Float64) slot.float64[row] = 0;
+    else if (slot.kind === Kind.Int64 || slot.kind === Kind.Timestamp) slot.int64[row] = 0n;
+    else slot.int32[row] = 0;
     slot.nulls[row >> 3] &= ~(1 << (row & 7));
     slot.nullCount++;
     return true;

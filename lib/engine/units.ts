@@ -164,11 +164,12 @@ export interface UnitStats {
 
 /**
  * Yields a unit's rows as batches of the projected columns (partition columns rebuilt from the path), then
- * fills `stats`. Memory: one batch (CSV) or one row group (Parquet).
+ * fills `stats`. Memory: one batch (CSV) or one row group (Parquet). `reuse`: the caller folds batches
+ * (`ReadOptions.reuse`).
  */
 export async function* unitBatches(
   unit: Unit,
-  options: { columns: readonly string[]; chunkRows?: number; where?: readonly Predicate[] },
+  options: { columns: readonly string[]; chunkRows?: number; where?: readonly Predicate[]; reuse?: boolean },
   stats: UnitStats = { rows: 0, quotes: 0, skipped: 0 },
 ): AsyncGenerator<RecordBatch> {
   const { columns, chunkRows = 500_000, where } = options;
@@ -185,6 +186,7 @@ export async function* unitBatches(
       encodingErrors: unit.encodingErrors,
       columns,
       chunkRows,
+      reuseBatches: options.reuse,
       rawFilter: where?.length ? new RowFilter(where, csvSchema(unit)).rawPredicates() : undefined,
     });
     for await (const batch of reader.batches()) {

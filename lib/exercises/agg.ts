@@ -48,7 +48,9 @@ export async function aggUnit(task: AggUnitTask): Promise<AggUnitResult> {
   const chunkRows = task.unit.kind === "csv" ? STATS_CHUNK_ROWS : Infinity;
   const where = task.spec.where?.length ? task.spec.where : undefined;
   let filter: RowFilter | null = null;
-  for await (const batch of unitBatches(task.unit, { columns: task.columns, chunkRows, where }, counts)) {
+  for await (
+    const batch of unitBatches(task.unit, { columns: task.columns, chunkRows, where, reuse: true }, counts)
+  ) {
     groups.addBatch(matching(batch, where, filter ??= where ? new RowFilter(where, batch.schema) : null));
     releaseDeadBuffers();
   }
@@ -67,7 +69,7 @@ export async function aggFile(path: string, spec: AggSpec): Promise<GroupPartial
     const batchSize = source.format === "csv" ? STATS_CHUNK_ROWS : Infinity;
     const where = spec.where?.length ? spec.where : undefined;
     let filter: RowFilter | null = null;
-    for await (const batch of source.batches({ columns, batchSize, where })) {
+    for await (const batch of source.batches({ columns, batchSize, where, reuse: true })) {
       groups.addBatch(matching(batch, where, filter ??= where ? new RowFilter(where, batch.schema) : null));
       releaseDeadBuffers();
     }
@@ -158,7 +160,7 @@ export async function parallelAgg(
     const rows = await scanSequentially(
       path,
       options,
-      { columns, batchSize: STATS_CHUNK_ROWS, where },
+      { columns, batchSize: STATS_CHUNK_ROWS, where, reuse: true },
       (batch) =>
         groups.addBatch(matching(batch, where, filter ??= where ? new RowFilter(where, batch.schema) : null)),
       onProgress,

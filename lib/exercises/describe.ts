@@ -157,7 +157,13 @@ export async function describeUnitTask(task: DescribeUnitTask): Promise<Describe
   const d = new Describer(task.columns);
   const counts = { rows: 0, quotes: 0, skipped: 0 };
   const names = task.columns.map((c) => c.name);
-  for await (const batch of unitBatches(task.unit, { columns: names, chunkRows: STATS_CHUNK_ROWS }, counts)) {
+  for await (
+    const batch of unitBatches(
+      task.unit,
+      { columns: names, chunkRows: STATS_CHUNK_ROWS, reuse: true },
+      counts,
+    )
+  ) {
     d.add(batch);
     releaseDeadBuffers();
   }
@@ -197,7 +203,7 @@ export async function describeAll(
     const rows = await scanSequentially(
       path,
       options,
-      { batchSize: STATS_CHUNK_ROWS },
+      { batchSize: STATS_CHUNK_ROWS, reuse: true },
       (b) => d.add(b),
       onProgress,
     );

@@ -133,7 +133,7 @@ export async function chunkedStats(
   const stats = new Map(columns.map((c) => [c, new OnlineStats()]));
   let rows = 0;
   let chunks = 0;
-  for await (const batch of source.batches({ columns, batchSize: chunkRows })) {
+  for await (const batch of source.batches({ columns, batchSize: chunkRows, reuse: true })) {
     for (const c of columns) addBatch(stats.get(c)!, batch, c);
     rows += batch.numRows;
     chunks++;

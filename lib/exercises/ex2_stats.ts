@@ -33,7 +33,11 @@ export async function unitStats(task: UnitStatsTask): Promise<UnitStatsResult> {
   const stats = task.columns.map(() => new OnlineStats());
   const counts = { rows: 0, quotes: 0, skipped: 0 };
   for await (
-    const batch of unitBatches(task.unit, { columns: task.columns, chunkRows: task.chunkRows }, counts)
+    const batch of unitBatches(
+      task.unit,
+      { columns: task.columns, chunkRows: task.chunkRows, reuse: true },
+      counts,
+    )
   ) {
     task.columns.forEach((c, i) => addBatch(stats[i], batch, c));
   }

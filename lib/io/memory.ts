@@ -47,6 +47,20 @@ export function releaseDeadBuffers(limitBytes = defaultLimit): void {
   liveAfterGc = Deno.memoryUsage().external;
 }
 
+/**
+ * Frees the memory of the buffers under `views` now, by detaching them (`ArrayBuffer.prototype.transfer(0)`):
+ * for buffers this code owns and knows to be dead — a reader's arrays once its consumer is done. V8 would
+ * free them only at a full collection; a 20M-row `stats` left ~3 MiB per unit waiting, up to the 48 MiB limit
+ * per worker (measured with `Deno.memoryUsage().external` in the worker). Any other view of them reads as
+ * empty afterwards.
+ */
+export function freeBuffers(...views: (ArrayBufferView | null)[]): void {
+  for (const view of views) {
+    const buffer = view?.buffer;
+    if (buffer instanceof ArrayBuffer && !buffer.detached && buffer.byteLength > 0) buffer.transfer(0);
+  }
+}
+
 /** Current resident set size in bytes (no permission needed). */
 export function rssBytes(): number {
   return Deno.memoryUsage().rss;

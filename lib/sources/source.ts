@@ -52,6 +52,11 @@ export interface ReadOptions {
   where?: readonly Predicate[];
   /** Rows wanted at most: Parquet pages and row groups past them are not decoded (`head`). */
   limit?: number;
+  /**
+   * The caller is done with a batch when it asks for the next (it folds them): a CSV is then read into the
+   * same arrays batch after batch (`CsvReadOptions.reuseBatches`).
+   */
+  reuse?: boolean;
 }
 
 /** An opened input: its schema is known; `batches()` streams its rows. */
@@ -362,6 +367,7 @@ async function openCsvSource(path: string, options: SourceOptions): Promise<Sour
         file: path,
         columns: readOptions.columns,
         chunkRows: readOptions.batchSize,
+        reuseBatches: readOptions.reuse,
         rawFilter: readOptions.where?.length
           ? new RowFilter(readOptions.where, probe.schema).rawPredicates()
           : undefined,
