@@ -23,7 +23,7 @@ import {
 import { int64Aggregate } from "../ops/int64.ts";
 import { CsvEncoder } from "../csv/write.ts";
 import { AtomicOutput, FileWriter } from "../io/atomic.ts";
-import { releaseDeadBuffers, rssBytes } from "../io/memory.ts";
+import { freeBuffers, releaseDeadBuffers, rssBytes } from "../io/memory.ts";
 import { openSource, type Source, type SourceOptions } from "../sources/source.ts";
 import { splitsAreSafe } from "../io/split.ts";
 import { describeUnit, planUnits, type Unit, unitBatches, unitBytes } from "../engine/units.ts";
@@ -421,24 +421,34 @@ export async function filterUnit(task: FilterUnitTask): Promise<FilterUnitResult
   let pendingRows = 0;
   let rowsOut = 0;
   const encoder = task.format === "csv" ? new CsvEncoder(outSchema) : null;
+  // With a predicate, batches of at most FILTER_READ_ROWS are read into the same arrays (`reuse`) and the
+  // matches copied out, to be encoded `chunkRows` at a time; without one (convert) every row is kept, so
+  // batches are read at the row-group size and encoded as they are.
+  const everyRow = task.where.length === 0;
+  const read = everyRow
+    ? { columns, chunkRows: task.chunkRows }
+    : { columns, chunkRows: Math.min(task.chunkRows, FILTER_READ_ROWS), where: task.where, reuse: true };
+  /** Encodes `batches` and frees what this function copied (never a reader's batch: Parquet's may be views of a page). */
+  const encode = (batches: RecordBatch[], write: (batch: RecordBatch) => void) => {
+    const batch = concatBatches(batches);
+    write(batch);
+    if (batch !== batches[0]) freeBatches(batch);
+    if (!everyRow) freeBatches(...batches);
+  };
   const flush = () => {
     if (pendingRows === 0) return;
-    const batch = concatBatches(pending);
-    parts.push(encoder ? encoder.encode(batch) : encodeRowGroup(batch, outSchema, { codec: task.codec }));
+    encode(pending, (batch) => {
+      parts.push(encoder ? encoder.encode(batch) : encodeRowGroup(batch, outSchema, { codec: task.codec }));
+    });
     pending = [];
     pendingRows = 0;
   };
   const smallRows = Math.max(1, Math.floor(task.chunkRows / SMALL_ROW_GROUP_DIVISOR));
-  for await (
-    const batch of unitBatches(task.unit, { columns, chunkRows: task.chunkRows, where: task.where }, counts)
-  ) {
+  for await (const batch of unitBatches(task.unit, read, counts)) {
     const rows = filter.select(batch);
     if (rows.length === 0) continue;
-    const kept = outputColumns(
-      rows.length === batch.numRows ? batch : selectRows(batch, rows),
-      task.fields,
-      task.outputs,
-    );
+    const selected = outputColumns(batch, task.fields, task.outputs);
+    const kept = everyRow ? selected : selectRows(selected, rows);
     pending.push(kept);
     pendingRows += kept.numRows;
     rowsOut += kept.numRows;
@@ -446,9 +456,22 @@ export async function filterUnit(task: FilterUnitTask): Promise<FilterUnitResult
   }
   let tail: Uint8Array | null = null;
   if (!encoder && pendingRows > 0 && pendingRows < smallRows) {
-    tail = tableToIPC(new Table(concatBatches(pending)), "stream");
+    encode(pending, (batch) => tail = tableToIPC(new Table(batch), "stream"));
   } else flush();
   return { parts, tail, rowsIn: counts.rows + counts.skipped, rowsOut, quotes: counts.quotes };
+}
+
+/**
+ * Rows a filter worker reads at a time, into the same arrays (see `filterUnit`): 500,000-row batches of every
+ * column cost ~18 MiB a batch.
+ */
+const FILTER_READ_ROWS = 100_000;
+
+/** Frees the arrays of batches this code made and is done with (their dictionaries are left to the GC). */
+function freeBatches(...batches: RecordBatch[]): void {
+  for (const batch of batches) {
+    for (const child of batch.data.children) freeBuffers(child.values, child.nullBitmap ?? null);
+  }
 }
 
 /** Matches fewer than `chunkRows / 8` are merged with their neighbours' instead of making a row group. */

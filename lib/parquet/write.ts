@@ -20,6 +20,7 @@ import { fileError } from "../io/file.ts";
 import { blobBytes } from "../cells.ts";
 import { carryOf, elementForField } from "./schema.ts";
 import { isDateAnnotation, isDecimalAnnotation as isDecimal, isTextAnnotation } from "../annotations.ts";
+import { flatEncodable, writeFlatChunk } from "./_encode.ts";
 
 /** Codecs outcore can write. */
 export type WriteCodec = "SNAPPY" | "ZSTD" | "GZIP" | "UNCOMPRESSED";
@@ -125,6 +126,13 @@ interface DirectWriter {
   writeDirect(bytes: Uint8Array): Promise<void>;
 }
 
+let FLAT_WRITES = true;
+
+/** Turns the flat-column encoder (lib/parquet/_encode.ts) on or off, for tests that compare it with hyparquet-writer. */
+export function setFlatWrites(on: boolean): void {
+  FLAT_WRITES = on;
+}
+
 /** Writes batches of one schema to a Parquet file at `path` (not atomically: see `writeAtomically`). */
 export class ParquetFileWriter {
   readonly path: string;
@@ -193,19 +201,56 @@ export class ParquetFileWriter {
   async write(batch: RecordBatch): Promise<void> {
     const rows = batch.numRows;
     if (rows === 0) return;
-    const { columnData, statistics } = this.#columnData(batch, true);
-    const written = this.#writer.write({ columnData, rowGroupSize: rows });
-    this.#setStatistics(statistics);
-    await written;
+    await this.#encode(batch, true);
     this.rowCount += rows;
     this.rowGroupCount++;
   }
 
   /** Encodes one row group without flushing (for `encodeRowGroup`). */
   encodeOnly(batch: RecordBatch): void {
-    const { columnData, statistics } = this.#columnData(batch, false);
-    void this.#writer.write({ columnData, rowGroupSize: batch.numRows });
-    this.#setStatistics(statistics);
+    void this.#encode(batch, false);
+  }
+
+  /**
+   * Encodes the batch as the next row group — straight from its arrays when every column allows it
+   * (lib/parquet/_encode.ts), else through hyparquet-writer — and returns the writer's flush.
+   */
+  #encode(batch: RecordBatch, offsetIndex: boolean): void | Promise<void> {
+    const columns = this.names.map((name) => columnData(batch, name));
+    if (
+      !FLAT_WRITES || !columns.every((data, i) => !this.#nested[i] && flatEncodable(data, this.elements[i]))
+    ) {
+      const { columnData, statistics } = this.#columnData(batch, offsetIndex);
+      const written = this.#writer.write({ columnData, rowGroupSize: batch.numRows });
+      this.#setStatistics(statistics);
+      return written;
+    }
+    const parquet = this.#writer;
+    const writer = parquet.writer;
+    const codec = parquet.codec;
+    const compress = codec === "UNCOMPRESSED" ? null : compressors[codec as WriteCodec]!;
+    columns.forEach((data, i) => {
+      if (data.nullCount > 0 && !this.nullable[i]) {
+        throw new TypeError(
+          `column "${this.names[i]}" has ${data.nullCount} nulls but the output schema declares it required`,
+        );
+      }
+    });
+    const start = writer.offset;
+    const chunks = columns.map((data, i) => {
+      const written = writeFlatChunk(writer, data, this.elements[i], codec, compress, true);
+      if (offsetIndex) parquet.pendingIndexes.push(written);
+      return written.chunk;
+    });
+    const rows = BigInt(batch.numRows);
+    parquet.num_rows += rows;
+    parquet.row_groups.push({
+      columns: chunks,
+      num_rows: rows,
+      total_byte_size: chunks.reduce((sum, c) => sum + c.meta_data!.total_uncompressed_size, 0n),
+      total_compressed_size: BigInt(writer.offset - start),
+    });
+    return writer.flush?.();
   }
 
   /**

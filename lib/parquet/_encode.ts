@@ -1,0 +1,358 @@
+/**
+ * Column chunks of flat columns encoded straight from a batch's typed arrays. Written by hand because
+ * hyparquet-writer takes JS values: it builds definition levels for every value (its Dremel pass), tries a
+ * dictionary on every column through a Map, writes plain values one DataView call at a time and reads its own
+ * statistics — with our row-to-array conversions, about a third of a `filter` to Parquet's CPU and most of a
+ * writing worker's heap (profiled: 1.8 s of 5.7 s single-threaded on the 20M-row CSV). Here a plain page is
+ * the column's bytes as they are, a dictionary page is built only where a sample says it pays, and text columns
+ * keep the dictionary the batch already has. hyparquet-writer still writes the page headers (Thrift), the
+ * RLE/bit-packed runs, the footer and every column this does not take (`flatEncodable`).
+ *
+ * The chunks are what hyparquet-writer's own would be for a reader: DATA_PAGE_V2 pages of ~1 MiB, PLAIN or
+ * RLE_DICTIONARY values, RLE definition levels, the same statistics (min −0 / max +0 for zeros, NaN counted and
+ * left out of min and max).
+ */
+import type { Data, Dictionary, Utf8, Vector } from "apache-arrow";
+import type { ColumnChunk, OffsetIndex, SchemaElement } from "hyparquet";
+import { ByteWriter, type Writer } from "hyparquet-writer";
+import { writePageHeader } from "hyparquet-writer/src/datapage.js";
+import { writeRleBitPackedHybrid } from "hyparquet-writer/src/encoding.js";
+import { kindOf } from "../batch.ts";
+
+/** Bytes of plain values per data page (hyparquet-writer's default page size). */
+const PAGE_BYTES = 1 << 20;
+
+/** Dictionaries of more entries are not built: plain pages instead (strings: the old encoder instead). */
+const MAX_DICTIONARY = 1 << 16;
+
+type Numbers = Float64Array | Int32Array | BigInt64Array;
+
+/** What `writeFlatChunk` returns: the chunk's metadata and, with more than one page, its offset index. */
+export interface FlatChunk {
+  chunk: ColumnChunk;
+  offsetIndex?: OffsetIndex;
+}
+
+/**
+ * Whether `writeFlatChunk` can write this column: a float64, int32, int64 or timestamp column stored as its
+ * plain physical type, or dictionary-encoded text of at most `MAX_DICTIONARY` values (and no more than one
+ * per two rows) stored as UTF-8 — what CSV reads and the lab's files are made of.
+ */
+export function flatEncodable(data: Data, element: SchemaElement): boolean {
+  if (data.offset % 8 !== 0) return false; // validity bits are copied bytewise
+  const kind = kindOf(data.type);
+  const annotated = element.logical_type !== undefined || element.converted_type !== undefined;
+  switch (kind) {
+    case "float64":
+      return element.type === "DOUBLE" && !annotated && data.values instanceof Float64Array;
+    case "int32":
+      return element.type === "INT32" && !annotated && data.values instanceof Int32Array;
+    case "int64":
+      return element.type === "INT64" && !annotated && data.values instanceof BigInt64Array;
+    case "timestamp":
+      return element.type === "INT64" && data.values instanceof BigInt64Array;
+    case "string": {
+      const dictionary = (data as Data<Dictionary<Utf8>>).dictionary;
+      return element.type === "BYTE_ARRAY" && element.converted_type === "UTF8" && dictionary !== undefined &&
+        data.values instanceof Int32Array && dictionary.length <= MAX_DICTIONARY &&
+        dictionary.length <= Math.max(64, data.length / 2);
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * Writes one column chunk of `data` to `writer` (Arrow slices: `values` start at the slice's first row, the
+ * validity bits at bit `offset`), whose
+ * `offset` counts bytes from the file's start. `compress` is the codec's compressor (null: uncompressed).
+ * Memory: the column's non-null values once more (a copy only when there are nulls), plus one page.
+ */
+export function writeFlatChunk(
+  writer: Writer,
+  data: Data,
+  element: SchemaElement,
+  codec: string,
+  compress: ((bytes: Uint8Array) => Uint8Array) | null,
+  statistics: boolean,
+): FlatChunk {
+  const rows = data.length;
+  const kind = kindOf(data.type);
+  const optional = element.repetition_type !== "REQUIRED";
+  const valid = validity(data);
+  const nulls = valid ? data.nullCount : 0;
+  const start = writer.offset;
+  let uncompressed = 0;
+
+  // The values written: dictionary indices, or the column's own values (without nulls).
+  let dictionaryBytes: Uint8Array | null = null;
+  let dictionaryCount = 0;
+  let indices: Int32Array | null = null;
+  let plain: Numbers | null = null;
+  let stats: Record<string, unknown> | undefined;
+  if (kind === "string") {
+    const text = textDictionary(data, valid);
+    ({ indices } = text);
+    dictionaryBytes = text.bytes;
+    dictionaryCount = text.count;
+    stats = { min_value: text.min, max_value: text.max };
+  } else {
+    const values = compact(data.values.subarray(0, rows) as Numbers, valid);
+    stats = numberStatistics(values, kind === "float64");
+    const dictionary = values instanceof BigInt64Array ? null : numberDictionary(values);
+    if (dictionary) {
+      indices = dictionary.indices;
+      dictionaryBytes = bytesOf(dictionary.values);
+      dictionaryCount = dictionary.values.length;
+    } else plain = values;
+  }
+  stats = { ...stats, null_count: BigInt(nulls) };
+
+  let dictionaryOffset: bigint | undefined;
+  if (dictionaryBytes) {
+    dictionaryOffset = BigInt(writer.offset);
+    const stored = compress ? compress(dictionaryBytes) : dictionaryBytes;
+    const headerStart = writer.offset;
+    writePageHeader(writer, {
+      type: "DICTIONARY_PAGE",
+      uncompressed_page_size: dictionaryBytes.length,
+      compressed_page_size: stored.length,
+      dictionary_page_header: { num_values: dictionaryCount, encoding: "PLAIN" },
+    });
+    uncompressed += writer.offset - headerStart + dictionaryBytes.length;
+    writer.appendBytes(stored);
+  }
+
+  // Pages of whole bytes of validity bits (a multiple of 8 rows), ~PAGE_BYTES of plain values each.
+  const width = kind === "int32" || kind === "string" ? 4 : 8;
+  const pageRows = Math.max(8, Math.floor(PAGE_BYTES / width) & ~7);
+  const bitWidth = indices ? Math.max(1, Math.ceil(Math.log2(dictionaryCount))) : 0;
+  const encoding = indices ? "RLE_DICTIONARY" : "PLAIN";
+  const dataOffset = BigInt(writer.offset);
+  const locations: OffsetIndex["page_locations"] = [];
+  let valueAt = 0; // index of the page's first non-null value
+  for (let first = 0; first < rows; first += pageRows) {
+    const count = Math.min(pageRows, rows - first);
+    const pageNulls = valid ? count - countValid(valid, first, count) : 0;
+    const values = count - pageNulls;
+    const levels = optional ? definitionLevels(valid, first, count) : new Uint8Array(0);
+    let body: Uint8Array;
+    if (indices) {
+      const page = new ByteWriter(Math.ceil(values * bitWidth / 8) + 16) as ByteWriter & Writer;
+      page.appendUint8(bitWidth);
+      writeRleBitPackedHybrid(page, indices.subarray(valueAt, valueAt + values), bitWidth);
+      body = page.getBytes();
+    } else body = bytesOf(plain!.subarray(valueAt, valueAt + values));
+    valueAt += values;
+    const stored = compress ? compress(body) : body;
+    const pageStart = writer.offset;
+    writePageHeader(writer, {
+      type: "DATA_PAGE_V2",
+      uncompressed_page_size: levels.length + body.length,
+      compressed_page_size: levels.length + stored.length,
+      data_page_header_v2: {
+        num_values: count,
+        num_nulls: pageNulls,
+        num_rows: count,
+        encoding,
+        definition_levels_byte_length: levels.length,
+        repetition_levels_byte_length: 0,
+        is_compressed: compress !== null,
+      },
+    });
+    uncompressed += writer.offset - pageStart + levels.length + body.length;
+    writer.appendBytes(levels);
+    writer.appendBytes(stored);
+    locations.push({
+      offset: BigInt(pageStart),
+      compressed_page_size: writer.offset - pageStart,
+      first_row_index: BigInt(first),
+    });
+  }
+
+  const chunk: ColumnChunk = {
+    file_offset: BigInt(start),
+    meta_data: {
+      type: element.type!,
+      encodings: dictionaryBytes ? ["PLAIN", "RLE_DICTIONARY"] : ["PLAIN"],
+      path_in_schema: [element.name],
+      codec: codec as never,
+      num_values: BigInt(rows),
+      total_uncompressed_size: BigInt(uncompressed),
+      total_compressed_size: BigInt(writer.offset - start),
+      data_page_offset: dataOffset,
+      dictionary_page_offset: dictionaryOffset,
+      statistics: statistics ? stats as never : undefined,
+      encoding_stats: [
+        ...(dictionaryBytes
+          ? [{ page_type: "DICTIONARY_PAGE" as const, encoding: "PLAIN" as const, count: 1 }]
+          : []),
+        { page_type: "DATA_PAGE_V2" as const, encoding, count: locations.length },
+      ],
+    },
+  };
+  return { chunk, offsetIndex: locations.length > 1 ? { page_locations: locations } : undefined };
+}
+
+/** The column's validity bits from its first row (`offset`, a multiple of 8, into the bitmap), or null without nulls. */
+function validity(data: Data): Uint8Array | null {
+  if (!data.nullCount || !data.nullBitmap) return null;
+  const from = data.offset >> 3;
+  return data.nullBitmap.subarray(from, from + ((data.length + 7) >> 3));
+}
+
+/** Set bits among `count` from bit `first` (a multiple of 8). */
+function countValid(bits: Uint8Array, first: number, count: number): number {
+  let n = 0;
+  const end = first + count;
+  for (let i = first; i < end; i++) n += (bits[i >> 3] >> (i & 7)) & 1;
+  return n;
+}
+
+/** The page's definition levels (1 present, 0 null) as an RLE/bit-packed run, without a length prefix. */
+function definitionLevels(valid: Uint8Array | null, first: number, count: number): Uint8Array {
+  const out = new ByteWriter(16 + (count >> 3)) as ByteWriter & Writer;
+  if (valid === null) {
+    out.appendVarInt(count << 1); // one RLE run of 1s
+    out.appendUint8(1);
+    return out.getBytes();
+  }
+  // Arrow's validity bits are a bit-packed run of width 1 as they are (least significant bit first).
+  const groups = (count + 7) >> 3;
+  out.appendVarInt((groups << 1) | 1);
+  out.appendBytes(valid.subarray(first >> 3, (first >> 3) + groups)); // bits past the page's rows are not read
+  return out.getBytes();
+}
+
+/** The values of the rows `valid` marks (all of them, not copied, without nulls). */
+function compact<T extends Numbers>(values: T, valid: Uint8Array | null): T {
+  if (valid === null) return values;
+  // deno-lint-ignore no-explicit-any
+  const out = new (values.constructor as any)(values.length) as T;
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    if ((valid[i >> 3] >> (i & 7)) & 1) out[n++] = values[i];
+  }
+  return out.subarray(0, n) as T;
+}
+
+/** The bytes of a typed array (little-endian, as Parquet's PLAIN encoding stores numbers). */
+function bytesOf(values: Numbers): Uint8Array {
+  return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+}
+
+/** min, max and NaN count as the footer wants them (min −0 and max +0 for zeros); none when all are null. */
+function numberStatistics(values: Numbers, float: boolean): Record<string, unknown> {
+  let min: number | bigint | undefined;
+  let max: number | bigint | undefined;
+  let nans = 0;
+  if (values instanceof BigInt64Array) {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (min === undefined || v < min) min = v;
+      if (max === undefined || v > max) max = v;
+    }
+  } else {
+    let lo = Infinity;
+    let hi = -Infinity;
+    let seen = 0;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v !== v) {
+        nans++;
+        continue;
+      }
+      seen++;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    if (seen > 0) [min, max] = [lo === 0 ? -0 : lo, hi === 0 ? 0 : hi];
+  }
+  return { min_value: min, max_value: max, nan_count: float ? BigInt(nans) : undefined };
+}
+
+/**
+ * A dictionary for a numeric column when a sample of 1,024 values spread over it has at most 256 distinct
+ * ones and no more than half are distinct (hyparquet-writer's encoder made such columns dictionaries too: the
+ * lab's quantity, 1–49, takes 6 bits a row instead of 32); null otherwise, or when the column turns out to
+ * have more than `MAX_DICTIONARY` values. Floats with −0 or NaN stay plain (a Map would merge them with 0 and
+ * other NaNs).
+ */
+function numberDictionary(
+  values: Float64Array | Int32Array,
+): { values: typeof values; indices: Int32Array } | null {
+  const n = values.length;
+  if (n < 64) return null;
+  const sample = new Set<number>();
+  for (let i = 0; i < 1024; i++) sample.add(values[Math.floor(i * (n - 1) / 1023)]);
+  if (sample.size > 256) return null;
+  const float = values instanceof Float64Array;
+  const index = new Map<number, number>();
+  const indices = new Int32Array(n);
+  const seen: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    let k = index.get(v);
+    if (k === undefined) {
+      if (float && (v !== v || Object.is(v, -0))) return null;
+      k = seen.length;
+      if (k === MAX_DICTIONARY) return null;
+      seen.push(v);
+      index.set(v, k);
+    }
+    indices[i] = k;
+  }
+  const dictionary = float ? Float64Array.from(seen) : Int32Array.from(seen);
+  return { values: dictionary, indices };
+}
+
+/**
+ * A text column's dictionary page (the values its non-null rows use, in the batch dictionary's order, each
+ * as a 4-byte length and its UTF-8 bytes), its rows' indices into it, and the least and greatest value used.
+ */
+function textDictionary(data: Data, valid: Uint8Array | null) {
+  const dictionary = (data as Data<Dictionary<Utf8>>).dictionary as Vector<Utf8>;
+  const codes = (data.values as Int32Array).subarray(0, data.length);
+  const remap = new Int32Array(dictionary.length).fill(-1);
+  const indices = new Int32Array(codes.length);
+  const used: string[] = [];
+  let n = 0;
+  for (let i = 0; i < codes.length; i++) {
+    if (valid && !((valid[i >> 3] >> (i & 7)) & 1)) continue;
+    const code = codes[i];
+    let k = remap[code];
+    if (k < 0) {
+      k = remap[code] = used.length;
+      used.push(dictionary.get(code) as string);
+    }
+    indices[n++] = k;
+  }
+  const encoder = new TextEncoder();
+  const encoded = used.map((s) => encoder.encode(s));
+  const bytes = new Uint8Array(encoded.reduce((sum, b) => sum + 4 + b.length, 0));
+  const view = new DataView(bytes.buffer);
+  let at = 0;
+  let min: string | undefined;
+  let max: string | undefined;
+  for (const [i, b] of encoded.entries()) {
+    view.setUint32(at, b.length, true);
+    bytes.set(b, at + 4);
+    at += 4 + b.length;
+    const s = used[i];
+    if (min === undefined || compareUtf8(s, min) < 0) min = s;
+    if (max === undefined || compareUtf8(s, max) > 0) max = s;
+  }
+  return { bytes, count: used.length, indices: indices.subarray(0, n), min, max };
+}
+
+/** Orders strings as their UTF-8 bytes do (Parquet's order for text), which UTF-16 `<` does not always. */
+function compareUtf8(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.codePointAt(i)!;
+    const y = b.codePointAt(i)!;
+    if (x !== y) return x < y ? -1 : 1;
+    if (x > 0xffff) i++;
+  }
+  return a.length - b.length;
+}
