@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import {
   cgroupLimit,
   LIMITED_MAIN_BYTES,
+  LIMITED_ROW_GROUP_WORKER_BYTES,
   LIMITED_WORKER_BYTES,
   MAIN_BYTES,
   memoryBudget,
@@ -84,6 +85,11 @@ Deno.test("memoryPlan gives workers only while they fit after the main thread's 
   }
   assert.equal(memoryPlan(GIB, 8).workers, 8);
   assert.match(memoryPlan(64 * MIB, 2).reason, /below the main thread's streaming need/);
+  // Parquet-writing workers fit two to 256 MiB (filter, convert, partition); whole-row-group readers one.
+  assert.equal(memoryPlan(256 * MIB, 2, { writes: true }).workers, 2);
+  assert.equal(memoryPlan(230 * MIB, 2, { writes: true }).workers, 1);
+  assert.equal(memoryPlan(256 * MIB, 2, { workerBytes: LIMITED_ROW_GROUP_WORKER_BYTES }).workers, 1);
+  assert.equal(memoryPlan(128 * MIB, 2, { writes: true }).workers, 0);
 });
 
 Deno.test("memoryPlan: small budgets limit V8's heap and shrink batches and units; large ones keep the defaults", () => {

@@ -3,12 +3,13 @@ import { intOption, type ParsedArgs } from "../cli/args.ts";
 import { formatSeconds, formatTable, jsonText, plural } from "../format.ts";
 import { runPipeline } from "../exercises/ex4_pipeline.ts";
 import { plannedWorkers } from "./_source.ts";
+import { LIMITED_ROW_GROUP_WORKER_BYTES } from "../io/budget.ts";
 
 export async function run(args: ParsedArgs): Promise<void> {
   const requested = intOption(args, "workers", navigator.hardwareConcurrency || 1, { min: 1, max: 64 });
-  // Its workers decode whole row groups of three columns: as much as a Parquet-writing worker (measured: 2
-  // workers killed in 256 MiB with the reading workers' ~64 MiB each).
-  const planned = await plannedWorkers(args, requested, { writes: true });
+  // Its workers decode whole row groups of three columns (measured: 2 workers killed in 256 MiB with the
+  // reading workers' ~64 MiB each).
+  const planned = await plannedWorkers(args, requested, { workerBytes: LIMITED_ROW_GROUP_WORKER_BYTES });
   const result = await runPipeline(args.positionals[0], { workers: planned.workers });
   if (args.values.json) {
     console.log(jsonText({ ...result, memory: planned.memory }));

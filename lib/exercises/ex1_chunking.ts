@@ -23,7 +23,7 @@ import {
 import { int64Aggregate } from "../ops/int64.ts";
 import { CsvEncoder } from "../csv/write.ts";
 import { AtomicOutput, FileWriter } from "../io/atomic.ts";
-import { freeBuffers, releaseDeadBuffers, rssBytes } from "../io/memory.ts";
+import { freeBatches, freeBuffers, releaseDeadBuffers, rssBytes } from "../io/memory.ts";
 import { openSource, type Source, type SourceOptions } from "../sources/source.ts";
 import { splitsAreSafe } from "../io/split.ts";
 import { describeUnit, planUnits, type Unit, unitBatches, unitBytes } from "../engine/units.ts";
@@ -428,12 +428,15 @@ export async function filterUnit(task: FilterUnitTask): Promise<FilterUnitResult
   const read = everyRow
     ? { columns, chunkRows: task.chunkRows }
     : { columns, chunkRows: Math.min(task.chunkRows, FILTER_READ_ROWS), where: task.where, reuse: true };
-  /** Encodes `batches` and frees what this function copied (never a reader's batch: Parquet's may be views of a page). */
+  // Batches pending are this function's copies, or a CSV reader's fresh arrays handed over; a Parquet
+  // reader's may be views of a page it still holds.
+  const owned = !everyRow || task.unit.kind === "csv";
+  /** Encodes `batches` and frees their arrays when they are this function's. */
   const encode = (batches: RecordBatch[], write: (batch: RecordBatch) => void) => {
     const batch = concatBatches(batches);
     write(batch);
     if (batch !== batches[0]) freeBatches(batch);
-    if (!everyRow) freeBatches(...batches);
+    if (owned) freeBatches(...batches);
   };
   const flush = () => {
     if (pendingRows === 0) return;
@@ -466,13 +469,6 @@ export async function filterUnit(task: FilterUnitTask): Promise<FilterUnitResult
  * column cost ~18 MiB a batch.
  */
 const FILTER_READ_ROWS = 100_000;
-
-/** Frees the arrays of batches this code made and is done with (their dictionaries are left to the GC). */
-function freeBatches(...batches: RecordBatch[]): void {
-  for (const batch of batches) {
-    for (const child of batch.data.children) freeBuffers(child.values, child.nullBitmap ?? null);
-  }
-}
 
 /** Matches fewer than `chunkRows / 8` are merged with their neighbours' instead of making a row group. */
 const SMALL_ROW_GROUP_DIVISOR = 8;
@@ -589,8 +585,10 @@ export async function parallelFilter(
       for await (const result of results) {
         if (result.parts.length && !(result.parts[0] instanceof Uint8Array)) await writeCarry();
         for (const part of result.parts) {
+          // Written out when the await returns: its bytes (transferred here, this thread's alone) go now.
           if (part instanceof Uint8Array) await csv!.write(part);
           else await parquet!.append(part);
+          freeBuffers(part instanceof Uint8Array ? part : part.bytes);
           rowGroups++;
         }
         if (result.tail) {

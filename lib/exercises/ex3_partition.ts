@@ -10,7 +10,7 @@ import { CsvReader } from "../csv/read.ts";
 import { DataError, UsageError } from "../errors.ts";
 import { AtomicOutput } from "../io/atomic.ts";
 import { fileByteSource, FileChunks } from "../io/file.ts";
-import { releaseDeadBuffers } from "../io/memory.ts";
+import { freeBatches, releaseDeadBuffers } from "../io/memory.ts";
 import { openSource, type SourceOptions } from "../sources/source.ts";
 import { splitsAreSafe } from "../io/split.ts";
 import { describeUnit, planUnits, type Unit, unitBatches } from "../engine/units.ts";
@@ -91,6 +91,8 @@ export async function writePart(task: WritePartTask): Promise<{ rows: number }> 
       const to = Math.min(batch.numRows, piece.skip + piece.take - position);
       position += batch.numRows;
       if (to > from) await writer.write(from === 0 && to === batch.numRows ? batch : batch.slice(from, to));
+      // Written: a CSV reader's batch is this task's alone (a Parquet reader's may be views of its page).
+      if (piece.unit.kind === "csv") freeBatches(batch);
       releaseDeadBuffers();
       if (position >= piece.skip + piece.take) break;
     }

@@ -29,10 +29,16 @@ export const WORKER_MEMORY_BYTES = 100 * MIB;
 export const LIMITED_MAIN_BYTES = 96 * MIB;
 export const LIMITED_WORKER_BYTES = 64 * MIB;
 /**
- * A worker that also encodes Parquet (filter, partition, generate) needs more: 2-worker filter peaks at
- * ~297 MiB under a 256 MiB plan's limits, killed in a 256 MiB cgroup.
+ * A worker that also encodes Parquet (filter, convert, partition) needs more. 104 MiB until its reads and
+ * encoding freed their own buffers (2-worker filter peaked at ~297 MiB under a 256 MiB plan then); since, a
+ * 256 MiB plan's two writers complete in cgroups down to 210 MiB (filter, convert) and 240 MiB (partition).
  */
-export const LIMITED_WRITER_WORKER_BYTES = 104 * MIB;
+export const LIMITED_WRITER_WORKER_BYTES = 72 * MIB;
+/**
+ * A worker that decodes whole Parquet row groups (the pipeline: the lab's partitions are one 1.25M-row group
+ * each, ~40 MB of three columns): two at 72 MiB were killed in a 230 MiB cgroup under a 256 MiB plan.
+ */
+export const LIMITED_ROW_GROUP_WORKER_BYTES = 104 * MIB;
 /** The smallest budget outcore accepts: below it not even the runtime and one batch fit. */
 export const MIN_BUDGET_BYTES = 64 * MIB;
 

@@ -6,6 +6,7 @@
  * compiled binary are), sources call `releaseDeadBuffers()` between batches, which runs a full GC only
  * when the buffers outside the JS heap pass `limitBytes`. Without the flag it does nothing.
  */
+import type { RecordBatch } from "apache-arrow";
 
 const gc = (globalThis as { gc?: (options?: { type: "minor" | "major" }) => void }).gc;
 
@@ -58,6 +59,16 @@ export function freeBuffers(...views: (ArrayBufferView | null)[]): void {
   for (const view of views) {
     const buffer = view?.buffer;
     if (buffer instanceof ArrayBuffer && !buffer.detached && buffer.byteLength > 0) buffer.transfer(0);
+  }
+}
+
+/**
+ * Frees the value and validity arrays of batches the caller owns alone and is done with (`freeBuffers`); their
+ * text dictionaries are left to the GC (slices and selections share them).
+ */
+export function freeBatches(...batches: RecordBatch[]): void {
+  for (const batch of batches) {
+    for (const child of batch.data.children) freeBuffers(child.values, child.nullBitmap ?? null);
   }
 }
 

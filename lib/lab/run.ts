@@ -35,6 +35,7 @@ import { keepWorkersWarm } from "../engine/run.ts";
 import {
   type Budget,
   LIMITED_MAIN_BYTES,
+  LIMITED_ROW_GROUP_WORKER_BYTES,
   LIMITED_WORKER_BYTES,
   LIMITED_WRITER_WORKER_BYTES,
   memoryBudget,
@@ -219,12 +220,17 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
   const planned = {
     read: scanPlan.workers,
     write: memoryPlan(budget.bytes, requested, { writes: true }).workers,
+    rowGroups: memoryPlan(budget.bytes, requested, { workerBytes: LIMITED_ROW_GROUP_WORKER_BYTES }).workers,
   };
   /** The budget still free now, less a 32 MiB margin (this process keeps memory that earlier steps used). */
   const roomNow = () => budget.bytes - rssBytes() - 32 * 2 ** 20;
-  const workersNow = (kind: "read" | "write"): number => {
+  const workersNow = (kind: "read" | "write" | "rowGroups"): number => {
     if (!limited) return planned[kind];
-    const each = kind === "read" ? LIMITED_WORKER_BYTES : LIMITED_WRITER_WORKER_BYTES;
+    const each = kind === "read"
+      ? LIMITED_WORKER_BYTES
+      : kind === "write"
+      ? LIMITED_WRITER_WORKER_BYTES
+      : LIMITED_ROW_GROUP_WORKER_BYTES;
     return Math.max(0, Math.min(planned[kind], Math.floor(roomNow() / each)));
   };
   const workers = planned.read;
@@ -265,7 +271,12 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
       ? { old_space_mib: scanPlan.heap.oldSpaceMiB, semi_space_mib: scanPlan.heap.semiSpaceMiB }
       : "V8 default",
     /** At most; under a small budget each step takes what fits in what is left when it starts. */
-    workers: { read: planned.read, write: planned.write, generate: generateWorkers },
+    workers: {
+      read: planned.read,
+      write: planned.write,
+      row_groups: planned.rowGroups,
+      generate: generateWorkers,
+    },
     read_benchmark_max_rows: maxReadRows ?? null,
   };
   const warmupRows = options.warmupRows ?? (small ? 200_000 : 5_000_000);
@@ -599,7 +610,7 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
       const pipeline = await step(
         "exercise_4.pipeline",
         `  pipeline sequential and in parallel × ${repeats}`,
-        () => runPipeline(paths.partitions, { workers: workersNow("write"), runs: repeats }),
+        () => runPipeline(paths.partitions, { workers: workersNow("rowGroups"), runs: repeats }),
       );
       log(
         `  sequential ${pipeline.sequential_seconds.toFixed(2)} s, ${plural(pipeline.workers, "worker")} ${

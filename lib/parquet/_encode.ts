@@ -18,6 +18,7 @@ import { ByteWriter, type Writer } from "hyparquet-writer";
 import { writePageHeader } from "hyparquet-writer/src/datapage.js";
 import { writeRleBitPackedHybrid } from "hyparquet-writer/src/encoding.js";
 import { kindOf } from "../batch.ts";
+import { freeBuffers } from "../io/memory.ts";
 
 /** Bytes of plain values per data page (hyparquet-writer's default page size). */
 const PAGE_BYTES = 1 << 20;
@@ -163,6 +164,9 @@ export function writeFlatChunk(
     uncompressed += writer.offset - pageStart + levels.length + body.length;
     writer.appendBytes(levels);
     writer.appendBytes(stored);
+    // Copied: the compressor's output is garbage from here on — unless it shares its buffer (node:zlib's small
+    // results are slices of a shared pool).
+    if (stored !== body && stored.byteLength === stored.buffer.byteLength) freeBuffers(stored);
     locations.push({
       offset: BigInt(pageStart),
       compressed_page_size: writer.offset - pageStart,

@@ -17,6 +17,7 @@ import {
   NESTED_SCHEMA_KEY,
 } from "../batch.ts";
 import { fileError } from "../io/file.ts";
+import { freeBuffers } from "../io/memory.ts";
 import { blobBytes } from "../cells.ts";
 import { carryOf, elementForField } from "./schema.ts";
 import { isDateAnnotation, isDecimalAnnotation as isDecimal, isTextAnnotation } from "../annotations.ts";
@@ -353,16 +354,17 @@ export function encodeRowGroup(
   if (codec !== "UNCOMPRESSED" && !compressors[codec]) {
     throw new Error(`encodeRowGroup: call loadCodec("${codec}") first`);
   }
-  const scratch = new ByteWriter() as ByteWriter & Writer;
+  // Sized for the values as they are (compressed pages are rarely larger), so that it does not grow by
+  // doubling and leave each smaller buffer for the GC; freed once the row group is copied out.
+  const width = batch.schema.fields.reduce((sum, f) => sum + (kindOf(f.type) === "int32" ? 4 : 8), 0);
+  const scratch = new ByteWriter(batch.numRows * width + (64 << 10)) as ByteWriter & Writer;
   const file = new ParquetFileWriter("(memory)", schema, scratch, codec);
   const start = scratch.offset; // after the PAR1 magic
   file.encodeOnly(batch);
   const rowGroup = file.rowGroups[0];
-  return {
-    bytes: scratch.getBytes().slice(start), // one copy, of the row group alone
-    rowGroup,
-    start,
-  };
+  const bytes = scratch.getBytes().slice(start); // one copy, of the row group alone
+  freeBuffers(scratch.getBytes());
+  return { bytes, rowGroup, start };
 }
 
 /** A nested column's schema as a tree: elements with their children. */
