@@ -444,6 +444,9 @@ Deno.test("column chunks encoded from typed arrays read back as hyparquet-writer
   const zeros = Float64Array.from({ length: rows }, (_, i) => [0.5, -0, 0, 9][i % 4]); // plain: −0 kept apart
   const qty = Int32Array.from({ length: rows }, () => 1 + Math.floor(random() * 49)); // a dictionary
   const ids = Int32Array.from({ length: rows }, () => Math.floor((random() - 0.5) * 2 ** 31)); // plain
+  // 9,999 values in a narrow range: a dictionary (by table); 99,999 values there: more than one per 4 rows, plain.
+  const pid = Int32Array.from({ length: rows }, () => 1 + Math.floor(random() * 9999));
+  const cid = Int32Array.from({ length: rows }, () => 1 + Math.floor(random() * 99999));
   const big = BigInt64Array.from({ length: rows }, (_, i) => BigInt(i) * 3_000_000_019n - 2n ** 60n);
   const ts = BigInt64Array.from({ length: rows }, (_, i) => BigInt(Date.UTC(2020, 0, 1) + i * 1000));
   const words = ["north", "south", "", "Zürich", "東京", "\ufffd", "😀 x"];
@@ -456,6 +459,8 @@ Deno.test("column chunks encoded from typed arrays read back as hyparquet-writer
     { name: "zeros", kind: "float64", data: float64Data(zeros) },
     { name: "qty", kind: "int32", data: int32Data(qty, nq.bits, nq.count) },
     { name: "ids", kind: "int32", data: int32Data(ids) },
+    { name: "pid", kind: "int32", data: int32Data(pid) },
+    { name: "cid", kind: "int32", data: int32Data(cid) },
     { name: "big", kind: "int64", data: int64Data(big, nb.bits, nb.count) },
     { name: "ts", kind: "timestamp", data: timestampData(ts) },
     { name: "text", kind: "string", data: dictionaryData(text, words, nt.bits, nt.count) },
@@ -517,9 +522,9 @@ Deno.test("column chunks encoded from typed arrays read back as hyparquet-writer
   const [a, b] = [stats(ours.metadata), stats(theirs.metadata)];
   // Text bounds follow UTF-8 byte order here ("😀 x" after "\ufffd"); hyparquet-writer compares UTF-16 units.
   for (const g of [0, 1]) {
-    assert.equal(a[g][7].max_value, "😀 x");
-    assert.equal(a[g][7].min_value, "");
-    a[g][7] = b[g][7] = {} as never;
+    assert.equal(a[g][9].max_value, "😀 x");
+    assert.equal(a[g][9].min_value, "");
+    a[g][9] = b[g][9] = {} as never;
   }
   assert.deepEqual(a, b);
   assert.deepEqual(
@@ -530,10 +535,42 @@ Deno.test("column chunks encoded from typed arrays read back as hyparquet-writer
       "PLAIN", // zeros
       "PLAIN+RLE_DICTIONARY", // qty
       "PLAIN", // ids
+      "PLAIN+RLE_DICTIONARY", // pid
+      "PLAIN", // cid
       "PLAIN", // big
       "PLAIN", // ts
       "PLAIN+RLE_DICTIONARY", // text
       "PLAIN+RLE_DICTIONARY", // empty
     ],
   );
+});
+
+Deno.test("dictionary indices are packed as hyparquet's reader and our own decoder read them back", async () => {
+  const { dictionaryIndices } = await import("../lib/parquet/_encode.ts");
+  const random = rng(31);
+  for (const width of [1, 2, 3, 7, 8, 9, 13, 16, 17, 20]) {
+    for (const count of [0, 1, 7, 8, 9, 1000, 4099]) {
+      for (const same of [false, true]) {
+        const want = Int32Array.from(
+          { length: count },
+          () => same ? (1 << width) - 1 : Math.floor(random() * 2 ** width),
+        );
+        const page = dictionaryIndices(want, width);
+        assert.equal(page[0], width);
+        const label = `width ${width}, ${count} values${same ? ", all the same" : ""}`;
+        const theirs = new Array(count);
+        readRleBitPackedHybrid(
+          { view: new DataView(page.buffer, 1), offset: 0 },
+          width,
+          theirs,
+          page.length - 1,
+        );
+        assert.deepEqual(theirs, [...want], label);
+        const ours = new Int32Array(count);
+        decodeHybrid(page, 1, page.length, width, ours, count);
+        assert.deepEqual(ours, want, label);
+        if (same && count > 8) assert.ok(page.length <= 8, `${label}: one RLE run`);
+      }
+    }
+  }
 });

@@ -16,7 +16,6 @@ import type { Data, Dictionary, Utf8, Vector } from "apache-arrow";
 import type { ColumnChunk, OffsetIndex, SchemaElement } from "hyparquet";
 import { ByteWriter, type Writer } from "hyparquet-writer";
 import { writePageHeader } from "hyparquet-writer/src/datapage.js";
-import { writeRleBitPackedHybrid } from "hyparquet-writer/src/encoding.js";
 import { kindOf } from "../batch.ts";
 import { freeBuffers } from "../io/memory.ts";
 
@@ -100,7 +99,12 @@ export function writeFlatChunk(
   } else {
     const values = compact(data.values.subarray(0, rows) as Numbers, valid);
     stats = numberStatistics(values, kind === "float64");
-    const dictionary = values instanceof BigInt64Array ? null : numberDictionary(values);
+    const dictionary = values instanceof BigInt64Array
+      ? null
+      : values instanceof Int32Array && stats.min_value !== undefined
+      ? rangeDictionary(values, stats.min_value as number, stats.max_value as number) ??
+        numberDictionary(values)
+      : numberDictionary(values);
     if (dictionary) {
       indices = dictionary.indices;
       dictionaryBytes = bytesOf(dictionary.values);
@@ -138,12 +142,8 @@ export function writeFlatChunk(
     const values = count - pageNulls;
     const levels = optional ? definitionLevels(valid, first, count) : new Uint8Array(0);
     let body: Uint8Array;
-    if (indices) {
-      const page = new ByteWriter(Math.ceil(values * bitWidth / 8) + 16) as ByteWriter & Writer;
-      page.appendUint8(bitWidth);
-      writeRleBitPackedHybrid(page, indices.subarray(valueAt, valueAt + values), bitWidth);
-      body = page.getBytes();
-    } else body = bytesOf(plain!.subarray(valueAt, valueAt + values));
+    if (indices) body = dictionaryIndices(indices.subarray(valueAt, valueAt + values), bitWidth);
+    else body = bytesOf(plain!.subarray(valueAt, valueAt + values));
     valueAt += values;
     const stored = compress ? compress(body) : body;
     const pageStart = writer.offset;
@@ -196,6 +196,53 @@ export function writeFlatChunk(
     },
   };
   return { chunk, offsetIndex: locations.length > 1 ? { page_locations: locations } : undefined };
+}
+
+/**
+ * A data page's RLE_DICTIONARY values: the bit width, then the indices as one RLE run when they are all the
+ * same (a Hive partition's own column) or one bit-packed run (hyparquet-writer's encoder looks for runs value by
+ * value and appends byte by byte: 7 % of `generate`, profiled; snappy still shrinks runs in the packed bytes).
+ */
+export function dictionaryIndices(indices: Int32Array, width: number): Uint8Array {
+  const n = indices.length;
+  let same = n > 0;
+  for (let i = 1; i < n && same; i++) same = indices[i] === indices[0];
+  const header = varint(same ? n * 2 : ((((n + 7) >> 3) * 2) | 1));
+  if (same) {
+    const out = new Uint8Array(1 + header.length + ((width + 7) >> 3));
+    out[0] = width;
+    out.set(header, 1);
+    for (let b = 0, v = indices[0]; b < (width + 7) >> 3; b++, v >>>= 8) out[1 + header.length + b] = v & 255;
+    return out;
+  }
+  const out = new Uint8Array(1 + header.length + ((n + 7) >> 3) * width); // padding values are 0
+  out[0] = width;
+  out.set(header, 1);
+  let p = 1 + header.length;
+  let acc = 0;
+  let bits = 0;
+  for (let i = 0; i < n; i++) {
+    acc |= indices[i] << bits; // width ≤ 24 and bits < 8: fits 32 bits
+    bits += width;
+    while (bits >= 8) {
+      out[p++] = acc & 255;
+      acc >>>= 8;
+      bits -= 8;
+    }
+  }
+  if (bits > 0) out[p] = acc & 255;
+  return out;
+}
+
+/** `v` as an unsigned LEB128 varint. */
+function varint(v: number): number[] {
+  const out: number[] = [];
+  while (v >= 128) {
+    out.push((v & 127) | 128);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+  return out;
 }
 
 /** The column's validity bits from its first row (`offset`, a multiple of 8, into the bitmap), or null without nulls. */
@@ -251,11 +298,18 @@ function numberStatistics(values: Numbers, float: boolean): Record<string, unkno
   let max: number | bigint | undefined;
   let nans = 0;
   if (values instanceof BigInt64Array) {
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (min === undefined || v < min) min = v;
-      if (max === undefined || v > max) max = v;
+    // Compared as 32-bit halves (signed high, unsigned low): reading each value as a bigint allocated one
+    // (5 % of `generate`, profiled).
+    const words = new Int32Array(values.buffer, values.byteOffset, values.length * 2);
+    let lo = 0, hi = 0;
+    for (let i = 1; i < values.length; i++) {
+      const h = words[2 * i + 1], l = words[2 * i] >>> 0;
+      const hl = words[2 * lo + 1], ll = words[2 * lo] >>> 0;
+      if (h < hl || (h === hl && l < ll)) lo = i;
+      const hh = words[2 * hi + 1], lh = words[2 * hi] >>> 0;
+      if (h > hh || (h === hh && l > lh)) hi = i;
     }
+    if (values.length > 0) [min, max] = [values[lo], values[hi]];
   } else {
     let lo = Infinity;
     let hi = -Infinity;
@@ -308,6 +362,39 @@ function numberDictionary(
   }
   const dictionary = float ? Float64Array.from(seen) : Int32Array.from(seen);
   return { values: dictionary, indices };
+}
+
+/** Integer columns spanning at most this many values are looked up in a table rather than a Map. */
+const MAX_TABLE_RANGE = 1 << 20;
+
+/**
+ * A dictionary for an int32 column of a narrow range (`max − min` below `MAX_TABLE_RANGE`) with at most one
+ * distinct value per 4 rows, found through a table indexed by value: the lab's product ids (1–9,999) take 14
+ * bits a row instead of 32 — the plain page snappy shrank by 11 % at ~8 ms/MiB (measured). Null otherwise.
+ */
+function rangeDictionary(values: Int32Array, min: number, max: number) {
+  const n = values.length;
+  if (n < 64 || max - min >= MAX_TABLE_RANGE) return null;
+  const limit = n >> 2;
+  const table = new Int32Array(max - min + 1).fill(-1);
+  const indices = new Int32Array(n);
+  const seen = new Int32Array(Math.min(limit, max - min + 1));
+  let count = 0;
+  try {
+    for (let i = 0; i < n; i++) {
+      const at = values[i] - min;
+      let k = table[at];
+      if (k < 0) {
+        if (count === limit) return null;
+        k = table[at] = count;
+        seen[count++] = values[i];
+      }
+      indices[i] = k;
+    }
+  } finally {
+    freeBuffers(table);
+  }
+  return { values: seen.subarray(0, count), indices };
 }
 
 /**
