@@ -293,7 +293,10 @@ function bytesOf(values: Numbers): Uint8Array {
 }
 
 /** min, max and NaN count as the footer wants them (min −0 and max +0 for zeros); none when all are null. */
-function numberStatistics(values: Numbers, float: boolean): Record<string, unknown> {
+export function numberStatistics(
+  values: Numbers | Float32Array,
+  float: boolean,
+): { min_value?: number | bigint; max_value?: number | bigint; nan_count?: bigint } {
   let min: number | bigint | undefined;
   let max: number | bigint | undefined;
   let nans = 0;

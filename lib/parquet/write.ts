@@ -21,7 +21,7 @@ import { freeBuffers } from "../io/memory.ts";
 import { blobBytes } from "../cells.ts";
 import { carryOf, elementForField } from "./schema.ts";
 import { isDateAnnotation, isDecimalAnnotation as isDecimal, isTextAnnotation } from "../annotations.ts";
-import { flatEncodable, writeFlatChunk } from "./_encode.ts";
+import { flatEncodable, numberStatistics, writeFlatChunk } from "./_encode.ts";
 
 /** Codecs outcore can write. */
 export type WriteCodec = "SNAPPY" | "ZSTD" | "GZIP" | "UNCOMPRESSED";
@@ -549,43 +549,27 @@ export function numericStatistics(values: ArrayLike<unknown>, float: boolean): C
   let nulls = 0n;
   let nans = 0n;
   const n = values.length;
-  if (values instanceof Float64Array || values instanceof Float32Array || values instanceof Int32Array) {
-    let lo = Infinity;
-    let hi = -Infinity;
-    let seen = 0;
-    for (let i = 0; i < n; i++) {
-      const v = values[i];
-      if (v !== v) {
-        nans++;
-        continue;
-      }
-      seen++;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
+  // Typed arrays: the encoder's own summary (lib/parquet/_encode.ts).
+  if (
+    values instanceof Float64Array || values instanceof Float32Array || values instanceof Int32Array ||
+    values instanceof BigInt64Array
+  ) {
+    return { ...numberStatistics(values, float), null_count: 0n } as ChunkStatistics;
+  }
+  if (!Array.isArray(values)) return null;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) {
+      nulls++;
+      continue;
     }
-    if (seen > 0) [min, max] = [lo, hi];
-  } else if (values instanceof BigInt64Array) {
-    for (let i = 0; i < n; i++) {
-      const v = values[i];
-      if (min === undefined || v < min) min = v;
-      if (max === undefined || v > max) max = v;
+    if (typeof v !== "number" && typeof v !== "bigint") return null;
+    if (v !== v) {
+      nans++;
+      continue;
     }
-  } else {
-    if (!Array.isArray(values)) return null;
-    for (let i = 0; i < n; i++) {
-      const v = values[i];
-      if (v === null || v === undefined) {
-        nulls++;
-        continue;
-      }
-      if (typeof v !== "number" && typeof v !== "bigint") return null;
-      if (v !== v) {
-        nans++;
-        continue;
-      }
-      if (min === undefined || v < min) min = v;
-      if (max === undefined || v > max) max = v;
-    }
+    if (min === undefined || v < min) min = v;
+    if (max === undefined || v > max) max = v;
   }
   if (min === 0) min = -0;
   if (max === 0) max = 0;
