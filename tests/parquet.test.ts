@@ -574,3 +574,44 @@ Deno.test("dictionary indices are packed as hyparquet's reader and our own decod
     }
   }
 });
+
+Deno.test("a row group's bytes are freed after decoding only when the source gave them alone", async () => {
+  const rowsOf = (batch: { toArray(): { toJSON(): unknown }[] }) => batch.toArray().map((r) => r.toJSON());
+  const dir = await tempDir();
+  const path = `${dir}/twice.parquet`;
+  const writer = await ParquetFileWriter.create(path, SCHEMA);
+  await writer.write(sampleBatch(0, 3000));
+  await writer.close();
+  const whole = await Deno.readFile(path);
+  // A caching source hands out the same buffer for the same range, as hyparquet's cachedAsyncBuffer does.
+  const cache = new Map<string, ArrayBuffer>();
+  const cached = {
+    byteLength: whole.length,
+    slice: (start: number, end = whole.length) => {
+      const key = `${start}-${end}`;
+      if (!cache.has(key)) cache.set(key, whole.slice(start, end).buffer);
+      return Promise.resolve(cache.get(key)!);
+    },
+  };
+  const reader = await ParquetReader.open(cached, { file: path });
+  const first = await reader.readRowGroup(0, ["price", "cat"]);
+  const again = await reader.readRowGroup(0, ["price", "cat"]);
+  assert.deepEqual(rowsOf(again), rowsOf(first));
+  assert.ok([...cache.values()].every((b) => !b.detached), "nothing of the cache detached");
+  // A file's source gives each range a buffer of its own: freed once decoded, the rows still intact.
+  const source = await fileByteSource(path);
+  const slices: ArrayBuffer[] = [];
+  const watched = {
+    ...source,
+    slice: async (s: number, e?: number) => {
+      const b = await source.slice(s, e);
+      slices.push(b);
+      return b;
+    },
+  };
+  const fromFile = await ParquetReader.open(watched, { file: path });
+  const read = await fromFile.readRowGroup(0, ["price", "cat"]);
+  assert.deepEqual(rowsOf(read), rowsOf(first));
+  assert.ok(slices.some((b) => b.detached), "the chunks' bytes are given back");
+  source.close();
+});

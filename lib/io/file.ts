@@ -304,15 +304,19 @@ export async function gunzipStream(path: string): Promise<ReadableStream<Uint8Ar
 }
 
 /**
- * hyparquet's byte-source interface over a local file: `slice` reads exactly the requested range.
- * Reads on the one handle are serialised (seek + read must not interleave). Call `close` when done.
+ * hyparquet's byte-source interface over a local file: `slice` reads exactly the requested range into a
+ * buffer of its own (`freshSlices`: the caller may free it when done). Reads on the one handle are serialised
+ * (seek + read must not interleave). Call `close` when done.
  */
-export async function fileByteSource(path: string): Promise<AsyncBuffer & { close(): void }> {
+export async function fileByteSource(
+  path: string,
+): Promise<AsyncBuffer & { close(): void; freshSlices: true }> {
   const file = await openFile(path);
   const { size } = await file.stat();
   let queue: Promise<unknown> = Promise.resolve();
   return {
     byteLength: size,
+    freshSlices: true,
     slice(start: number, end = size): Promise<ArrayBuffer> {
       const result = queue.then(async () => {
         const buffer = new Uint8Array(Math.max(0, end - start));

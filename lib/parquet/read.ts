@@ -36,6 +36,7 @@ import { setInt64 } from "../values.ts";
 import { annotationsOf, type Carry, carryOf, kindOfElement, PARSERS, timestampUnitOf } from "./schema.ts";
 import { isFlatLeaf, readFlatColumn } from "./_flat.ts";
 import { blobText } from "../cells.ts";
+import { freeBuffers } from "../io/memory.ts";
 import { rawJSON } from "../format.ts";
 
 /** Whether flat columns take the fast path in `_flat.ts`. */
@@ -306,6 +307,9 @@ export class ParquetReader {
             toMs: column.toMs,
           }),
         );
+        // Decoded into arrays of its own: the chunk's bytes are garbage now — freed at once when the source
+        // gave them to us alone (a local file's does; a caching source may hand the same buffer out again).
+        if ((this.source as { freshSlices?: boolean }).freshSlices) freeBuffers(bytes);
       } catch (err) {
         const detail = err instanceof Error ? err.message : String(err);
         throw new DataError(
