@@ -10,7 +10,7 @@ const COMPILE_ARGS = [
   "--allow-run",
   "--allow-sys=systemMemoryInfo,loadavg,cpus",
   "--allow-env=OUTCORE_MEMORY",
-  "--v8-flags=--max-semi-space-size=8,--expose-gc",
+  "--v8-flags=--max-semi-space-size=4,--expose-gc",
   "--include",
   "workers/generate.ts",
   "--include",
