@@ -1,12 +1,13 @@
 /**
  * apache-arrow, loaded from the single-file build its npm package ships (Arrow.esnext.min.js, copied here as
- * `_arrow.cjs`, version 21.2.0 — the same as the types below) rather than from the package's ES module graph of
- * several hundred files: every isolate — the main thread and each worker — loads it, and the graph took 47–51
- * ms where the single file takes 28–31 ms (measured warm, V8's code cache on). deno.json maps `apache-arrow` here.
+ * `_arrow.js` and made an ES module by two lines around its UMD wrapper; version 21.2.0, the same as the types
+ * below) rather than from the package's ES module graph of several hundred files. Every isolate — the main
+ * thread and each worker — loads it: the graph took 47–51 ms, the single file 5–6 ms (28–31 ms loaded as
+ * CommonJS; measured warm, V8's code cache on). deno.json maps `apache-arrow` here.
  */
 // deno-lint-ignore-file no-explicit-any -- the type parameters default to `any` as apache-arrow's own do
 import type * as Arrow from "apache-arrow-package";
-import bundle from "./_arrow.cjs";
+import bundle from "./_arrow.js";
 
 const A = bundle as unknown as typeof Arrow;
 

@@ -1,3 +1,7 @@
+// apache-arrow 21.2.0, Arrow.esnext.min.js from its npm package (Apache License 2.0, header below), made an
+// ES module by the two lines around it: the UMD wrapper sees `module` and `exports` and fills them.
+const module = { exports: {} };
+const exports = module.exports;
 // Licensed to the Apache Software Foundation (ASF) under one
 // or more contributor license agreements.  See the NOTICE file
 // distributed with this work for additional information
@@ -378,3 +382,5 @@ Z.compressionRegistry=Ok;Z.isArrowData=Tl;Z.isArrowDataType=Sl;Z.isArrowField=Rl
 Z.tableFromJSON=function(a){a=lk(a);a=new W(new R(a.type.children),a.data[0]);return new X(a)};Z.tableToIPC=function(a,b="stream",c=null){return(b==="stream"?Bl:Cl).writeAll(a,{ya:c}).toUint8Array(!0)};Z.util=Yl;Z.vectorFromArray=lk;Object.assign(arguments[0],Z);}.bind(this))));
 
 //# sourceMappingURL=Arrow.esnext.min.js.map
+
+export default module.exports;
