@@ -14,7 +14,7 @@ import { partitionFiles } from "./ex4_pipeline.ts";
 import { runScanTask } from "./tasks.ts";
 import { runAll } from "../engine/run.ts";
 import { lineChart } from "../plot/svg.ts";
-import { type MachineLoad, processCpuMs, withLoad } from "../io/machine.ts";
+import type { MachineLoad } from "../io/machine.ts";
 import { type Speedup, speedupOf, timeRounds, type Timing, timing } from "../engine/measure.ts";
 
 /** Reads a whole Parquet file (every column, row group by row group); returns its row count. */
@@ -83,6 +83,8 @@ export async function ioBenchmark(
   for (const f of files) bytes += (await Deno.stat(f)).size;
   let rows = -1;
   let sequentialCpuMs = 0, sequentialWallMs = 0;
+  // Not imported at the top: workers load this module for their tasks (see ex4_pipeline.ts).
+  const { processCpuMs, withLoad } = await import("../io/machine.ts");
   const { value: t, load } = await withLoad(() =>
     timeRounds(
       runs,
@@ -338,6 +340,7 @@ export async function scalingBenchmark(
   let byCategory: ScalingBenchmark["by_category"] = {};
   let identical = true;
   const startups: number[] = [];
+  const { withLoad } = await import("../io/machine.ts");
   const { value: t, load } = await withLoad(() =>
     timeRounds(
       runs,

@@ -15,7 +15,7 @@ import { aggFile, mergeAgg } from "./agg.ts";
 import { runScanTask } from "./tasks.ts";
 import { runAll } from "../engine/run.ts";
 import { type Speedup, speedupOf, timeRounds, type Timing } from "../engine/measure.ts";
-import { type MachineLoad, withLoad } from "../io/machine.ts";
+import type { MachineLoad } from "../io/machine.ts";
 
 export const PRICE_BINS = [0, 50, 200, 500, 1000] as const;
 export const BIN_LABELS = ["low", "mid", "high", "premium"] as const;
@@ -140,6 +140,9 @@ export async function runPipeline(
   const configs: ["sequential" | "parallel", () => Promise<PipelineRow[]>][] = [];
   if (!options.skipSequential) configs.push(["sequential", () => pipelineSequential(files)]);
   configs.push(["parallel", () => pipelineParallel(files, workers)]);
+  // Imported here, not at the top: a worker loads this module for `pipelinePartial`, and io/machine.ts's
+  // node:os and node:process bring in Deno's Node compatibility layer (~20 ms per isolate, measured).
+  const { withLoad } = await import("../io/machine.ts");
   const { value: t, load } = await withLoad(() =>
     timeRounds(runs, configs, (_, result) => {
       const text = JSON.stringify(result);
