@@ -615,3 +615,29 @@ Deno.test("a row group's bytes are freed after decoding only when the source gav
   assert.ok(slices.some((b) => b.detached), "the chunks' bytes are given back");
   source.close();
 });
+
+Deno.test("batches({ reuse }) frees each row group's decoded arrays once the next is asked for, same rows", async () => {
+  const dir = await tempDir();
+  const path = `${dir}/reuse.parquet`;
+  const writer = await ParquetFileWriter.create(path, SCHEMA);
+  for (const start of [0, 700, 1400]) await writer.write(sampleBatch(start, 700));
+  await writer.close();
+  const read = async (reuse: boolean) => {
+    const source = await fileByteSource(path);
+    const reader = await ParquetReader.open(source, { file: path });
+    const rows: unknown[] = [];
+    const buffers: ArrayBufferLike[] = [];
+    for await (const batch of reader.batches({ batchSize: 300, reuse })) {
+      buffers.push(columnData(batch, "price").values.buffer);
+      for (const row of batch.toArray()) rows.push(row.toJSON());
+    }
+    source.close();
+    return { rows, buffers };
+  };
+  const plain = await read(false);
+  const reused = await read(true);
+  assert.deepEqual(reused.rows, plain.rows);
+  assert.equal(reused.rows.length, 2100);
+  assert.ok(reused.buffers.every((b) => (b as ArrayBuffer).detached), "every row group's arrays given back");
+  assert.ok(plain.buffers.every((b) => !(b as ArrayBuffer).detached), "kept without reuse");
+});

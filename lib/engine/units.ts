@@ -203,7 +203,12 @@ export async function* unitBatches(
     const keys = Object.keys(unit.partitions);
     const fileColumns = columns.filter((c) => !keys.includes(c));
     for await (
-      const batch of reader.batches({ columns: fileColumns, rowGroups: unit.rowGroups, batchSize: chunkRows })
+      const batch of reader.batches({
+        columns: fileColumns,
+        rowGroups: unit.rowGroups,
+        batchSize: chunkRows,
+        reuse: options.reuse,
+      })
     ) {
       stats.rows += batch.numRows;
       if (keys.length === 0) {

@@ -200,12 +200,15 @@ export async function filterToFile(
     pendingRows = 0;
   };
   try {
-    for await (const batch of source.batches({ batchSize: chunkRows, where })) {
+    // With a predicate the matches are copied out, so the source may fill or free its arrays once a batch
+    // is done (`reuse`); without one (convert) every batch is kept as it is.
+    const reuse = where.length > 0;
+    for await (const batch of source.batches({ batchSize: chunkRows, where, reuse })) {
       rowsIn += batch.numRows;
       const rows = filter.select(batch);
       if (rows.length > 0) {
         const kept = outputColumns(
-          rows.length === batch.numRows ? batch : selectRows(batch, rows),
+          rows.length === batch.numRows && !reuse ? batch : selectRows(batch, rows),
           fields,
           outputs,
         );

@@ -62,6 +62,12 @@ export interface ParquetBatchOptions {
    * pages, not a whole row group), and no later row group is read.
    */
   limit?: number;
+  /**
+   * The caller is done with a batch when it asks for the next (it folds them): the arrays this reader decoded
+   * for a row group are then freed once its last batch has been consumed, rather than left for a full
+   * collection (17 % of a selective filter's time was the garbage collector, profiled).
+   */
+  reuse?: boolean;
 }
 
 /** A top-level Parquet column as outcore sees it. */
@@ -250,12 +256,15 @@ export class ParquetReader {
       if (left <= 0) return;
       const batch = await this.readRowGroup(g, columns, left);
       left -= batch.numRows;
-      if (batch.numRows <= batchSize) {
-        yield batch;
-        continue;
+      if (batch.numRows <= batchSize) yield batch;
+      else {
+        for (let start = 0; start < batch.numRows; start += batchSize) {
+          yield batch.slice(start, start + batchSize);
+        }
       }
-      for (let start = 0; start < batch.numRows; start += batchSize) {
-        yield batch.slice(start, start + batchSize);
+      // Asked for more: with `reuse` the caller is done with this row group's arrays.
+      if (options.reuse) {
+        for (const data of this.#decoded.get(batch) ?? []) freeBuffers(data.values, data.nullBitmap ?? null);
       }
     }
   }
@@ -357,8 +366,13 @@ export class ParquetReader {
       }
       return { name, data };
     });
-    return makeBatch(out, rows);
+    const batch = makeBatch(out, rows);
+    this.#decoded.set(batch, [...decoded.values()]);
+    return batch;
   }
+
+  /** The arrays `readRowGroup` decoded itself for a batch (its flat columns: each in arrays of its own). */
+  readonly #decoded = new WeakMap<RecordBatch, Data[]>();
 }
 
 function describeColumn(tree: SchemaTree): ParquetColumn {
