@@ -21,7 +21,7 @@ import { freeBuffers } from "../io/memory.ts";
 import { blobBytes } from "../cells.ts";
 import { carryOf, elementForField } from "./schema.ts";
 import { isDateAnnotation, isDecimalAnnotation as isDecimal, isTextAnnotation } from "../annotations.ts";
-import { flatEncodable, numberStatistics, writeFlatChunk } from "./_encode.ts";
+import { flatEncodable, numberStatistics, varint, writeFlatChunk } from "./_encode.ts";
 
 /** Codecs outcore can write. */
 export type WriteCodec = "SNAPPY" | "ZSTD" | "GZIP" | "UNCOMPRESSED";
@@ -56,14 +56,7 @@ let hysnappy: ((input: Uint8Array) => Uint8Array) | null = null;
 /** A snappy stream holding `input` as a single literal element. */
 export function snappyLiteral(input: Uint8Array): Uint8Array {
   const n = input.length;
-  const header: number[] = [];
-  for (let v = n;; v = Math.floor(v / 128)) { // varint: the uncompressed length
-    if (v < 128) {
-      header.push(v);
-      break;
-    }
-    header.push((v & 127) | 128);
-  }
+  const header = varint(n); // the uncompressed length
   const m = n - 1; // literal length − 1, in 1–4 little-endian bytes after the tag
   const extra = m < 60 ? 0 : m < 1 << 8 ? 1 : m < 1 << 16 ? 2 : m < 1 << 24 ? 3 : 4;
   header.push(extra === 0 ? m << 2 : (59 + extra) << 2);
@@ -244,7 +237,7 @@ export class ParquetFileWriter {
     });
     const start = writer.offset;
     const chunks = columns.map((data, i) => {
-      const written = writeFlatChunk(writer, data, this.elements[i], codec, compress, true);
+      const written = writeFlatChunk(writer, data, this.elements[i], codec, compress);
       if (offsetIndex) parquet.pendingIndexes.push(written);
       return written.chunk;
     });
