@@ -6,7 +6,7 @@
  * compiled binary are), sources call `releaseDeadBuffers()` between batches, which runs a full GC only
  * when the buffers outside the JS heap pass `limitBytes`. Without the flag it does nothing.
  */
-import type { RecordBatch } from "apache-arrow";
+import type { Data, RecordBatch } from "apache-arrow";
 
 const gc = (globalThis as { gc?: (options?: { type: "minor" | "major" }) => void }).gc;
 
@@ -63,13 +63,25 @@ export function freeBuffers(...views: (ArrayBufferView | null)[]): void {
 }
 
 /**
- * Frees the value and validity arrays of batches the caller owns alone and is done with (`freeBuffers`); their
- * text dictionaries are left to the GC (slices and selections share them).
+ * `freeBuffers` for a view that may share its buffer — a library's output (node:zlib's small results are
+ * slices of a shared pool), a page that may be a view of the bytes it was read from: freed only when it is
+ * the whole of its buffer.
  */
+export function freeIfWhole(view: ArrayBufferView | null): void {
+  if (view && view.byteLength === view.buffer.byteLength) freeBuffers(view);
+}
+
+/**
+ * Frees the value and validity arrays of columns the caller owns alone and is done with (`freeBuffers`);
+ * their text dictionaries are left to the GC (slices and selections share them).
+ */
+export function freeData(...columns: Data[]): void {
+  for (const data of columns) freeBuffers(data.values, data.nullBitmap ?? null);
+}
+
+/** `freeData` for every column of batches. */
 export function freeBatches(...batches: RecordBatch[]): void {
-  for (const batch of batches) {
-    for (const child of batch.data.children) freeBuffers(child.values, child.nullBitmap ?? null);
-  }
+  for (const batch of batches) freeData(...batch.data.children);
 }
 
 /** Current resident set size in bytes (no permission needed). */

@@ -18,7 +18,7 @@ import type { ColumnChunk, OffsetIndex, SchemaElement } from "hyparquet";
 import type { Writer } from "hyparquet-writer";
 import { writePageHeader } from "hyparquet-writer/src/datapage.js";
 import { kindOf } from "../batch.ts";
-import { freeBuffers } from "../io/memory.ts";
+import { freeBuffers, freeIfWhole } from "../io/memory.ts";
 
 /** Bytes of plain values per data page (hyparquet-writer's default page size). */
 const PAGE_BYTES = 1 << 20;
@@ -164,9 +164,8 @@ export function writeFlatChunk(
     uncompressed += writer.offset - pageStart + levels.length + body.length;
     writer.appendBytes(levels);
     writer.appendBytes(stored);
-    // Copied: the compressor's output is garbage from here on — unless it shares its buffer (node:zlib's small
-    // results are slices of a shared pool).
-    if (stored !== body && stored.byteLength === stored.buffer.byteLength) freeBuffers(stored);
+    // Copied: the compressor's output is garbage from here on, unless it shares its buffer.
+    if (stored !== body) freeIfWhole(stored);
     locations.push({
       offset: BigInt(pageStart),
       compressed_page_size: writer.offset - pageStart,

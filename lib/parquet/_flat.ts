@@ -28,7 +28,7 @@ import {
   timestampData,
 } from "../batch.ts";
 import { setInt64 } from "../values.ts";
-import { freeBuffers } from "../io/memory.ts";
+import { freeIfWhole } from "../io/memory.ts";
 import { PARSERS } from "./schema.ts";
 
 /** Whether a column can take the fast path: a top-level leaf with no repetition and at most one def level. */
@@ -316,12 +316,9 @@ export function readFlatColumn(
    */
   let pageBytes: Uint8Array | null = null;
   const freePage = () => {
-    // Only a buffer of its own: an uncompressed page, or a snappy literal, is a view of the chunk's bytes.
-    if (
-      pageBytes && pageBytes.buffer !== bytes.buffer && pageBytes.byteLength === pageBytes.buffer.byteLength
-    ) {
-      freeBuffers(pageBytes);
-    }
+    // Only a buffer of its own: an uncompressed page, or a snappy literal, is a view of part of the chunk's
+    // bytes (which also hold the page headers).
+    freeIfWhole(pageBytes);
     pageBytes = null;
   };
   let row = 0;

@@ -36,7 +36,7 @@ import { setInt64 } from "../values.ts";
 import { annotationsOf, type Carry, carryOf, kindOfElement, PARSERS, timestampUnitOf } from "./schema.ts";
 import { isFlatLeaf, readFlatColumn } from "./_flat.ts";
 import { blobText } from "../cells.ts";
-import { freeBuffers } from "../io/memory.ts";
+import { freeBuffers, freeData } from "../io/memory.ts";
 import { rawJSON } from "../format.ts";
 
 /** Whether flat columns take the fast path in `_flat.ts`. */
@@ -264,7 +264,7 @@ export class ParquetReader {
       }
       // Asked for more: with `reuse` the caller is done with this row group's arrays.
       if (options.reuse) {
-        for (const data of this.#decoded.get(batch) ?? []) freeBuffers(data.values, data.nullBitmap ?? null);
+        freeData(...this.#decoded.get(batch) ?? []);
       }
     }
   }
