@@ -57,24 +57,5 @@ export function loadAverage(): string {
   }
 }
 
-/**
- * `outcore agg` with the lab's arguments (Exercise 4's `PIPELINE_SPEC`, as the lab's report prints them), after
- * the input path: what `bench memory` and `bench parallel` run as "agg (lab's spec)".
- */
-export const LAB_AGG_ARGS = [
-  "--with",
-  "revenue = price * quantity",
-  "--bin",
-  "price_bin = price: 0,50,200,500,1000 : low,mid,high,premium",
-  "--by",
-  "category,price_bin",
-  "--sum",
-  "revenue",
-  "--mean",
-  "revenue",
-  "--count",
-  "revenue",
-  "--sum",
-  "quantity",
-  "--dropna",
-];
+/** `outcore agg` with the lab's arguments, after the input path: "agg (lab's spec)" in `bench memory` and `bench parallel`. */
+export { PIPELINE_ARGS as LAB_AGG_ARGS } from "../lib/exercises/ex4_pipeline.ts";

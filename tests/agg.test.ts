@@ -4,7 +4,7 @@ import type { RecordBatch } from "apache-arrow";
 import { numericColumn } from "../lib/batch.ts";
 import { generateSales } from "../lib/exercises/generate.ts";
 import { partition } from "../lib/exercises/ex3_partition.ts";
-import { BIN_LABELS, priceBin, runPipeline } from "../lib/exercises/ex4_pipeline.ts";
+import { BIN_LABELS, PIPELINE_ARGS, priceBin, runPipeline } from "../lib/exercises/ex4_pipeline.ts";
 import { parallelAgg } from "../lib/exercises/agg.ts";
 import { parseBin, parseDerived } from "../lib/ops/expr.ts";
 import { addCompensated, type Compensated } from "../lib/ops/sum.ts";
@@ -192,21 +192,7 @@ Deno.test("agg with the lab's arguments is Exercise 4's table to the bit, on any
     const r = await runCli([
       "agg",
       `${dir}/parts`,
-      "--with",
-      "revenue = price * quantity",
-      "--bin",
-      "price_bin = price: 0,50,200,500,1000 : low,mid,high,premium",
-      "--by",
-      "category,price_bin",
-      "--sum",
-      "revenue",
-      "--mean",
-      "revenue",
-      "--count",
-      "revenue",
-      "--sum",
-      "quantity",
-      "--dropna",
+      ...PIPELINE_ARGS,
       "--workers",
       workers,
       "--json",

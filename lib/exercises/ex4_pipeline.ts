@@ -30,6 +30,28 @@ export function priceBin(price: number): number {
 }
 
 /**
+ * `PIPELINE_SPEC` as `outcore agg` arguments after the input path (the lab's report prints them; `bench
+ * memory` and `bench parallel` run them; a test checks they give the pipeline's table).
+ */
+export const PIPELINE_ARGS: readonly string[] = [
+  "--with",
+  "revenue = price * quantity",
+  "--bin",
+  "price_bin = price: 0,50,200,500,1000 : low,mid,high,premium",
+  "--by",
+  "category,price_bin",
+  "--sum",
+  "revenue",
+  "--mean",
+  "revenue",
+  "--count",
+  "revenue",
+  "--sum",
+  "quantity",
+  "--dropna",
+];
+
+/**
  * The pipeline as an aggregation — what `outcore agg PATH --with 'revenue = price * quantity' --bin
  * 'price_bin = price: 0,50,200,500,1000 : low,mid,high,premium' --by category,price_bin --sum revenue --mean
  * revenue --count revenue --sum quantity --dropna` runs.
