@@ -389,63 +389,10 @@ function toFloat64(data: Data, start: number, end: number): Float64Array {
 }
 
 /**
- * A new batch holding the rows at `rows` (ascending or not) of `batch`, copied. O(selected rows) memory;
- * dictionaries are shared, not copied.
+ * A new batch holding the rows at `rows` (ascending or not) of `batch`, copied. O(selected rows) memory.
  */
 export function selectRows(batch: RecordBatch, rows: Int32Array | Uint32Array): RecordBatch {
-  const n = rows.length;
-  const columns: Column[] = batch.schema.fields.map(({ name }) => {
-    const data = columnData(batch, name);
-    const kind = kindOf(data.type);
-    let nulls: Uint8Array | undefined;
-    let nullCount = 0;
-    if (data.nullCount) {
-      const bitmap = data.nullBitmap!;
-      const offset = data.offset;
-      nulls = allValid(n);
-      for (let i = 0; i < n; i++) {
-        const j = rows[i] + offset;
-        if ((bitmap[j >> 3] & (1 << (j & 7))) === 0) {
-          setNull(nulls, i);
-          nullCount++;
-        }
-      }
-    }
-    if (kind === "bool") {
-      const vector = batch.getChild(name)!;
-      const bits = new Uint8Array((n + 7) >> 3);
-      for (let i = 0; i < n; i++) if (vector.get(rows[i])) bits[i >> 3] |= 1 << (i & 7);
-      return { name, data: boolData(bits, n, nulls, nullCount) };
-    }
-    const values = data.values as Float64Array | Int32Array | BigInt64Array;
-    // deno-lint-ignore no-explicit-any
-    const out = new (values.constructor as any)(n) as typeof values;
-    for (let i = 0; i < n; i++) out[i] = values[rows[i]];
-    switch (kind) {
-      case "float64":
-        return { name, data: float64Data(out as Float64Array, nulls, nullCount) };
-      case "int32":
-        return { name, data: int32Data(out as Int32Array, nulls, nullCount) };
-      case "int64":
-        return { name, data: int64Data(out as BigInt64Array, nulls, nullCount) };
-      case "timestamp":
-        return { name, data: timestampData(out as BigInt64Array, nulls, nullCount, data.type) };
-      default: {
-        const type = data.type as Dictionary<Utf8, Int32>;
-        return {
-          name,
-          data: makeData({
-            type,
-            length: n,
-            data: out as Int32Array,
-            dictionary: data.dictionary!,
-            ...nullProps(n, nulls, nullCount),
-          }),
-        };
-      }
-    }
-  });
-  return makeBatch(columns);
+  return new BatchBuilder(columnNames(batch), rows.length).append(batch, rows).batch();
 }
 
 /** A column of `rows` copies of one string, as Dictionary<Utf8> (used for Hive partition columns). */
@@ -462,74 +409,206 @@ export function constantStringData(value: string | null, rows: number, type?: Da
  */
 export function concatBatches(batches: readonly RecordBatch[]): RecordBatch {
   if (batches.length === 1) return batches[0];
-  const names = batches[0].schema.fields.map((f) => f.name);
-  const total = batches.reduce((s, b) => s + b.numRows, 0);
-  const columns: Column[] = names.map((name) => {
-    const first = columnData(batches[0], name);
-    const kind = kindOf(first.type);
-    let nulls: Uint8Array | undefined;
-    let nullCount = 0;
-    let at = 0;
-    const markNulls = (data: Data, n: number) => {
-      if (!data.nullCount) return;
-      nulls ??= allValid(total);
-      for (let i = 0; i < n; i++) {
-        const j = i + data.offset;
-        if ((data.nullBitmap![j >> 3] & (1 << (j & 7))) === 0) {
-          setNull(nulls, at + i);
-          nullCount++;
+  const builder = new BatchBuilder(columnNames(batches[0]), batches.reduce((s, b) => s + b.numRows, 0));
+  for (const batch of batches) builder.append(batch);
+  return builder.batch();
+}
+
+type Values = Float64Array | Int32Array | BigInt64Array | Uint8Array;
+
+/** One column of a `BatchBuilder`: its kind and arrays are taken from the first batch appended. */
+interface BuilderColumn {
+  name: string;
+  type: DataType | null;
+  kind: ColumnKind | null;
+  /** Values, dictionary indices, or bits (bool); `capacity` rows. */
+  values: Values | null;
+  /** Validity bits, made at the first null; the bits of rows not yet appended are all 1. */
+  nulls: Uint8Array | null;
+  nullCount: number;
+  /** Strings: the merged dictionary, each string's index. */
+  dictionary: Map<string, number>;
+}
+
+/**
+ * Rows of batches with the same columns, copied — all of a batch's or those at `rows` — into this builder's
+ * arrays, and read back as one batch: `selectRows` and `concatBatches` are built on it, and a filter worker
+ * keeps one and `clear`s it for every group of matches, so the same memory holds them all (fresh arrays
+ * for each group, freed, left holes in glibc's per-thread arenas: filter peak RSS, see ex1_chunking.ts).
+ * Arrays grow by doubling past the capacity given; string dictionaries are merged. Memory: its largest
+ * group of rows, up to twice over.
+ */
+export class BatchBuilder {
+  readonly #columns: BuilderColumn[];
+  #capacity: number;
+  #rows = 0;
+
+  constructor(names: readonly string[], capacity = 0) {
+    this.#columns = names.map((name) => ({
+      name,
+      type: null,
+      kind: null,
+      values: null,
+      nulls: null,
+      nullCount: 0,
+      dictionary: new Map(),
+    }));
+    this.#capacity = capacity;
+  }
+
+  /** Rows appended since the last `clear`. */
+  get numRows(): number {
+    return this.#rows;
+  }
+
+  /** Appends the rows at `rows` of `batch` (every row when null). */
+  append(batch: RecordBatch, rows: Int32Array | Uint32Array | null = null): this {
+    const n = rows ? rows.length : batch.numRows;
+    const at = this.#rows;
+    if (at + n > this.#capacity) this.#grow(Math.max(at + n, this.#capacity * 2));
+    for (const column of this.#columns) {
+      const data = columnData(batch, column.name);
+      if (column.kind === null) {
+        column.type = data.type;
+        column.kind = kindOf(data.type);
+      }
+      column.values ??= newValues(column.kind, this.#capacity);
+      if (data.nullCount) this.#appendNulls(column, data, rows, n, at);
+      const out = column.values;
+      if (column.kind === "bool") {
+        const vector = batch.getChild(column.name)!;
+        const bits = out as Uint8Array;
+        for (let i = 0; i < n; i++) {
+          const k = at + i;
+          if (vector.get(rows ? rows[i] : i)) bits[k >> 3] |= 1 << (k & 7);
+          else bits[k >> 3] &= ~(1 << (k & 7));
         }
-      }
-    };
-    if (kind === "bool") {
-      const bits = new Uint8Array((total + 7) >> 3);
-      for (const b of batches) {
-        const vector = b.getChild(name)!;
-        markNulls(columnData(b, name), b.numRows);
-        for (let i = 0; i < b.numRows; i++) if (vector.get(i)) bits[(at + i) >> 3] |= 1 << ((at + i) & 7);
-        at += b.numRows;
-      }
-      return { name, data: boolData(bits, total, nulls, nullCount) };
-    }
-    if (kind === "string") {
-      const merged = new Map<string, number>();
-      const indices = new Int32Array(total);
-      for (const b of batches) {
-        const data = columnData(b, name);
+      } else if (column.kind === "string") {
+        const merged = column.dictionary;
         const remap = (data.dictionary!.toArray() as string[]).map((s) => {
           let k = merged.get(s);
           if (k === undefined) merged.set(s, k = merged.size);
           return k;
         });
         const source = data.values as Int32Array;
-        for (let i = 0; i < b.numRows; i++) indices[at + i] = remap[source[i]] ?? 0;
-        markNulls(data, b.numRows);
-        at += b.numRows;
+        for (let i = 0; i < n; i++) out[at + i] = remap[source[rows ? rows[i] : i]] ?? 0;
+      } else {
+        const source = data.values as Exclude<Values, Uint8Array>;
+        if (rows) {
+          for (let i = 0; i < n; i++) out[at + i] = source[rows[i]];
+        } else out.set(source.subarray(0, n) as never, at);
       }
-      return { name, data: dictionaryData(indices, [...merged.keys()], nulls, nullCount, first.type) };
     }
-    const values = first.values as Float64Array | Int32Array | BigInt64Array;
-    // deno-lint-ignore no-explicit-any
-    const out = new (values.constructor as any)(total) as typeof values;
-    for (const b of batches) {
-      const data = columnData(b, name);
-      out.set(data.values as never, at);
-      markNulls(data, b.numRows);
-      at += b.numRows;
+    this.#rows += n;
+    return this;
+  }
+
+  #appendNulls(
+    column: BuilderColumn,
+    data: Data,
+    rows: Int32Array | Uint32Array | null,
+    n: number,
+    at: number,
+  ) {
+    const bitmap = data.nullBitmap!;
+    const offset = data.offset;
+    const nulls = column.nulls ??= new Uint8Array((this.#capacity + 7) >> 3).fill(0xff);
+    for (let i = 0; i < n; i++) {
+      const j = (rows ? rows[i] : i) + offset;
+      if ((bitmap[j >> 3] & (1 << (j & 7))) === 0) {
+        setNull(nulls, at + i);
+        column.nullCount++;
+      }
     }
-    const make = {
-      float64: float64Data,
-      int32: int32Data,
-      int64: int64Data,
-      timestamp: (v: BigInt64Array, n?: Uint8Array, c?: number) => timestampData(v, n, c, first.type),
-    }[kind] as (
-      v: typeof values,
-      n?: Uint8Array,
-      c?: number,
-    ) => Data;
-    return { name, data: make(out, nulls, nullCount) };
-  });
-  return makeBatch(columns);
+  }
+
+  #grow(capacity: number): void {
+    for (const column of this.#columns) {
+      if (column.values) {
+        const values = newValues(column.kind!, capacity);
+        values.set(
+          column.values.subarray(0, column.kind === "bool" ? (this.#rows + 7) >> 3 : this.#rows) as never,
+        );
+        column.values = values;
+      }
+      if (column.nulls) {
+        const nulls = new Uint8Array((capacity + 7) >> 3).fill(0xff);
+        nulls.set(column.nulls.subarray(0, (this.#rows + 7) >> 3));
+        column.nulls = nulls;
+      }
+    }
+    this.#capacity = capacity;
+  }
+
+  /**
+   * The rows appended, as one batch over this builder's arrays (not copied): valid until the next `append`
+   * or `clear`. With the capacity given exactly, its arrays are whole buffers of its own.
+   */
+  batch(): RecordBatch {
+    const n = this.#rows;
+    const columns = this.#columns.map(
+      ({ name, type, kind, values, nulls, nullCount, dictionary }): Column => {
+        if (kind === null) throw new RangeError(`column "${name}": no batch appended`);
+        const bitmap = nullCount ? nulls!.subarray(0, (n + 7) >> 3) : undefined;
+        const count = nullCount || undefined;
+        switch (kind) {
+          case "bool":
+            return {
+              name,
+              data: boolData(values!.subarray(0, (n + 7) >> 3) as Uint8Array, n, bitmap, count),
+            };
+          case "string":
+            return {
+              name,
+              data: dictionaryData(
+                values!.subarray(0, n) as Int32Array,
+                [...dictionary.keys()],
+                bitmap,
+                count,
+                type!,
+              ),
+            };
+          case "float64":
+            return { name, data: float64Data(values!.subarray(0, n) as Float64Array, bitmap, count) };
+          case "int32":
+            return { name, data: int32Data(values!.subarray(0, n) as Int32Array, bitmap, count) };
+          case "int64":
+            return { name, data: int64Data(values!.subarray(0, n) as BigInt64Array, bitmap, count) };
+          case "timestamp":
+            return {
+              name,
+              data: timestampData(values!.subarray(0, n) as BigInt64Array, bitmap, count, type!),
+            };
+        }
+      },
+    );
+    return makeBatch(columns, n);
+  }
+
+  /** Forgets the rows appended (and merged dictionaries), keeping the arrays for the next ones. */
+  clear(): void {
+    for (const column of this.#columns) {
+      column.nulls?.fill(0xff, 0, (this.#rows + 7) >> 3);
+      column.nullCount = 0;
+      column.dictionary.clear();
+    }
+    this.#rows = 0;
+  }
+}
+
+/** Zeroed values for `capacity` rows of a column of `kind`. */
+function newValues(kind: ColumnKind, capacity: number): Values {
+  switch (kind) {
+    case "bool":
+      return new Uint8Array((capacity + 7) >> 3);
+    case "string":
+    case "int32":
+      return new Int32Array(capacity);
+    case "float64":
+      return new Float64Array(capacity);
+    default:
+      return new BigInt64Array(capacity);
+  }
 }
 
 /**

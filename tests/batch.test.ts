@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
 import {
   allValid,
+  BatchBuilder,
+  boolData,
   columnDictionary,
   columnValidity,
   columnValues,
+  concatBatches,
   dictionaryData,
   float64Data,
   float64Values,
@@ -81,6 +84,45 @@ Deno.test("selectRows copies chosen rows with their nulls and shares dictionarie
     v: 10,
     c: "x",
   }]);
+});
+
+Deno.test("BatchBuilder appends rows of batches (chosen or all), merges dictionaries, and starts clean after clear", () => {
+  const nulls = allValid(3);
+  setNull(nulls, 1);
+  const a = makeBatch([
+    { name: "i", data: int32Data(new Int32Array([1, 2, 3]), nulls) },
+    { name: "f", data: float64Data(new Float64Array([0.5, 1.5, 2.5])) },
+    { name: "t", data: timestampData(new BigInt64Array([10n, 20n, 30n])) },
+    { name: "c", data: dictionaryData(new Int32Array([0, 1, 0]), ["x", "y"]) },
+    { name: "b", data: boolData(new Uint8Array([0b101]), 3) },
+  ]);
+  const b = makeBatch([
+    { name: "i", data: int32Data(new Int32Array([4, 5])) },
+    { name: "f", data: float64Data(new Float64Array([3.5, 4.5])) },
+    { name: "t", data: timestampData(new BigInt64Array([40n, 50n])) },
+    { name: "c", data: dictionaryData(new Int32Array([1, 0]), ["y", "z"]) },
+    { name: "b", data: boolData(new Uint8Array([0b10]), 2) },
+  ]);
+  const rows = (batch: ReturnType<typeof makeBatch>) => batch.toArray().map((r) => r.toJSON());
+  const builder = new BatchBuilder(["i", "f", "t", "c", "b"], 2); // grows past 2 rows
+  builder.append(a).append(b, new Int32Array([1, 0]));
+  assert.equal(builder.numRows, 5);
+  assert.deepEqual(rows(builder.batch()), [
+    { i: 1, f: 0.5, t: 10, c: "x", b: true },
+    { i: null, f: 1.5, t: 20, c: "y", b: false },
+    { i: 3, f: 2.5, t: 30, c: "x", b: true },
+    { i: 5, f: 4.5, t: 50, c: "y", b: true },
+    { i: 4, f: 3.5, t: 40, c: "z", b: false },
+  ]);
+  assert.deepEqual(columnDictionary(builder.batch(), "c"), ["x", "y", "z"]);
+  assert.deepEqual(rows(builder.batch()), rows(concatBatches([a, selectRows(b, new Int32Array([1, 0]))])));
+  builder.clear();
+  builder.append(b);
+  assert.deepEqual(rows(builder.batch()), rows(b), "no null, dictionary entry or bit left from before");
+  assert.deepEqual(columnDictionary(builder.batch(), "c"), ["y", "z"]);
+  assert.equal(columnValidity(builder.batch(), "i"), null);
+  builder.append(a); // a null after b's rows: b's second row (null before the clear) stays valid
+  assert.deepEqual(rows(builder.batch()), [...rows(b), ...rows(a)]);
 });
 
 Deno.test("selectColumns keeps values, order and field metadata; returns the batch itself when nothing changes", async () => {

@@ -6,6 +6,7 @@
 import type { RecordBatch } from "apache-arrow";
 import { Schema, Table, tableFromIPC, tableToIPC } from "apache-arrow";
 import {
+  BatchBuilder,
   columnData,
   columnKind,
   columnValues,
@@ -17,7 +18,6 @@ import {
   NESTED_KEY,
   numericColumn,
   selectColumns,
-  selectRows,
   specOf,
 } from "../batch.ts";
 import { int64Aggregate } from "../ops/int64.ts";
@@ -190,31 +190,33 @@ export async function filterToFile(
   let rowGroups = 0;
   // Matches wait until they fill a row group of `chunkRows` (a selective filter would otherwise write a
   // tiny row group per chunk): memory is at most one chunk's rows of matches plus the chunk being read.
+  // With a predicate they are copied into one builder, so the source may fill or free its arrays once a
+  // batch is done (`reuse`); without one (convert) every batch is kept as it is.
+  const reuse = where.length > 0;
+  const outputNames = fields.slice(0, outputs).map((f) => f.name);
+  const matches = reuse ? new BatchBuilder(outputNames) : null;
   let pending: RecordBatch[] = [];
   let pendingRows = 0;
   const flush = async () => {
-    if (pendingRows === 0) return;
-    await sink.write(concatBatches(pending));
+    if ((matches?.numRows ?? pendingRows) === 0) return;
+    await sink.write(matches ? matches.batch() : concatBatches(pending));
+    matches?.clear();
     rowGroups++;
     pending = [];
     pendingRows = 0;
   };
   try {
-    // With a predicate the matches are copied out, so the source may fill or free its arrays once a batch
-    // is done (`reuse`); without one (convert) every batch is kept as it is.
-    const reuse = where.length > 0;
     for await (const batch of source.batches({ batchSize: chunkRows, where, reuse })) {
       rowsIn += batch.numRows;
       const rows = filter.select(batch);
       if (rows.length > 0) {
-        const kept = outputColumns(
-          rows.length === batch.numRows && !reuse ? batch : selectRows(batch, rows),
-          fields,
-          outputs,
-        );
-        pending.push(kept);
-        pendingRows += kept.numRows;
-        if (pendingRows >= chunkRows) await flush();
+        const selected = selectColumns(batch, outputNames);
+        if (matches) matches.append(selected, rows.length === batch.numRows ? null : rows);
+        else {
+          pending.push(selected);
+          pendingRows += selected.numRows;
+        }
+        if ((matches?.numRows ?? pendingRows) >= chunkRows) await flush();
       }
       onChunk?.(rowsIn, source.bytesRead());
     }
@@ -384,11 +386,6 @@ export function selectFields(
   return { fields, outputs: chosen.length };
 }
 
-/** The columns written (the first `outputs` of `fields`), in their order. */
-function outputColumns(batch: RecordBatch, fields: readonly FieldSpec[], outputs: number): RecordBatch {
-  return selectColumns(batch, fields.slice(0, outputs).map((f) => f.name));
-}
-
 export interface FilterUnitResult {
   /** Encoded row groups (Parquet) or CSV text without header, in order. */
   parts: (EncodedRowGroup | Uint8Array)[];
@@ -420,32 +417,34 @@ export async function filterUnit(task: FilterUnitTask): Promise<FilterUnitResult
   const filter = new RowFilter(task.where, schema);
   const counts = { rows: 0, quotes: 0, skipped: 0 };
   const parts: (EncodedRowGroup | Uint8Array)[] = [];
-  let pending: RecordBatch[] = [];
-  let pendingRows = 0;
-  let rowsOut = 0;
   const encoder = task.format === "csv" ? new CsvEncoder(outSchema) : null;
   // With a predicate, batches of at most FILTER_READ_ROWS are read into the same arrays (`reuse`) and the
-  // matches copied out, to be encoded `chunkRows` at a time; without one (convert) every row is kept, so
-  // batches are read at the row-group size and encoded as they are.
+  // matches copied into this worker's builder, to be encoded `chunkRows` at a time; without one (convert)
+  // every row is kept, so batches are read at the row-group size and encoded as they are.
   const everyRow = task.where.length === 0;
   const read = everyRow
     ? { columns, chunkRows: task.chunkRows }
     : { columns, chunkRows: Math.min(task.chunkRows, FILTER_READ_ROWS), where: task.where, reuse: true };
-  // Batches pending are this function's copies, or a CSV reader's fresh arrays handed over; a Parquet
-  // reader's may be views of a page it still holds.
-  const owned = !everyRow || task.unit.kind === "csv";
-  /** Encodes `batches` and frees their arrays when they are this function's. */
-  const encode = (batches: RecordBatch[], write: (batch: RecordBatch) => void) => {
-    const batch = concatBatches(batches);
-    write(batch);
-    if (batch !== batches[0]) freeBatches(batch);
-    if (owned) freeBatches(...batches);
-  };
+  const outputs = task.fields.slice(0, task.outputs).map((f) => f.name);
+  const matches = everyRow ? null : keptBuilder(outputs);
+  // Without a predicate, batches pending are a CSV reader's fresh arrays handed over, or views of a page a
+  // Parquet reader still holds.
+  let pending: RecordBatch[] = [];
+  let pendingRows = 0;
+  let rowsOut = 0;
+  const encode = (batch: RecordBatch) =>
+    parts.push(encoder ? encoder.encode(batch) : encodeRowGroup(batch, outSchema, { codec: task.codec }));
   const flush = () => {
+    if (matches) {
+      if (matches.numRows > 0) encode(matches.batch());
+      matches.clear();
+      return;
+    }
     if (pendingRows === 0) return;
-    encode(pending, (batch) => {
-      parts.push(encoder ? encoder.encode(batch) : encodeRowGroup(batch, outSchema, { codec: task.codec }));
-    });
+    const batch = concatBatches(pending);
+    encode(batch);
+    if (batch !== pending[0]) freeBatches(batch);
+    if (task.unit.kind === "csv") freeBatches(...pending);
     pending = [];
     pendingRows = 0;
   };
@@ -453,16 +452,22 @@ export async function filterUnit(task: FilterUnitTask): Promise<FilterUnitResult
   for await (const batch of unitBatches(task.unit, read, counts)) {
     const rows = filter.select(batch);
     if (rows.length === 0) continue;
-    const selected = outputColumns(batch, task.fields, task.outputs);
-    const kept = everyRow ? selected : selectRows(selected, rows);
-    pending.push(kept);
-    pendingRows += kept.numRows;
-    rowsOut += kept.numRows;
-    if (pendingRows >= task.chunkRows) flush();
+    const selected = selectColumns(batch, outputs);
+    rowsOut += rows.length;
+    if (matches) {
+      matches.append(selected, rows.length === batch.numRows ? null : rows);
+      if (matches.numRows >= task.chunkRows) flush();
+    } else {
+      pending.push(selected);
+      pendingRows += selected.numRows;
+      if (pendingRows >= task.chunkRows) flush();
+    }
   }
   let tail: Uint8Array | null = null;
-  if (!encoder && pendingRows > 0 && pendingRows < smallRows) {
-    encode(pending, (batch) => tail = tableToIPC(new Table(batch), "stream"));
+  const left = matches ? matches.numRows : pendingRows;
+  if (!encoder && left > 0 && left < smallRows) {
+    tail = tableToIPC(new Table(matches ? matches.batch() : concatBatches(pending)), "stream");
+    matches?.clear();
   } else flush();
   return { parts, tail, rowsIn: counts.rows + counts.skipped, rowsOut, quotes: counts.quotes };
 }
@@ -472,6 +477,16 @@ export async function filterUnit(task: FilterUnitTask): Promise<FilterUnitResult
  * column cost ~18 MiB a batch.
  */
 const FILTER_READ_ROWS = 100_000;
+
+/** The builder a worker copies its matches into, kept from unit to unit while the columns stay the same. */
+let kept: { names: string; builder: BatchBuilder } | null = null;
+
+function keptBuilder(columns: readonly string[]): BatchBuilder {
+  const names = JSON.stringify(columns);
+  if (kept?.names !== names) kept = { names, builder: new BatchBuilder(columns) };
+  kept.builder.clear(); // a unit that failed may have left rows
+  return kept.builder;
+}
 
 /** Matches fewer than `chunkRows / 8` are merged with their neighbours' instead of making a row group. */
 const SMALL_ROW_GROUP_DIVISOR = 8;
