@@ -44,7 +44,13 @@ const suffix = rows === 20_000_000 ? "" : `_${rows}`;
 const csv = `data/raw/sales_large${suffix}.csv`;
 const dataset = `data/processed/sales_partitioned${suffix}`;
 const here = new URL(".", import.meta.url).pathname;
-const flags = ["run", "--allow-read", "--allow-write", "--v8-flags=--max-semi-space-size=4,--expose-gc"];
+const flags = [
+  "run",
+  "--allow-read",
+  "--allow-write",
+  "--allow-ffi",
+  "--v8-flags=--max-semi-space-size=4,--expose-gc",
+];
 
 interface Run {
   seconds: number;

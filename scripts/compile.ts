@@ -10,6 +10,7 @@ const COMPILE_ARGS = [
   "--allow-run",
   "--allow-sys=systemMemoryInfo,loadavg,cpus",
   "--allow-env=OUTCORE_MEMORY",
+  "--allow-ffi",
   "--v8-flags=--max-semi-space-size=4,--expose-gc",
   "--include",
   "workers/generate.ts",

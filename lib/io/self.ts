@@ -18,6 +18,7 @@ export function selfCommand(args: readonly string[], readPaths: readonly string[
   return [Deno.execPath(), [
     "run",
     `--allow-read=${read}`,
+    "--allow-ffi", // the allocator's setting, as every command has it (io/allocator.ts)
     ...(V8_FLAGS ? [V8_FLAGS] : []),
     MAIN.pathname,
     ...args,
