@@ -49,6 +49,7 @@ const flags = [
   "--allow-read",
   "--allow-write",
   "--allow-ffi",
+  "--conditions=browser",
   "--v8-flags=--max-semi-space-size=4,--expose-gc",
 ];
 
