@@ -10,7 +10,6 @@ import { UsageError } from "./lib/errors.ts";
 import { removePendingOutputs, spoolStdin, StdoutClosed } from "./lib/io/atomic.ts";
 import { closeAllPools } from "./lib/engine/pool.ts";
 import { memoryBudget, memoryPlan } from "./lib/io/budget.ts";
-import { fixMmapThreshold } from "./lib/io/allocator.ts";
 import { setDeadBufferLimit } from "./lib/io/memory.ts";
 import { forwardSignal, relaunchWithHeap } from "./lib/io/relaunch.ts";
 
@@ -81,7 +80,6 @@ export async function main(argv: string[]): Promise<number> {
     const spooled = STDIN_COMMANDS.has(spec.name) && args.positionals[0] === "-";
     if (spooled) args.positionals[0] = await spoolStdin();
     setDeadBufferLimit(plan.deadBufferBytes, plan.heap !== null);
-    fixMmapThreshold();
     const module = await spec.load();
     const code = (await module.run(args)) ?? 0;
     if (spooled) await removePendingOutputs();

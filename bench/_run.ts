@@ -11,9 +11,6 @@ import { parsePredicate } from "../lib/ops/predicate.ts";
 import { projectionBenchmark } from "../lib/exercises/ex0_arrow.ts";
 import { parallelAgg } from "../lib/exercises/agg.ts";
 import { PIPELINE_SPEC } from "../lib/exercises/ex4_pipeline.ts";
-import { fixMmapThreshold } from "../lib/io/allocator.ts";
-
-fixMmapThreshold(); // as main.ts does
 
 // Peak RSS: sampled every 5 ms and after every batch (/proc/self/status needs --allow-all in Deno).
 let peak = 0;

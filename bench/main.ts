@@ -48,7 +48,6 @@ const flags = [
   "run",
   "--allow-read",
   "--allow-write",
-  "--allow-ffi",
   "--conditions=browser",
   "--v8-flags=--max-semi-space-size=4,--expose-gc",
 ];

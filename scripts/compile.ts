@@ -10,7 +10,6 @@ const COMPILE_ARGS = [
   "--allow-run",
   "--allow-sys=systemMemoryInfo,loadavg,cpus",
   "--allow-env=OUTCORE_MEMORY",
-  "--allow-ffi",
   "--conditions=browser",
   "--v8-flags=--max-semi-space-size=4,--expose-gc",
   "--include",

@@ -7,7 +7,6 @@
  * of anonymous memory while it waits (measured).
  */
 import { getHeapStatistics } from "node:v8";
-import { MMAP_THRESHOLD_BYTES } from "./allocator.ts";
 import { readSystemFile } from "./budget.ts";
 
 /** The child being waited for, so SIGINT/SIGTERM reach it (see `forwardSignal`). */
@@ -64,7 +63,7 @@ export async function relaunchWithHeap(
         // glibc's malloc: two arenas instead of one per thread, and blocks of 256 KiB and more mapped on their
         // own, so freed batch buffers go back to the system (filter under a 128 MiB plan: peak 140 → 128 MiB).
         MALLOC_ARENA_MAX: "2",
-        MALLOC_MMAP_THRESHOLD_: String(MMAP_THRESHOLD_BYTES),
+        MALLOC_MMAP_THRESHOLD_: "262144",
         MALLOC_TRIM_THRESHOLD_: "1048576",
       },
       stdin: "inherit",

@@ -18,7 +18,6 @@ export function selfCommand(args: readonly string[], readPaths: readonly string[
   return [Deno.execPath(), [
     "run",
     `--allow-read=${read}`,
-    "--allow-ffi", // the allocator's setting, as every command has it (io/allocator.ts)
     "--conditions=browser", // as every task (see deno.json's note on it in the README)
     ...(V8_FLAGS ? [V8_FLAGS] : []),
     MAIN.pathname,
