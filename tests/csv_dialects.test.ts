@@ -18,6 +18,19 @@ Deno.test("inferKind keeps leading zeros as text and skips null tokens", () => {
   assert.equal(inferKind(["0", "7", "-3"]), "int32");
   assert.equal(inferKind(["NA", "3.5", ""], new Set(["NA"])), "float64");
   assert.equal(inferKind(["NA", "3.5"]), "string");
+  assert.equal(inferKind(["-01", "5"]), "string");
+  assert.equal(inferKind(["+0", "-0"]), "int32");
+});
+
+Deno.test("inferKind: a value that passes a narrow kind's test still counts against the kinds beside it", () => {
+  // Each value must hold for the kind chosen: an integer that is not a timestamp rules timestamps out.
+  assert.equal(inferKind(["5", "2020-01-01 00:00:00"]), "string");
+  assert.equal(inferKind(["2020-01-01 00:00:00", "5"]), "string");
+  assert.equal(inferKind(["2020-01-01", "2020-01-02 10:00:00"]), "timestamp");
+  assert.equal(inferKind(["1", "3000000000"]), "int64");
+  assert.equal(inferKind(["1", "99999999999999999999"]), "float64"); // 20 digits: past int64
+  assert.equal(inferKind(["1", "2.5", "3"]), "float64");
+  assert.equal(inferKind(["1", "x"]), "string");
 });
 
 Deno.test("leading zeros survive head, filter and the written Parquet", async () => {
