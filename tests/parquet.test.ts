@@ -386,6 +386,10 @@ Deno.test("decodeHybrid reads RLE / bit-packed runs exactly as hyparquet's reade
     readRleBitPackedHybrid({ view: new DataView(input.buffer), offset: 0 }, width, theirs, input.length);
     assert.deepEqual([...ours], theirs.slice(0, count), `width ${width}`);
     assert.deepEqual([...ours], want.slice(0, count), `width ${width}`);
+    // Nothing written past `count`, though the cut run's last group goes on (the caller's array may be longer).
+    const roomy = new Int32Array(count + 16).fill(-1);
+    decodeHybrid(input, 0, input.length, width, roomy, count);
+    assert.deepEqual([...roomy.subarray(count)], new Array(16).fill(-1), `width ${width}, past count`);
     // Data that ends before `count` values: the rest read as 0, whatever the (reused) array held before.
     const reused = new Int32Array(count + 50).fill(7);
     decodeHybrid(input, 0, input.length, width, reused, count + 50);
