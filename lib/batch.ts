@@ -433,10 +433,10 @@ interface BuilderColumn {
 /**
  * Rows of batches with the same columns, copied — all of a batch's or those at `rows` — into this builder's
  * arrays, and read back as one batch: `selectRows` and `concatBatches` are built on it, and a filter worker
- * keeps one and `clear`s it for every group of matches, so the same memory holds them all (fresh arrays
- * for each group, freed, left holes in glibc's per-thread arenas: filter peak RSS, see ex1_chunking.ts).
- * Arrays grow by doubling past the capacity given; string dictionaries are merged. Memory: its largest
- * group of rows, up to twice over.
+ * keeps one and `clear`s it for every group of matches, so the same memory holds them all — a copy per batch
+ * and a concatenation per row group before (20M-row CSV, 2 workers: peak 201–222 → 190–204 MiB and faster,
+ * measured interleaved). Arrays grow by doubling past the capacity given; string dictionaries are merged.
+ * Memory: its largest group of rows, up to twice over.
  */
 export class BatchBuilder {
   readonly #columns: BuilderColumn[];
