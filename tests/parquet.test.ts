@@ -214,13 +214,22 @@ Deno.test("row groups encoded apart (as in workers) and appended make a valid fi
   await writer.write(sampleBatch(0, 700)); // one written directly, then two encoded elsewhere
   await writer.append(encodeRowGroup(sampleBatch(700, 300), SCHEMA));
   await writer.append(encodeRowGroup(sampleBatch(1000, 5), SCHEMA));
+  // Larger than one 256 KiB block, uncompressed: pages split across blocks.
+  const big = encodeRowGroup(sampleBatch(1005, 60_000), SCHEMA, { codec: "UNCOMPRESSED" });
+  assert.ok(big.blocks.length > 3, `${big.blocks.length} blocks`);
+  assert.ok(new Set(big.blocks.map((b) => b.buffer)).size === big.blocks.length, "a buffer of its own each");
+  await writer.append(big);
   await writer.close();
   const source = await fileByteSource(path);
   const reader = await ParquetReader.open(source, { file: path });
-  assert.deepEqual(reader.rowGroupRanges().map((r) => r.rows), [700, 300, 5]);
-  const expected = [sampleBatch(0, 700), sampleBatch(700, 300), sampleBatch(1000, 5)].flatMap((b) =>
-    b.toArray().map((r) => r.toJSON())
-  );
+  assert.deepEqual(reader.rowGroupRanges().map((r) => r.rows), [700, 300, 5, 60_000]);
+  const expected = [
+    sampleBatch(0, 700),
+    sampleBatch(700, 300),
+    sampleBatch(1000, 5),
+    sampleBatch(1005, 60_000),
+  ]
+    .flatMap((b) => b.toArray().map((r) => r.toJSON()));
   assert.deepEqual(await collectRows(reader.batches()), expected);
   source.close();
 });

@@ -606,7 +606,7 @@ export async function parallelFilter(
           // Written out when the await returns: its bytes (transferred here, this thread's alone) go now.
           if (part instanceof Uint8Array) await csv!.write(part);
           else await parquet!.append(part);
-          freeBuffers(part instanceof Uint8Array ? part : part.bytes);
+          freeBuffers(...(part instanceof Uint8Array ? [part] : part.blocks));
           rowGroups++;
         }
         if (result.tail) {

@@ -76,7 +76,8 @@ export async function runScanTask(task: ScanTask): Promise<TaskReply> {
     case "filter-unit": {
       const { filterUnit } = await import("./ex1_chunking.ts");
       const result = await filterUnit(task);
-      const transfer = result.parts.map((p) => (p instanceof Uint8Array ? p : p.bytes).buffer as ArrayBuffer);
+      const transfer = result.parts.flatMap((p) => (p instanceof Uint8Array ? [p] : p.blocks))
+        .map((bytes) => bytes.buffer as ArrayBuffer);
       if (result.tail) transfer.push(result.tail.buffer as ArrayBuffer);
       return { value: result, transfer };
     }
