@@ -194,29 +194,20 @@ export async function filterToFile(
   // batch is done (`reuse`); without one (convert) every batch is kept as it is.
   const reuse = where.length > 0;
   const outputNames = fields.slice(0, outputs).map((f) => f.name);
-  const matches = reuse ? new BatchBuilder(outputNames) : null;
-  let pending: RecordBatch[] = [];
-  let pendingRows = 0;
+  const pending = new PendingRows(reuse ? new BatchBuilder(outputNames) : null);
   const flush = async () => {
-    if ((matches?.numRows ?? pendingRows) === 0) return;
-    await sink.write(matches ? matches.batch() : concatBatches(pending));
-    matches?.clear();
+    if (pending.numRows === 0) return;
+    await sink.write(pending.batch());
+    pending.clear();
     rowGroups++;
-    pending = [];
-    pendingRows = 0;
   };
   try {
     for await (const batch of source.batches({ batchSize: chunkRows, where, reuse })) {
       rowsIn += batch.numRows;
       const rows = filter.select(batch);
       if (rows.length > 0) {
-        const selected = selectColumns(batch, outputNames);
-        if (matches) matches.append(selected, rows.length === batch.numRows ? null : rows);
-        else {
-          pending.push(selected);
-          pendingRows += selected.numRows;
-        }
-        if ((matches?.numRows ?? pendingRows) >= chunkRows) await flush();
+        pending.add(selectColumns(batch, outputNames), rows);
+        if (pending.numRows >= chunkRows) await flush();
       }
       onChunk?.(rowsIn, source.bytesRead());
     }
@@ -426,48 +417,28 @@ export async function filterUnit(task: FilterUnitTask): Promise<FilterUnitResult
     ? { columns, chunkRows: task.chunkRows }
     : { columns, chunkRows: Math.min(task.chunkRows, FILTER_READ_ROWS), where: task.where, reuse: true };
   const outputs = task.fields.slice(0, task.outputs).map((f) => f.name);
-  const matches = everyRow ? null : keptBuilder(outputs);
-  // Without a predicate, batches pending are a CSV reader's fresh arrays handed over, or views of a page a
-  // Parquet reader still holds.
-  let pending: RecordBatch[] = [];
-  let pendingRows = 0;
+  const pending = new PendingRows(everyRow ? null : keptBuilder(outputs));
   let rowsOut = 0;
-  const encode = (batch: RecordBatch) =>
-    parts.push(encoder ? encoder.encode(batch) : encodeRowGroup(batch, outSchema, { codec: task.codec }));
   const flush = () => {
-    if (matches) {
-      if (matches.numRows > 0) encode(matches.batch());
-      matches.clear();
-      return;
-    }
-    if (pendingRows === 0) return;
-    const batch = concatBatches(pending);
-    encode(batch);
-    if (batch !== pending[0]) freeBatches(batch);
-    if (task.unit.kind === "csv") freeBatches(...pending);
-    pending = [];
-    pendingRows = 0;
+    if (pending.numRows === 0) return;
+    const batch = pending.batch();
+    parts.push(encoder ? encoder.encode(batch) : encodeRowGroup(batch, outSchema, { codec: task.codec }));
+    // Encoded: a joined copy is ours, and a CSV reader's batches were handed over (a Parquet reader's may be
+    // views of a page it still holds).
+    pending.clear({ joined: true, batches: task.unit.kind === "csv" });
   };
   const smallRows = Math.max(1, Math.floor(task.chunkRows / SMALL_ROW_GROUP_DIVISOR));
   for await (const batch of unitBatches(task.unit, read, counts)) {
     const rows = filter.select(batch);
     if (rows.length === 0) continue;
-    const selected = selectColumns(batch, outputs);
+    pending.add(selectColumns(batch, outputs), rows);
     rowsOut += rows.length;
-    if (matches) {
-      matches.append(selected, rows.length === batch.numRows ? null : rows);
-      if (matches.numRows >= task.chunkRows) flush();
-    } else {
-      pending.push(selected);
-      pendingRows += selected.numRows;
-      if (pendingRows >= task.chunkRows) flush();
-    }
+    if (pending.numRows >= task.chunkRows) flush();
   }
   let tail: Uint8Array | null = null;
-  const left = matches ? matches.numRows : pendingRows;
-  if (!encoder && left > 0 && left < smallRows) {
-    tail = tableToIPC(new Table(matches ? matches.batch() : concatBatches(pending)), "stream");
-    matches?.clear();
+  if (!encoder && pending.numRows > 0 && pending.numRows < smallRows) {
+    tail = tableToIPC(new Table(pending.batch()), "stream");
+    pending.clear();
   } else flush();
   return { parts, tail, rowsIn: counts.rows + counts.skipped, rowsOut, quotes: counts.quotes };
 }
@@ -486,6 +457,53 @@ function keptBuilder(columns: readonly string[]): BatchBuilder {
   if (kept?.names !== names) kept = { names, builder: new BatchBuilder(columns) };
   kept.builder.clear(); // a unit that failed may have left rows
   return kept.builder;
+}
+
+/**
+ * Rows waiting to make a row group, for both filters. With a predicate they are copied into `builder` (the
+ * reader refills its arrays once a batch is done); without one (convert) the batches are kept as they came
+ * and joined when taken.
+ */
+class PendingRows {
+  readonly #builder: BatchBuilder | null;
+  #batches: RecordBatch[] = [];
+  #rows = 0;
+  #joined: RecordBatch | null = null;
+
+  constructor(builder: BatchBuilder | null) {
+    this.#builder = builder;
+  }
+
+  get numRows(): number {
+    return this.#builder?.numRows ?? this.#rows;
+  }
+
+  /** The rows at `rows` of `batch` (all of them without a builder: no predicate keeps every row). */
+  add(batch: RecordBatch, rows: Int32Array): void {
+    if (this.#builder) this.#builder.append(batch, rows.length === batch.numRows ? null : rows);
+    else {
+      this.#batches.push(batch);
+      this.#rows += batch.numRows;
+    }
+  }
+
+  /** The rows waiting, as one batch (valid until `clear`). */
+  batch(): RecordBatch {
+    return this.#builder?.batch() ?? (this.#joined = concatBatches(this.#batches));
+  }
+
+  /**
+   * Forgets the rows; frees (`freeBatches`) the copy `batch` joined when `joined`, and the batches added when
+   * `batches` — only what the caller owns alone and is done with.
+   */
+  clear(free: { joined?: boolean; batches?: boolean } = {}): void {
+    if (free.joined && this.#joined && this.#joined !== this.#batches[0]) freeBatches(this.#joined);
+    if (free.batches) freeBatches(...this.#batches);
+    this.#builder?.clear();
+    this.#batches = [];
+    this.#rows = 0;
+    this.#joined = null;
+  }
 }
 
 /** Matches fewer than `chunkRows / 8` are merged with their neighbours' instead of making a row group. */
