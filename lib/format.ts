@@ -58,9 +58,15 @@ export function plural(
   return `${formatCount(n)} ${n === 1 ? noun : nouns}`;
 }
 
-/** Where a pass ran, as summaries say it: "in the main thread" (0 workers) or "with 2 workers". */
-export function ranOn(workers: number): string {
-  return workers === 0 ? "in the main thread" : `with ${plural(workers, "worker")}`;
+/**
+ * Where a pass ran, as summaries say it: "in the main thread" (0 workers), "with 2 workers", or for a pass
+ * whose main thread scans too (stats, agg) "on the main thread and 1 worker".
+ */
+export function ranOn(workers: number, mainScans = false): string {
+  if (workers === 0) return "in the main thread";
+  return mainScans
+    ? `on the main thread and ${plural(workers - 1, "worker")}`
+    : `with ${plural(workers, "worker")}`;
 }
 
 /**

@@ -126,19 +126,32 @@ Deno.test("a relaunch replaces the heap flags of --v8-flags and keeps the others
 });
 
 Deno.test("stats --memory reports the budget and plan in --json; --memory 1K is a usage error", async () => {
-  const r = await runCli([
-    "stats",
-    "fixtures/duckdb_snappy.parquet",
-    "--column",
-    "price",
-    "--memory",
-    "300M",
-    "--json",
-  ]);
-  assert.equal(r.code, 0, r.stderr);
-  const memory = JSON.parse(r.stdout).memory;
+  const planOf = async (budget: string, workers = "2") => {
+    const r = await runCli(
+      [
+        "stats",
+        "fixtures/duckdb_snappy.parquet",
+        "--column",
+        "price",
+        "--memory",
+        budget,
+        "--workers",
+        workers,
+        "--json",
+      ],
+    );
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout).memory;
+  };
+  const memory = await planOf("300M");
   assert.deepEqual([memory.budget_bytes, memory.source, memory.workers_allowed], [300 * MIB, "--memory", 2]);
   assert.deepEqual([memory.chunk_rows, memory.v8_heap], [100_000, { old_space_mib: 75, semi_space_mib: 4 }]);
+  assert.match(memory.plan, /; 2 scanners: the main thread and 1 worker$/);
+  // A budget that fits one worker thread: stats scans on it and the main thread; one that fits none, or
+  // --workers 1, on the main thread alone.
+  assert.match((await planOf("192M")).plan, /fits 1 worker .*; 2 scanners: the main thread and 1 worker$/);
+  assert.match((await planOf("128M")).plan, /no room for a worker[^;]*; V8 heap limited, smaller batches$/);
+  assert.match((await planOf("300M", "1")).plan, /room for 1 worker; V8 heap limited, smaller batches$/);
   const bad = await runCli(["stats", "fixtures/duckdb_snappy.parquet", "--memory", "1K"]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--memory 1K is below the minimum outcore can work in, 64M/);

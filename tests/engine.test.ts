@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { parquetMetadataAsync, parquetReadObjects } from "hyparquet";
 import { runAll, runOrdered, workersFor } from "../lib/engine/run.ts";
-import { runScanTask } from "../lib/exercises/tasks.ts";
+import { runScanTask, type ScanTask } from "../lib/exercises/tasks.ts";
+import { planUnits, type Unit } from "../lib/engine/units.ts";
 import { generateSales, generateWarmup } from "../lib/exercises/generate.ts";
 import { fileByteSource } from "../lib/io/file.ts";
 import { parallelFilter } from "../lib/exercises/ex1_chunking.ts";
@@ -58,6 +59,35 @@ Deno.test("runOrdered hands results back in unit order with 0 or more workers; w
     local: runScanTask,
   });
   assert.deepEqual(all, [null, null]);
+});
+
+Deno.test("runAll with mainScans: this thread takes units too, results come back in unit order, a failed unit throws", async () => {
+  const { units } = await planUnits(`${dir}/s.csv`, { rangeBytes: 50_000 });
+  assert.ok(units.length >= 8);
+  const task = (unit: Unit): ScanTask => ({ type: "unit-stats", unit, columns: ["price"], chunkRows: 1_000 });
+  const alone = await runAll(units, { workers: 0, task, label: String, local: runScanTask });
+  let here = 0;
+  const local = (t: ScanTask) => {
+    here++;
+    return runScanTask(t);
+  };
+  const shared = await runAll(units, { workers: 2, mainScans: true, task, label: String, local });
+  assert.deepEqual(shared, alone);
+  assert.ok(here > 0 && here < units.length, `this thread ran ${here} of ${units.length} units`);
+  const broken = units.map((u, i) => i === 5 ? { ...u, path: `${dir}/missing.csv` } : u);
+  const seen: number[] = [];
+  await assert.rejects(
+    runAll(broken, {
+      workers: 2,
+      mainScans: true,
+      task,
+      label: String,
+      local,
+      onResult: (_, i) => seen.push(i),
+    }),
+    /missing\.csv/,
+  );
+  assert.deepEqual(seen, [0, 1, 2, 3, 4], "every unit before the failed one is handed back, none after");
 });
 
 Deno.test("stats, filter, pipeline and heavy_process give the same bits with 0, 1, 2 and 3 workers", async () => {

@@ -1,5 +1,6 @@
 /** Options shared by commands that read a source: CSV types, delimiter and bad-row policy. */
 import { intOption, type ParsedArgs, stringOption } from "../cli/args.ts";
+import { plural } from "../format.ts";
 import { COLUMN_KINDS, type ColumnKind } from "../batch.ts";
 import { UsageError } from "../errors.ts";
 import type { SourceOptions } from "../sources/source.ts";
@@ -52,22 +53,31 @@ export function sourceOptions(args: ParsedArgs): SourceOptions {
  * The plan a command runs with inside its memory budget (`--memory`, `OUTCORE_MEMORY`, the cgroup's limit, or
  * half the RAM) when `requested` workers are asked for: workers, rows per batch (`--chunk-size` wins), CSV unit
  * bytes; and the budget and plan as `--json` shows them. A command whose answer depends on the batch size
- * (stats, in its last bits) gives its own `chunkRows`, the same for every budget.
+ * (stats, in its last bits) gives its own `chunkRows`, the same for every budget. A command whose main thread
+ * scans units too (`mainScans`: stats, agg) counts it among the `requested` workers: the plan's worker threads
+ * plus this one, so a budget that fits one worker thread still gets two scanners.
  */
 export async function plannedWorkers(
   args: ParsedArgs,
   requested: number,
-  options: { chunkOption?: string; writes?: boolean; workerBytes?: number; chunkRows?: number } = {},
+  options: {
+    chunkOption?: string;
+    writes?: boolean;
+    workerBytes?: number;
+    chunkRows?: number;
+    mainScans?: boolean;
+  } = {},
 ) {
-  const { chunkOption = "chunk-size", chunkRows: fixed, ...needs } = options;
+  const { chunkOption = "chunk-size", chunkRows: fixed, mainScans = false, ...needs } = options;
   const budget = args.budget ?? await memoryBudget(stringOption(args, "memory"));
   const plan = memoryPlan(budget.bytes, requested, needs);
+  const scanners = mainScans && requested > 0 ? Math.min(requested, plan.workers + 1) : plan.workers;
   const given = args.values[chunkOption] !== undefined;
   const chunkRows = given
     ? intOption(args, chunkOption, plan.chunkRows, { min: 1 })
     : fixed ?? plan.chunkRows;
   return {
-    workers: plan.workers,
+    workers: scanners,
     chunkRows,
     rangeBytes: plan.rangeBytes,
     rowObjectRows: plan.rowObjectRows,
@@ -82,7 +92,9 @@ export async function plannedWorkers(
         : "V8 default",
       /** The limit this process really runs with (after a relaunch under the plan's limits). */
       v8_heap_limit_mib: Math.round(getHeapStatistics().heap_size_limit / (1 << 20)),
-      plan: plan.reason,
+      plan: mainScans && scanners > 1
+        ? `${plan.reason}; ${scanners} scanners: the main thread and ${plural(scanners - 1, "worker")}`
+        : plan.reason,
     },
   };
 }

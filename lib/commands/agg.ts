@@ -67,7 +67,7 @@ export async function run(args: ParsedArgs): Promise<void> {
   }
   const workers = intOption(args, "workers", navigator.hardwareConcurrency || 1, { min: 0, max: 64 });
   // Like stats: partials merge per batch, so one batch size for every budget keeps the same bits.
-  const planned = await plannedWorkers(args, workers, { chunkRows: STATS_CHUNK_ROWS });
+  const planned = await plannedWorkers(args, workers, { chunkRows: STATS_CHUNK_ROWS, mainScans: true });
   const result = await withProgress("agg", (progress) =>
     parallelAgg(path, spec, {
       ...sourceOptions(args),
@@ -89,7 +89,7 @@ export async function run(args: ParsedArgs): Promise<void> {
   }
   // With --out - the table is on standard output: what would be printed goes to standard error.
   const say = out === "-" ? console.error : console.log;
-  const how = ranOn(result.workers);
+  const how = ranOn(result.workers, true);
   if (args.values.json) {
     say(jsonText({
       path,

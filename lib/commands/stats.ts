@@ -41,7 +41,7 @@ export async function run(args: ParsedArgs): Promise<void> {
   }
   // Welford partials are merged per batch: one batch size for every budget keeps the answer's last bits
   // the same in any container (and for any worker count, as units merge in order).
-  const planned = await plannedWorkers(args, workers, { chunkRows: STATS_CHUNK_ROWS });
+  const planned = await plannedWorkers(args, workers, { chunkRows: STATS_CHUNK_ROWS, mainScans: true });
   if (!columns) return await describe(args, path, planned, options);
   const result: ParallelStatsResult = await withProgress("stats", (progress) =>
     parallelStats(path, {
@@ -56,7 +56,7 @@ export async function run(args: ParsedArgs): Promise<void> {
     console.log(jsonText({ path, ...result, memory: planned.memory }));
     return;
   }
-  const how = ranOn(result.workers);
+  const how = ranOn(result.workers, true);
   console.log(
     `${path}: ${formatCount(result.rows)} rows ${how}, ${formatSeconds(result.seconds)} (${
       formatCount(result.rows / result.seconds)
@@ -89,7 +89,7 @@ async function describe(
     console.log(jsonText({ path, ...result, memory: planned.memory }));
     return;
   }
-  const how = ranOn(result.workers);
+  const how = ranOn(result.workers, true);
   console.log(
     `${path}: ${formatCount(result.rows)} rows, ${
       plural(Object.keys(result.columns).length, "column")

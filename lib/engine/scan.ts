@@ -33,6 +33,8 @@ export async function scanUnits<R extends UnitCounts>(
     rangeBytes?: number;
     workers: number;
     workerBytes?: number;
+    /** This thread scans units too, as one of `workers` (the engine's `mainScans`). */
+    mainScans?: boolean;
     /** Runs a task in this thread (exercises/tasks.ts `runScanTask`). */
     local: (task: ScanTask) => Promise<TaskReply>;
     task: (unit: Unit, index: number) => ScanTask;
@@ -55,6 +57,7 @@ export async function scanUnits<R extends UnitCounts>(
       task: options.task,
       bytes: unitBytes,
       workerBytes: options.workerBytes,
+      mainScans: options.mainScans,
       label: (unit, i) => `${options.label} of ${describeUnit(unit, i)}`,
       onResult: (result, i) => {
         rowsDone += result.rows;

@@ -180,6 +180,7 @@ export async function parallelAgg(
     workers,
     local: runScanTask,
     task: (unit) => ({ type: "agg-unit", unit, spec, columns }),
+    mainScans: true,
     label: "agg",
     onProgress,
   });

@@ -221,6 +221,7 @@ export async function describeAll(
     workers,
     local: runScanTask,
     task: (unit) => ({ type: "describe-unit", unit, columns }),
+    mainScans: true,
     label: "stats",
     onProgress,
   });

@@ -116,6 +116,7 @@ export async function parallelStats(
     workers,
     local: runScanTask,
     task: (unit) => ({ type: "unit-stats", unit, columns, chunkRows }),
+    mainScans: true,
     label: "stats",
     onProgress,
   });

@@ -2,7 +2,7 @@
  * The lab report: one self-contained HTML page (inline CSS, charts as inline SVG, no scripts, no network
  * requests) with each exercise's measured results and the lab's questions answered from this run's numbers.
  */
-import { plural } from "../format.ts";
+import { plural, ranOn } from "../format.ts";
 import { HTML_MARK } from "../io/replace.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -197,9 +197,7 @@ ${
       ],
     ])
   }
-<p>Whole dataset (${num(f.rows)} rows) with ${
-    f.workers === 0 ? "the main thread only" : plural(f.workers, "worker")
-  } in ${secs(f.seconds)}:</p>
+<p>Whole dataset (${num(f.rows)} rows) ${ranOn(f.workers, true)} in ${secs(f.seconds)}:</p>
 ${
     table(["count", "mean", "std", "variance", "min", "max"], [[
       num(f.count),

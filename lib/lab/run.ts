@@ -18,7 +18,7 @@ import {
   memoryProfile,
   parallelFilter,
 } from "../exercises/ex1_chunking.ts";
-import { plural } from "../format.ts";
+import { plural, ranOn } from "../format.ts";
 import { UsageError } from "../errors.ts";
 import { generateSales, generateWarmup } from "../exercises/generate.ts";
 import { writeTextAtomically } from "../io/atomic.ts";
@@ -510,8 +510,8 @@ export async function runLab(options: LabOptions = {}): Promise<Record<string, u
           }),
       );
       log(
-        `  full dataset with ${
-          plural(full.workers, "worker")
+        `  full dataset ${
+          ranOn(full.workers, true)
         }: mean ${full.columns.price.mean}, std ${full.columns.price.std} in ${full.seconds.toFixed(2)} s${
           full.fallback ? ` (read sequentially: ${full.fallback})` : ""
         }`,
