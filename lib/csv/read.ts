@@ -334,7 +334,10 @@ export class CsvReader {
       return new DataError({ file, line: lines }, "not valid UTF-8 text");
     };
 
-    // Buffer enough text for the header and the inference sample (at least one chunk, up to ~16 MiB).
+    // Buffer enough text for the header and the inference sample (at least one chunk, up to ~16 MiB). A reader
+    // given its header and every column's kind (a parallel unit) infers nothing: one chunk will do.
+    const inferNothing = options.header !== undefined &&
+      options.header.every((name) => types[name] !== undefined);
     let text = "";
     let final = false;
     while (text.length < 16 << 20) {
@@ -345,7 +348,7 @@ export class CsvReader {
       }
       if (next.invalidAt >= 0) throw invalid(text + next.chunk, text.length + next.invalidAt, firstLine);
       text += next.chunk;
-      if (countLines(text, inferRows + 2)) break;
+      if (inferNothing || countLines(text, inferRows + 2)) break;
     }
     const bom = text.charCodeAt(0) === 0xfeff;
     if (bom) text = text.slice(1);
