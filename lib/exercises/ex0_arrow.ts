@@ -263,7 +263,7 @@ export async function projectionBenchmark(
         const t = performance.now();
         held = 0;
         const sum = new CompensatedSum();
-        for await (const batch of reader.batches({ columns: cols })) {
+        for await (const batch of reader.batches({ columns: cols, reuse: true })) {
           held = Math.max(held, batchBytes(batch));
           if (withRevenue) addRevenue(sum, batch);
           releaseDeadBuffers();
@@ -380,7 +380,7 @@ export async function iterBatches(
     releaseDeadBuffers(0); // the baseline is measured after a collection, not over earlier garbage
     const baseline = rssBytes();
     let peak = 0;
-    for await (const batch of reader.batches({ columns, batchSize })) {
+    for await (const batch of reader.batches({ columns, batchSize, reuse: true })) {
       const sum = new CompensatedSum();
       addRevenue(sum, batch);
       total.add(sum.value);
