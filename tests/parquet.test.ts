@@ -654,3 +654,67 @@ Deno.test("batches({ reuse }) frees each row group's decoded arrays once the nex
   assert.ok(reused.buffers.every((b) => (b as ArrayBuffer).detached), "every row group's arrays given back");
   assert.ok(plain.buffers.every((b) => !(b as ArrayBuffer).detached), "kept without reuse");
 });
+
+Deno.test("each row group's chunks come in one read per run of neighbours, the next group's read ahead, same values", async () => {
+  const { setFlatReads } = await import("../lib/parquet/read.ts");
+  const dir = await tempDir();
+  const path = `${dir}/ahead.parquet`;
+  const writer = await ParquetFileWriter.create(path, SCHEMA);
+  for (const start of [0, 700, 1400]) await writer.write(sampleBatch(start, 700));
+  await writer.close();
+  const read = async (columns: readonly string[], options: { limit?: number } = {}) => {
+    const source = await fileByteSource(path);
+    const reads: [number, number][] = [];
+    const watched = {
+      ...source,
+      slice: (s: number, e?: number) => {
+        reads.push([s, e ?? source.byteLength]);
+        return source.slice(s, e);
+      },
+    };
+    const reader = await ParquetReader.open(watched, { file: path });
+    reads.length = 0; // the footer's
+    try {
+      return { rows: await collectRows(reader.batches({ columns, ...options })), reads };
+    } finally {
+      reader.close();
+    }
+  };
+  // Columns next to each other (one read per row group), and apart (price … cat: a read each, never the
+  // chunks between); the oracle is hyparquet's general reader, which reads each chunk itself.
+  for (
+    const [columns, perGroup] of [[["qty", "id"], 1], [["price", "cat"], 2], [
+      ["ts", "cat", "id"],
+      1,
+    ]] as const
+  ) {
+    const { rows, reads } = await read(columns);
+    setFlatReads(false);
+    try {
+      assert.deepEqual(rows, (await read(columns)).rows, columns.join(","));
+    } finally {
+      setFlatReads(true);
+    }
+    assert.equal(rows.length, 2100);
+    assert.equal(reads.length, 3 * perGroup, `reads of ${columns.join(",")}`);
+    const chunks = reads.reduce((sum, [s, e]) => sum + e - s, 0);
+    assert.equal(chunks, await chunkBytes(path, columns), "the wanted chunks' bytes, no more");
+  }
+  // A limit inside the first row group reads no other.
+  const first = await read(["price"], { limit: 10 });
+  assert.equal(first.rows.length, 10);
+  assert.equal(first.reads.length, 1);
+});
+
+/** Compressed bytes of `columns`' chunks in every row group, from the footer. */
+async function chunkBytes(path: string, columns: readonly string[]): Promise<number> {
+  const source = await fileByteSource(path);
+  try {
+    const reader = await ParquetReader.open(source, { file: path });
+    return reader.metadata.row_groups.flatMap((g) => g.columns)
+      .filter((c) => columns.includes(c.meta_data!.path_in_schema[0]))
+      .reduce((sum, c) => sum + Number(c.meta_data!.total_compressed_size), 0);
+  } finally {
+    source.close();
+  }
+}

@@ -320,7 +320,9 @@ export async function fileByteSource(
     slice(start: number, end = size): Promise<ArrayBuffer> {
       const result = queue.then(async () => {
         const buffer = new Uint8Array(Math.max(0, end - start));
-        await file.seek(start, Deno.SeekMode.Start);
+        // A synchronous seek (one lseek), so that the read is the slice's only operation: it then runs on the
+        // I/O thread even while this thread is busy (a Parquet reader's read-ahead, see lib/parquet/read.ts).
+        file.seekSync(start, Deno.SeekMode.Start);
         let filled = 0;
         while (filled < buffer.length) {
           const n = await file.read(buffer.subarray(filled));
