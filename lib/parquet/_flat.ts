@@ -164,6 +164,15 @@ let scratchIndices = new Int32Array(0);
 
 /** Definition levels of width 1 from `bytes[start, end)`: empty when every value is present. */
 function readLevels(bytes: Uint8Array, start: number, end: number, count: number): Uint8Array | never[] {
+  // One run of 1s for the whole page (a nullable column without nulls, as DuckDB writes every column): nothing
+  // to decode or scan.
+  let header = 0, shift = 0, p = start, b;
+  do {
+    b = bytes[p++];
+    header += (b & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (b & 0x80 && p < end);
+  if (header % 2 === 0 && header / 2 >= count && p < end && bytes[p] === 1) return [];
   if (scratchLevels.length < count) scratchLevels = new Uint8Array(count);
   const levels = scratchLevels.subarray(0, count);
   decodeHybrid(bytes, start, end, 1, levels, count);
