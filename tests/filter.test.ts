@@ -112,3 +112,40 @@ Deno.test("int64 predicates on raw CSV text are exact too (late materialisation)
   assert.equal(small.test("6", 0, 1), false);
   assert.equal(small.test("9223372036854775807", 0, 19), true);
 });
+
+Deno.test("mayMatch rules a range out only when no value in it could pass (oracle: select on values across the range)", () => {
+  const filterOf = (w: string) => new RowFilter([parsePredicate(w)], batch.schema);
+  const range = (min: number, max: number) => new Map([["price", { min, max }], ["qty", { min, max }]]);
+  // Every value from min to max in steps of 0.25: a range may match exactly when one of them passes.
+  const values = (min: number, max: number) =>
+    Array.from({ length: (max - min) * 4 + 1 }, (_, i) => min + i / 4);
+  for (const op of ["=", "!=", "<", "<=", ">", ">="]) {
+    for (const literal of [5, 10, 10.5, 20, 30]) {
+      for (const [min, max] of [[10, 20], [0, 5], [20, 30], [10, 10], [21, 29]]) {
+        const f = filterOf(`price ${op} ${literal}`);
+        const probe = makeBatch([{ name: "price", data: float64Data(Float64Array.from(values(min, max))) }]);
+        const some =
+          new RowFilter([parsePredicate(`price ${op} ${literal}`)], probe.schema).select(probe).length > 0;
+        if (!some) {
+          assert.equal(
+            f.mayMatch(range(min, max)),
+            op === "!=",
+            `price ${op} ${literal} in [${min}, ${max}]`,
+          );
+        } else assert.ok(f.mayMatch(range(min, max)), `price ${op} ${literal} in [${min}, ${max}] may match`);
+      }
+    }
+  }
+  // No range, a NaN bound, a text column: never ruled out; ANDed predicates: any one rules out.
+  assert.ok(filterOf("price > 100").mayMatch(new Map()));
+  assert.ok(filterOf("price > 100").mayMatch(range(NaN, 50)));
+  assert.ok(filterOf("cat = Home").mayMatch(range(0, 1)));
+  const both = new RowFilter(["price > 5", "qty < 3"].map(parsePredicate), batch.schema);
+  assert.equal(both.mayMatch(range(10, 20)), false);
+  // Timestamps in milliseconds.
+  const day = (d: number) => Date.UTC(2020, 0, d);
+  const ts = (min: number, max: number) => new Map([["ts", { min, max }]]);
+  assert.equal(filterOf("ts < 2020-01-03").mayMatch(ts(day(3), day(9))), false);
+  assert.ok(filterOf("ts < 2020-01-03").mayMatch(ts(day(2), day(9))));
+  assert.equal(filterOf("ts >= 2020-02-01").mayMatch(ts(day(3), day(31))), false);
+});

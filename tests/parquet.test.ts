@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Field, Schema } from "apache-arrow";
+import { Field, type RecordBatch, Schema } from "apache-arrow";
 import {
   allValid,
   arrowType,
@@ -10,9 +10,13 @@ import {
   int32Data,
   int64Data,
   makeBatch,
+  selectColumns,
+  selectRows,
   setNull,
   timestampData,
 } from "../lib/batch.ts";
+import { RowFilter } from "../lib/ops/filter.ts";
+import { parsePredicate } from "../lib/ops/predicate.ts";
 import { DataError, UsageError } from "../lib/errors.ts";
 import { fileByteSource } from "../lib/io/file.ts";
 import { ParquetReader } from "../lib/parquet/read.ts";
@@ -657,23 +661,9 @@ Deno.test("batches({ reuse }) frees each row group's decoded arrays once the nex
 
 Deno.test("each row group's chunks come in one read per run of neighbours, the next group's read ahead, same values", async () => {
   const { setFlatReads } = await import("../lib/parquet/read.ts");
-  const dir = await tempDir();
-  const path = `${dir}/ahead.parquet`;
-  const writer = await ParquetFileWriter.create(path, SCHEMA);
-  for (const start of [0, 700, 1400]) await writer.write(sampleBatch(start, 700));
-  await writer.close();
+  const path = await threeGroups("ahead");
   const read = async (columns: readonly string[], options: { limit?: number } = {}) => {
-    const source = await fileByteSource(path);
-    const reads: [number, number][] = [];
-    const watched = {
-      ...source,
-      slice: (s: number, e?: number) => {
-        reads.push([s, e ?? source.byteLength]);
-        return source.slice(s, e);
-      },
-    };
-    const reader = await ParquetReader.open(watched, { file: path });
-    reads.length = 0; // the footer's
+    const { reader, reads } = await watchedReader(path);
     try {
       return { rows: await collectRows(reader.batches({ columns, ...options })), reads };
     } finally {
@@ -717,4 +707,123 @@ async function chunkBytes(path: string, columns: readonly string[]): Promise<num
   } finally {
     source.close();
   }
+}
+
+Deno.test("batches({ where }) yields only matching rows, skips row groups by their statistics, and counts what it left out", async () => {
+  const path = await threeGroups("where");
+  const open = () => watchedReader(path);
+  const read = async (where: string[], columns?: string[]) => {
+    const { reader, reads } = await open();
+    try {
+      const rows = await collectRows(reader.batches({ columns, where: where.map(parsePredicate) }));
+      // Which row groups' bytes were read at all.
+      const touched = reader.metadata.row_groups.map((g) =>
+        reads.some(([s, e]) =>
+          g.columns.some((c) => {
+            const from = Number(c.meta_data!.dictionary_page_offset || c.meta_data!.data_page_offset);
+            return s < from + Number(c.meta_data!.total_compressed_size) && from < e;
+          })
+        )
+      );
+      return { rows, touched, filtered: reader.rowsFiltered, skipped: reader.rowGroupsSkipped };
+    } finally {
+      reader.close();
+    }
+  };
+  // Oracle: every row group read whole, then the same predicates and projection applied.
+  const oracle = async (where: string[], columns?: string[]) => {
+    const { reader } = await open();
+    try {
+      const filter = new RowFilter(where.map(parsePredicate), reader.schema);
+      const kept: RecordBatch[] = [];
+      for await (const b of reader.batches()) {
+        const rows = selectRows(b, filter.select(b));
+        kept.push(columns ? selectColumns(rows, columns) : rows);
+      }
+      return await collectRows((async function* () {
+        yield* kept;
+      })());
+    } finally {
+      reader.close();
+    }
+  };
+  // Predicates on columns in and out of the projection, on nullable and text columns; ts and price grow with
+  // the rows, so row groups (0-699, 700-1399, 1400-2099) have ranges that rule some out.
+  for (
+    const [where, columns, read_] of [
+      [["id > 1000000007000"], undefined, [true, true, true]],
+      [["qty < 3", "price > 50"], ["price", "cat"], [true, true, true]],
+      [["cat = y"], ["id"], [true, true, true]],
+      [["price > 200"], ["qty", "id"], [false, false, true]],
+      [["ts >= 2020-01-01 00:23:20"], ["price"], [false, false, true]],
+      [["ts < 2020-01-01 00:11:40", "qty = 5"], ["ts", "cat"], [true, false, false]],
+      [["price > 1e12"], undefined, [false, false, false]],
+      [["qty = 8"], ["price", "ts", "qty"], [true, true, true]], // a nullable column cut to the matches
+    ] as [string[], string[] | undefined, boolean[]][]
+  ) {
+    const what = where.join(" and ");
+    const got = await read(where, columns);
+    assert.deepEqual(got.rows, await oracle(where, columns), what);
+    assert.equal(got.rows.length + got.filtered, 2100, `${what}: every row read or counted as left out`);
+    assert.deepEqual(got.touched, read_, `${what}: the row groups whose bytes were read`);
+    assert.equal(
+      got.skipped,
+      read_.filter((r) => !r).length,
+      `${what}: row groups skipped by their statistics`,
+    );
+  }
+});
+
+Deno.test("batches({ where }) on other engines' files (nullable, every type and codec) equals a whole read, filtered", async () => {
+  const files = [
+    "fixtures/polars_zstd.parquet",
+    ...["zstd", "snappy", "gzip", "uncompressed"].map((c) => `fixtures/duckdb_${c}.parquet`),
+  ];
+  for (const path of files) {
+    const source = await fileByteSource(path);
+    try {
+      const reader = await ParquetReader.open(source, { file: path });
+      const numeric = reader.columns.find((c) => !c.nested && (c.kind === "int32" || c.kind === "float64"))!;
+      const all: RecordBatch[] = [];
+      for await (const b of reader.batches()) all.push(b);
+      // A predicate keeping about half of the values, on a column whose median comes from the data.
+      const values = all.flatMap((b) => [...columnValues(b, numeric.name)].map(Number)).sort((a, b) => a - b);
+      const where = [parsePredicate(`${numeric.name} > ${values[values.length >> 1]}`)];
+      const filter = new RowFilter(where, reader.schema);
+      const expected = await collectRows((async function* () {
+        for (const b of all) yield selectRows(b, filter.select(b));
+      })());
+      const got = await collectRows(reader.batches({ where }));
+      assert.ok(got.length > 0 && got.length < values.length, path);
+      assert.deepEqual(got, expected, path);
+      assert.equal(got.length + reader.rowsFiltered, values.length, path);
+    } finally {
+      source.close();
+    }
+  }
+});
+
+/** A file of three row groups of `sampleBatch` rows (0-699, 700-1399, 1400-2099). */
+async function threeGroups(name: string): Promise<string> {
+  const path = `${await tempDir()}/${name}.parquet`;
+  const writer = await ParquetFileWriter.create(path, SCHEMA);
+  for (const start of [0, 700, 1400]) await writer.write(sampleBatch(start, 700));
+  await writer.close();
+  return path;
+}
+
+/** A reader of `path` that records the byte ranges it reads after the footer. */
+async function watchedReader(path: string): Promise<{ reader: ParquetReader; reads: [number, number][] }> {
+  const source = await fileByteSource(path);
+  const reads: [number, number][] = [];
+  const watched = {
+    ...source,
+    slice: (s: number, e?: number) => {
+      reads.push([s, e ?? source.byteLength]);
+      return source.slice(s, e);
+    },
+  };
+  const reader = await ParquetReader.open(watched, { file: path });
+  reads.length = 0; // the footer's
+  return { reader, reads };
 }

@@ -208,6 +208,8 @@ export async function* unitBatches(
         rowGroups: unit.rowGroups,
         batchSize: chunkRows,
         reuse: options.reuse,
+        // Partition keys chose the unit's file; predicates on its own columns are the reader's.
+        where: where?.filter((p) => !keys.includes(p.column)),
       })
     ) {
       stats.rows += batch.numRows;
@@ -222,6 +224,7 @@ export async function* unitBatches(
       );
       yield makeBatch(parts);
     }
+    stats.skipped = reader.rowsFiltered;
   } finally {
     source.close();
   }

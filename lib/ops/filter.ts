@@ -102,6 +102,38 @@ export class RowFilter {
   }
 
   /**
+   * Whether rows whose values lie within `ranges` (a Parquet row group's min and max per column) may pass:
+   * false only when a comparison on a number or millisecond-timestamp column excludes a whole range (`!=`
+   * never does, nor a column without a range, nor a NaN bound).
+   */
+  mayMatch(ranges: ReadonlyMap<string, { min: number; max: number }>): boolean {
+    for (const { column, kind, op, value, int64 } of this.#compiled) {
+      if (
+        int64 || typeof value !== "number" ||
+        !(kind === "float64" || kind === "int32" || kind === "timestamp")
+      ) {
+        continue;
+      }
+      const range = ranges.get(column);
+      if (!range || Number.isNaN(range.min) || Number.isNaN(range.max)) continue;
+      const { min, max } = range;
+      const excluded = op === ">"
+        ? max <= value
+        : op === ">="
+        ? max < value
+        : op === "<"
+        ? min >= value
+        : op === "<="
+        ? min > value
+        : op === "="
+        ? value < min || value > max
+        : false;
+      if (excluded) return false;
+    }
+    return true;
+  }
+
+  /**
    * The predicates as tests on raw CSV field text, for the CSV reader's late materialisation. A value that
    * does not parse passes, so that the reader reports it as a bad value instead of silently dropping it.
    */

@@ -207,7 +207,9 @@ function readValues(
 
 /**
  * Decodes one column chunk (`bytes`, from its first page to its end) of `rows` rows into Arrow data of
- * `kind`. `toMs` scales raw timestamp/date integers to milliseconds.
+ * `kind`. `toMs` scales raw timestamp/date integers to milliseconds. With `select` (row numbers, ascending)
+ * only those rows come out: every page is still read, but only the selected values are stored — a selective
+ * filter's other columns, in arrays of the matches' size.
  */
 export function readFlatColumn(
   bytes: Uint8Array,
@@ -219,9 +221,12 @@ export function readFlatColumn(
     kind: ColumnKind;
     type: DataType;
     toMs?: { multiply: number; divide: number };
+    select?: Int32Array;
   },
 ) {
-  const { root, leaf, codec, rows, kind, type } = options;
+  const { root, leaf, codec, rows, kind, type, select } = options;
+  const size = select ? select.length : rows; // rows that come out
+  let picked = 0; // with `select`: the selected rows stored so far
   const { multiply, divide } = options.toMs ?? { multiply: 1, divide: 1 };
   const decoder: ColumnDecoder = {
     pathInSchema: [leaf.element.name],
@@ -283,16 +288,16 @@ export function readFlatColumn(
     );
     return dataPage ? { definitionLevels, dataPage } : null;
   };
-  const f64 = kind === "float64" ? new Float64Array(rows) : null;
-  const i32 = kind === "int32" || kind === "string" ? new Int32Array(rows) : null;
-  const i64 = kind === "int64" || kind === "timestamp" ? new BigInt64Array(rows) : null;
+  const f64 = kind === "float64" ? new Float64Array(size) : null;
+  const i32 = kind === "int32" || kind === "string" ? new Int32Array(size) : null;
+  const i64 = kind === "int64" || kind === "timestamp" ? new BigInt64Array(size) : null;
   const words = i64 ? new Int32Array(i64.buffer) : null;
-  const bits = kind === "bool" ? new Uint8Array((rows + 7) >> 3) : null;
+  const bits = kind === "bool" ? new Uint8Array((size + 7) >> 3) : null;
   const strings = new Map<string, number>();
   let nulls: Uint8Array | undefined;
   let nullCount = 0;
   const markNull = (k: number) => {
-    nulls ??= allValid(rows);
+    nulls ??= allValid(size);
     setNull(nulls, k);
     nullCount++;
   };
@@ -387,6 +392,20 @@ export function readFlatColumn(
     let v = 0;
     const end = Math.min(rows, row + count);
     const noNulls = !levels || levels.length === 0;
+    if (select) {
+      // Only the selected rows of this page, each through `store` (they are few): a row's value is the
+      // page's value after the non-null rows before it.
+      let k = row;
+      for (; picked < size && select[picked] < end; picked++) {
+        const at = select[picked];
+        if (noNulls) v = at - row;
+        else for (; k < at; k++) v += levels![k - row];
+        if (!noNulls && levels![at - row] === 0) markNull(picked);
+        else store(picked, dictionaryEncoded ? dictionary![values[v] as number] : values[v]);
+      }
+      row = end;
+      continue;
+    }
     // Whole pages of plain values copy in one call.
     if (noNulls && !dictionaryEncoded) {
       const target = f64 ?? (kind === "int32" ? i32 : multiply === 1 && divide === 1 ? i64 : null);
@@ -455,7 +474,7 @@ export function readFlatColumn(
     case "timestamp":
       return timestampData(i64!, nulls, nullCount, type);
     case "bool":
-      return boolData(bits!, rows, nulls, nullCount);
+      return boolData(bits!, size, nulls, nullCount);
     default:
       return dictionaryData(i32!, [...strings.keys()], nulls, nullCount, type);
   }

@@ -131,7 +131,10 @@ export class HiveDataset {
     const columns = options.columns ? [...options.columns] : this.schema.fields.map((f) => f.name);
     this.checkColumns(columns);
     const fileColumns = columns.filter((c) => !this.partitionKeys.includes(c));
+    // Predicates on partition keys chose the files; those on the files' own columns go to their readers.
+    const where = options.where?.filter((p) => !this.partitionKeys.includes(p.column));
     let left = options.limit ?? Infinity;
+    this.rowsFiltered = 0;
     for (const file of this.prune(options.where)) {
       if (left <= 0) return;
       const source = file.path === this.first.file ? this.first.source : await fileByteSource(file.path);
@@ -140,7 +143,12 @@ export class HiveDataset {
           ? this.first
           : await ParquetReader.open(source, { file: file.path });
         for await (
-          const batch of reader.batches({ columns: fileColumns, batchSize: options.batchSize, limit: left })
+          const batch of reader.batches({
+            columns: fileColumns,
+            batchSize: options.batchSize,
+            limit: left,
+            where,
+          })
         ) {
           left -= batch.numRows;
           const parts: Column[] = columns.map((name) =>
@@ -157,12 +165,16 @@ export class HiveDataset {
           );
           yield makeBatch(parts);
         }
+        this.rowsFiltered += reader.rowsFiltered;
         options.onFileDone?.(file.size);
       } finally {
         if (source !== this.first.source) (source as Partial<{ close(): void }>).close?.();
       }
     }
   }
+
+  /** Rows the files' readers left out in the last `batches({ where })`. */
+  rowsFiltered = 0;
 
   #type(name: string) {
     return this.schema.fields.find((f) => f.name === name)!.type;

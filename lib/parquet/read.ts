@@ -19,6 +19,7 @@ import {
   arrowType,
   boolData,
   type Column,
+  columnData,
   type ColumnKind,
   dictionaryData,
   float64Data,
@@ -28,9 +29,13 @@ import {
   NESTED_KEY,
   NESTED_SCHEMA_KEY,
   PARQUET_TYPE_KEY,
+  selectColumns,
+  selectRows,
   setNull,
   timestampData,
 } from "../batch.ts";
+import { RowFilter } from "../ops/filter.ts";
+import type { Predicate } from "../ops/predicate.ts";
 import { DataError, UsageError } from "../errors.ts";
 import { setInt64 } from "../values.ts";
 import { annotationsOf, type Carry, carryOf, kindOfElement, PARSERS, timestampUnitOf } from "./schema.ts";
@@ -75,6 +80,13 @@ export interface ParquetBatchOptions {
    * collection (17 % of a selective filter's time was the garbage collector, profiled).
    */
   reuse?: boolean;
+  /**
+   * Only rows every predicate accepts: a row group whose footer statistics rule every row out is not read
+   * (`rowGroupsSkipped`; numbers and millisecond timestamps, see `RowFilter.mayMatch`); in the others the
+   * predicate's columns are decoded first, and the rest only when a row matched, then cut to those rows (late
+   * materialisation). The rows left out are counted in `rowsFiltered`.
+   */
+  where?: readonly Predicate[];
 }
 
 /** A top-level Parquet column as outcore sees it. */
@@ -258,14 +270,27 @@ export class ParquetReader {
     const columns = options.columns ? [...options.columns] : this.columns.map((c) => c.name);
     this.checkColumns(columns);
     const ranges = this.rowGroupRanges();
-    const groups = options.rowGroups ?? ranges.map((_, i) => i);
+    const filter = options.where?.length ? new RowFilter(options.where, this.schema) : null;
+    const first = filter ? filter.columns : columns; // what a row group's decoding starts with
+    this.rowsFiltered = 0;
+    this.rowGroupsSkipped = 0;
+    // Row groups whose statistics rule every row out are not read at all.
+    const groups = (options.rowGroups ?? ranges.map((_, i) => i)).filter((g) => {
+      if (!filter || filter.mayMatch(this.#ranges(g, filter.columns))) return true;
+      this.rowsFiltered += ranges[g].rows;
+      this.rowGroupsSkipped++;
+      return false;
+    });
     let left = options.limit ?? Infinity;
-    if (groups.length) this.#readAhead(groups[0], columns);
+    if (groups.length) this.#readAhead(groups[0], first);
     for (const [i, g] of groups.entries()) {
       if (left <= 0) return;
       // The next row group's chunks are read while this one decodes (see `#chunks`), unless the limit ends here.
-      if (i + 1 < groups.length && left > ranges[g].rows) this.#readAhead(groups[i + 1], columns);
-      const batch = await this.readRowGroup(g, columns, left);
+      if (i + 1 < groups.length && (filter || left > ranges[g].rows)) this.#readAhead(groups[i + 1], first);
+      const batch = filter
+        ? await this.#readMatching(g, columns, filter)
+        : await this.readRowGroup(g, columns, left);
+      if (batch === null) continue;
       left -= batch.numRows;
       if (batch.numRows <= batchSize) yield batch;
       else {
@@ -282,9 +307,14 @@ export class ParquetReader {
 
   /**
    * Reads one row group's projected columns into a batch — its first `limit` rows only, when given (pages
-   * past them are not decoded). Memory: that row group's columns.
+   * past them are not decoded), or only the rows in `select` (ascending). Memory: that row group's columns.
    */
-  async readRowGroup(index: number, columns: readonly string[], limit = Infinity): Promise<RecordBatch> {
+  async readRowGroup(
+    index: number,
+    columns: readonly string[],
+    limit = Infinity,
+    select?: Int32Array,
+  ): Promise<RecordBatch> {
     const range = this.rowGroupRanges()[index];
     const start = range.start;
     const rows = Math.min(range.rows, limit);
@@ -310,6 +340,7 @@ export class ParquetReader {
               kind: column.kind,
               type: this.schema.fields[this.columns.indexOf(column)].type,
               toMs: column.toMs,
+              select,
             }),
           );
         } catch (err) {
@@ -364,15 +395,76 @@ export class ParquetReader {
           `expected ${rows} values, decoded ${filled}`,
         );
       }
-      return { name, data };
+      // Nested and carried columns come whole from hyparquet's reader: cut to the selected rows here.
+      return {
+        name,
+        data: select ? columnData(selectRows(makeBatch([{ name, data }], rows), select), name) : data,
+      };
     });
-    const batch = makeBatch(out, rows);
+    const batch = makeBatch(out, select ? select.length : rows);
     this.#decoded.set(batch, [...decoded.values()]);
     return batch;
   }
 
   /** The arrays `readRowGroup` decoded itself for a batch (its flat columns: each in arrays of its own). */
   readonly #decoded = new WeakMap<RecordBatch, Data[]>();
+
+  /** Rows the last `batches({ where })` left out. */
+  rowsFiltered = 0;
+  /** Row groups the last `batches({ where })` did not read: their statistics ruled every row out. */
+  rowGroupsSkipped = 0;
+
+  /**
+   * Row group `index`'s min and max of `columns` from the footer, where they can be trusted as numbers: plain
+   * doubles, 32-bit integers and millisecond timestamps with the newer min_value/max_value statistics (the
+   * legacy ones may use another order). Other columns get none, and a filter never skips on them.
+   */
+  #ranges(index: number, columns: readonly string[]): Map<string, { min: number; max: number }> {
+    const out = new Map<string, { min: number; max: number }>();
+    for (const name of columns) {
+      const column = this.columns.find((c) => c.name === name);
+      if (!column || column.nested || column.carry !== undefined) continue;
+      const type = column.element.type;
+      const plain = (column.kind === "float64" && (type === "DOUBLE" || type === "FLOAT")) ||
+        (column.kind === "int32" && type === "INT32") ||
+        (column.kind === "timestamp" && column.unit === "ms");
+      if (!plain) continue;
+      const stats = this.metadata.row_groups[index].columns.find((c) =>
+        c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === name
+      )?.meta_data?.statistics;
+      const number = (v: unknown) => typeof v === "number" ? v : v instanceof Date ? v.getTime() : undefined;
+      const min = number(stats?.min_value), max = number(stats?.max_value);
+      if (min !== undefined && max !== undefined) out.set(name, { min, max });
+    }
+    return out;
+  }
+
+  /**
+   * Row group `index`'s rows that `filter` accepts, as a batch of `columns`, or null when none does: the
+   * predicate's columns decoded first, the others only when some row matched.
+   */
+  async #readMatching(
+    index: number,
+    columns: readonly string[],
+    filter: RowFilter,
+  ): Promise<RecordBatch | null> {
+    const tested = await this.readRowGroup(index, filter.columns);
+    const rows = filter.select(tested);
+    this.rowsFiltered += tested.numRows - rows.length;
+    try {
+      if (rows.length === 0) return null;
+      const kept = selectRows(selectColumns(tested, columns.filter((c) => filter.columns.includes(c))), rows);
+      const rest = columns.filter((c) => !filter.columns.includes(c));
+      // The other columns: only the matching rows stored.
+      const others = rest.length ? await this.readRowGroup(index, rest, Infinity, rows) : null;
+      return makeBatch(
+        columns.map((name) => ({ name, data: columnData(rest.includes(name) ? others! : kept, name) })),
+        rows.length,
+      );
+    } finally {
+      freeData(...this.#decoded.get(tested) ?? []);
+    }
+  }
 
   /** Flat columns are decoded by our own page loop; nested ones go through hyparquet's general reader. */
   #isFlat(tree: SchemaTree, name: string): boolean {

@@ -242,7 +242,7 @@ async function openParquetSource(path: string): Promise<Source> {
     rowCount: reader.rowCount,
     bytesRead: () => read,
     filesSkipped: () => 0,
-    rowsSkipped: () => 0,
+    rowsSkipped: () => reader.rowsFiltered,
     badRows: () => ({ count: 0, examples: [] }),
     async *batches(options: ReadOptions = {}) {
       let rows = 0;
@@ -270,7 +270,7 @@ async function openDatasetSource(path: string): Promise<Source> {
     rowCount: undefined,
     bytesRead: () => read,
     filesSkipped: () => skipped,
-    rowsSkipped: () => 0,
+    rowsSkipped: () => dataset.rowsFiltered,
     badRows: () => ({ count: 0, examples: [] }),
     async *batches(options: ReadOptions = {}) {
       read = 0;
