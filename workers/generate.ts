@@ -9,5 +9,5 @@ serveTasks<SalesBlockTask>(async (message) => {
   if (message.type !== "sales-block") throw new TypeError(`unknown task type ${message.type}`);
   releaseDeadBuffers(0); // the previous block's buffers: free them before making the next
   const { csv, rows } = await salesBlockTask(message);
-  return { value: { csv, rows }, transfer: csv ? [csv.buffer as ArrayBuffer] : [] };
+  return { value: { csv, rows }, transfer: csv.map((piece) => piece.buffer as ArrayBuffer) };
 });

@@ -204,19 +204,14 @@ async function makeSalesBlock(
   return rows;
 }
 
-/** Makes one block and returns its CSV bytes (no header) for the main thread to append. Used by the worker. */
-export async function salesBlockTask(
-  task: SalesBlockTask,
-): Promise<{ csv: Uint8Array | null; rows: number }> {
-  const pieces: Uint8Array[] = [];
-  const rows = await makeSalesBlock(task, (bytes) => void pieces.push(bytes));
-  if (!task.csv) return { csv: null, rows };
-  const csv = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const piece of pieces) {
-    csv.set(piece, at);
-    at += piece.length;
-  }
+/**
+ * Makes one block and returns its CSV bytes (no header), piece by piece, for the main thread to append. Used
+ * by the worker. The pieces go as they are: joining them was a fresh ~46 MB array and a copy per 1M-row block
+ * (page faults and all).
+ */
+export async function salesBlockTask(task: SalesBlockTask): Promise<{ csv: Uint8Array[]; rows: number }> {
+  const csv: Uint8Array[] = [];
+  const rows = await makeSalesBlock(task, (bytes) => void csv.push(bytes));
   return { csv, rows };
 }
 
@@ -276,7 +271,7 @@ export async function generateSales(
       }
       // Blocks in flight: one per worker, plus one ready to write (the engine's default window); the CSV is
       // appended in block order, so the bytes are the same for any worker count.
-      const results = runOrdered<number, { csv: Uint8Array | null; rows: number }, SalesBlockTask>(
+      const results = runOrdered<number, { csv: Uint8Array[]; rows: number }, SalesBlockTask>(
         workers === 0 ? [] : blocks,
         {
           workers,
@@ -287,7 +282,7 @@ export async function generateSales(
         },
       );
       for await (const result of results) {
-        if (result.csv) await csvWriter!.write(result.csv);
+        for (const piece of result.csv) await csvWriter!.write(piece);
         releaseDeadBuffers();
         done += result.rows;
         onProgress?.(done, csvWriter?.bytesWritten ?? 0);
