@@ -218,7 +218,7 @@ export async function salesBlockTask(task: SalesBlockTask): Promise<{ csv: Uint8
 /**
  * Writes the sales table as CSV and/or a Hive-partitioned Parquet dataset (by category, one file per block
  * and category), blocks made in parallel by `workers` workers, each in pieces of `pieceRows` rows. Memory:
- * about (workers + 2) blocks of CSV bytes (~57 MB each) with workers; with none, one piece (~10 MB per 100,000
+ * about (workers + 2) blocks of CSV bytes (a ~49 MB buffer each) with workers; with none, one piece (~10 MB per 100,000
  * rows), its CSV written as it is made. The bytes are the same for any worker count and piece size. Both
  * outputs appear only when complete.
  */
