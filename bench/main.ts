@@ -49,7 +49,7 @@ const flags = [
   "--allow-read",
   "--allow-write",
   "--conditions=browser",
-  "--v8-flags=--max-semi-space-size=2,--expose-gc",
+  "--v8-flags=--max-semi-space-size=2,--expose-gc,--always-sparkplug",
 ];
 
 interface Run {

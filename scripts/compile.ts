@@ -11,7 +11,7 @@ const COMPILE_ARGS = [
   "--allow-sys=systemMemoryInfo,loadavg,cpus",
   "--allow-env=OUTCORE_MEMORY",
   "--conditions=browser",
-  "--v8-flags=--max-semi-space-size=2,--expose-gc",
+  "--v8-flags=--max-semi-space-size=2,--expose-gc,--always-sparkplug",
   "--include",
   "workers/generate.ts",
   "--include",

@@ -165,7 +165,7 @@ Deno.test("a small budget starts outcore again under V8 heap limits; exit code a
         "--allow-read",
         "--allow-run",
         "--allow-env=OUTCORE_MEMORY",
-        "--v8-flags=--max-semi-space-size=2,--expose-gc",
+        "--v8-flags=--max-semi-space-size=2,--expose-gc,--always-sparkplug",
         "main.ts",
         "stats",
         "fixtures/duckdb_snappy.parquet",

@@ -10,7 +10,7 @@ function outcore(args: string[], flags: string[] = []) {
       "--allow-read",
       "--allow-write",
       ...flags,
-      "--v8-flags=--max-semi-space-size=2,--expose-gc",
+      "--v8-flags=--max-semi-space-size=2,--expose-gc,--always-sparkplug",
       "main.ts",
       ...args,
     ],
