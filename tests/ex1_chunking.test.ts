@@ -135,6 +135,28 @@ Deno.test("parallelFilter writes the same rows as the sequential filter, in orde
   });
   assert.equal(ds.files_skipped, 4);
   assert.equal(ds.rows_in, ds.rows_out);
+  // Row groups whose statistics rule every row out are counted, not read, sequential or parallel (the
+  // dataset's one file per category holds one row group; dates start at 2020-01-01 and grow).
+  for (const [where, skipped] of [["date >= 2030-01-01", 5], ["date < 2020-01-01 00:10:00", 0]] as const) {
+    const parallel = await parallelFilter(`${dir}/ds`, {
+      workerBytes: 0,
+      where: [parsePredicate(where)],
+      out: `${dir}/dated.parquet`,
+      workers: 2,
+      force: true,
+    });
+    const source = await openSource(`${dir}/ds`);
+    const sequential = await filterToFile(source, {
+      where: [parsePredicate(where)],
+      out: `${dir}/dated.csv`,
+      force: true,
+    });
+    source.close();
+    for (const r of [parallel, sequential]) {
+      assert.deepEqual([r.rows_in, r.row_groups_skipped], [ROWS, skipped], where);
+    }
+    assert.equal(parallel.rows_out, sequential.rows_out, where);
+  }
 });
 
 Deno.test("a selective filter merges its few matches into few row groups, in order, sequential or parallel", async () => {

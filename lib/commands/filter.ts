@@ -50,9 +50,11 @@ export async function run(args: ParsedArgs): Promise<void> {
       return;
     }
     const share = result.rows_in ? (100 * result.rows_out / result.rows_in).toFixed(1) : "0.0";
-    const pruned = result.files_skipped
-      ? `, ${plural(result.files_skipped, "file")} skipped by partition`
-      : "";
+    const pruned =
+      (result.files_skipped ? `, ${plural(result.files_skipped, "file")} skipped by partition` : "") +
+      (result.row_groups_skipped
+        ? `, ${plural(result.row_groups_skipped, "row group")} skipped by their statistics`
+        : "");
     say(
       `kept ${formatCount(result.rows_out)} of ${
         formatCount(result.rows_in)

@@ -158,8 +158,10 @@ export interface UnitStats {
   rows: number;
   /** CSV: quote characters in the range (for the split check). */
   quotes: number;
-  /** CSV: rows dropped by the raw-text filter. */
+  /** Rows dropped before they were batches: CSV's raw-text filter, Parquet's `where` (statistics or late). */
   skipped: number;
+  /** Parquet: row groups `where` ruled out by their statistics, unread. */
+  groupsSkipped?: number;
 }
 
 /**
@@ -225,6 +227,7 @@ export async function* unitBatches(
       yield makeBatch(parts);
     }
     stats.skipped = reader.rowsFiltered;
+    stats.groupsSkipped = reader.rowGroupsSkipped;
   } finally {
     source.close();
   }

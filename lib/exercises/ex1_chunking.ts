@@ -26,7 +26,14 @@ import { AtomicOutput, FileWriter } from "../io/atomic.ts";
 import { freeBatches, freeBuffers, releaseDeadBuffers, rssBytes } from "../io/memory.ts";
 import { openSource, type Source, type SourceOptions } from "../sources/source.ts";
 import { splitsAreSafe } from "../io/split.ts";
-import { describeUnit, planUnits, type Unit, unitBatches, unitBytes } from "../engine/units.ts";
+import {
+  describeUnit,
+  planUnits,
+  type Unit,
+  unitBatches,
+  unitBytes,
+  type UnitStats,
+} from "../engine/units.ts";
 import {
   type EncodedRowGroup,
   encodeRowGroup,
@@ -154,6 +161,8 @@ export interface FilterResult {
   rows_out: number;
   row_groups: number;
   files_skipped: number;
+  /** Parquet row groups whose statistics ruled every row out: not read. */
+  row_groups_skipped: number;
   seconds: number;
 }
 
@@ -225,6 +234,7 @@ export async function filterToFile(
     rows_out: sink.rowCount,
     row_groups: rowGroups,
     files_skipped: source.filesSkipped(),
+    row_groups_skipped: source.rowGroupsSkipped(),
     seconds: (performance.now() - started) / 1000,
   };
 }
@@ -389,6 +399,8 @@ export interface FilterUnitResult {
   rowsIn: number;
   rowsOut: number;
   quotes: number;
+  /** Parquet row groups whose statistics ruled every row out: not read. */
+  groupsSkipped: number;
 }
 
 /** The Arrow schema for plain field specs (they cross to workers as data). */
@@ -406,7 +418,7 @@ export async function filterUnit(task: FilterUnitTask): Promise<FilterUnitResult
   const outSchema = schemaOf(task.fields.slice(0, task.outputs));
   const columns = task.fields.map((f) => f.name);
   const filter = new RowFilter(task.where, schema);
-  const counts = { rows: 0, quotes: 0, skipped: 0 };
+  const counts: UnitStats = { rows: 0, quotes: 0, skipped: 0 };
   const parts: (EncodedRowGroup | Uint8Array)[] = [];
   const encoder = task.format === "csv" ? new CsvEncoder(outSchema) : null;
   // With a predicate, batches of at most FILTER_READ_ROWS are read into the same arrays (`reuse`) and the
@@ -440,7 +452,14 @@ export async function filterUnit(task: FilterUnitTask): Promise<FilterUnitResult
     tail = tableToIPC(new Table(pending.batch()), "stream");
     pending.clear();
   } else flush();
-  return { parts, tail, rowsIn: counts.rows + counts.skipped, rowsOut, quotes: counts.quotes };
+  return {
+    parts,
+    tail,
+    rowsIn: counts.rows + counts.skipped,
+    rowsOut,
+    quotes: counts.quotes,
+    groupsSkipped: counts.groupsSkipped ?? 0,
+  };
 }
 
 /**
@@ -580,7 +599,7 @@ export async function parallelFilter(
     return await sequential(null);
   }
   const output = await AtomicOutput.create(out, { kind: format, force, inputs: [path] });
-  let rowsIn = 0, rowsOut = 0, rowGroups = 0, bytesIn = 0;
+  let rowsIn = 0, rowsOut = 0, rowGroups = 0, bytesIn = 0, groupsSkipped = 0;
   const quotes: number[] = [];
   try {
     const parquet = format === "parquet"
@@ -635,6 +654,7 @@ export async function parallelFilter(
         }
         rowsIn += result.rowsIn;
         rowsOut += result.rowsOut;
+        groupsSkipped += result.groupsSkipped;
         quotes.push(result.quotes);
         bytesIn += unitBytes(plan.units[i++]);
         onProgress?.(rowsIn, bytesIn, totalBytes);
@@ -666,6 +686,7 @@ export async function parallelFilter(
     rows_out: rowsOut,
     row_groups: rowGroups,
     files_skipped: plan.format === "dataset" ? (await countDatasetFiles(path)) - plan.units.length : 0,
+    row_groups_skipped: groupsSkipped,
     seconds: (performance.now() - started) / 1000,
     workers: workersFor(plan.units.length, workers, totalBytes, options.workerBytes),
     fallback: null,

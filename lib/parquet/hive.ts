@@ -135,6 +135,7 @@ export class HiveDataset {
     const where = options.where?.filter((p) => !this.partitionKeys.includes(p.column));
     let left = options.limit ?? Infinity;
     this.rowsFiltered = 0;
+    this.rowGroupsSkipped = 0;
     for (const file of this.prune(options.where)) {
       if (left <= 0) return;
       const source = file.path === this.first.file ? this.first.source : await fileByteSource(file.path);
@@ -166,6 +167,7 @@ export class HiveDataset {
           yield makeBatch(parts);
         }
         this.rowsFiltered += reader.rowsFiltered;
+        this.rowGroupsSkipped += reader.rowGroupsSkipped;
         options.onFileDone?.(file.size);
       } finally {
         if (source !== this.first.source) (source as Partial<{ close(): void }>).close?.();
@@ -175,6 +177,8 @@ export class HiveDataset {
 
   /** Rows the files' readers left out in the last `batches({ where })`. */
   rowsFiltered = 0;
+  /** Row groups the files' readers did not read in the last `batches({ where })` (their statistics). */
+  rowGroupsSkipped = 0;
 
   #type(name: string) {
     return this.schema.fields.find((f) => f.name === name)!.type;

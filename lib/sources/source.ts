@@ -72,8 +72,10 @@ export interface Source {
   bytesRead(): number;
   /** Files a dataset's `where` pruned in the current `batches()` (0 for single files). */
   filesSkipped(): number;
-  /** Rows `where` dropped before conversion in the current `batches()` (CSV). */
+  /** Rows `where` dropped before conversion in the current `batches()` (CSV; Parquet: by statistics or late). */
   rowsSkipped(): number;
+  /** Parquet row groups `where` ruled out by their statistics in the current `batches()`, unread. */
+  rowGroupsSkipped(): number;
   /** Bad rows skipped so far (CSV with `onBadRows: "skip"`), and the first few. */
   badRows(): { count: number; examples: { line: number; reason: string }[] };
   batches(options?: ReadOptions): AsyncGenerator<RecordBatch>;
@@ -178,6 +180,7 @@ async function openPatternSource(pattern: string, options: SourceOptions): Promi
   let done = 0;
   let skipped = 0;
   let bad = 0;
+  let groupsSkipped = 0;
   const examples: { line: number; reason: string }[] = [];
   return {
     path: pattern,
@@ -188,9 +191,14 @@ async function openPatternSource(pattern: string, options: SourceOptions): Promi
     bytesRead: () => done + (current?.bytesRead() ?? 0),
     filesSkipped: () => 0,
     rowsSkipped: () => skipped + (current?.rowsSkipped() ?? 0),
+    rowGroupsSkipped: () => groupsSkipped + (current?.rowGroupsSkipped() ?? 0),
     badRows: () => ({ count: bad + (current?.badRows().count ?? 0), examples }),
     async *batches(readOptions: ReadOptions = {}) {
-      done = skipped = bad = 0;
+      done =
+        skipped =
+        bad =
+        groupsSkipped =
+          0;
       let left = readOptions.limit ?? Infinity;
       for (const [i, file] of inputs.files.entries()) {
         if (left <= 0) break;
@@ -201,6 +209,7 @@ async function openPatternSource(pattern: string, options: SourceOptions): Promi
             yield batch;
           }
           skipped += current.rowsSkipped();
+          groupsSkipped += current.rowGroupsSkipped();
           const b = current.badRows();
           bad += b.count;
           examples.push(...b.examples.slice(0, 10 - examples.length));
@@ -243,6 +252,7 @@ async function openParquetSource(path: string): Promise<Source> {
     bytesRead: () => read,
     filesSkipped: () => 0,
     rowsSkipped: () => reader.rowsFiltered,
+    rowGroupsSkipped: () => reader.rowGroupsSkipped,
     badRows: () => ({ count: 0, examples: [] }),
     async *batches(options: ReadOptions = {}) {
       let rows = 0;
@@ -271,6 +281,7 @@ async function openDatasetSource(path: string): Promise<Source> {
     bytesRead: () => read,
     filesSkipped: () => skipped,
     rowsSkipped: () => dataset.rowsFiltered,
+    rowGroupsSkipped: () => dataset.rowGroupsSkipped,
     badRows: () => ({ count: 0, examples: [] }),
     async *batches(options: ReadOptions = {}) {
       read = 0;
@@ -358,6 +369,7 @@ async function openCsvSource(path: string, options: SourceOptions): Promise<Sour
     bytesRead: () => current?.bytesRead ?? 0,
     filesSkipped: () => 0,
     rowsSkipped: () => current?.rowsFiltered ?? 0,
+    rowGroupsSkipped: () => 0,
     badRows: () => ({ count: current?.badRowCount ?? 0, examples: current?.badRows ?? [] }),
     async *batches(readOptions: ReadOptions = {}) {
       current = await CsvReader.open(await csvByteStream(path, gzip), {
