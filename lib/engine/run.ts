@@ -102,11 +102,7 @@ export async function* runOrdered<U, R, M extends TaskMessage = ScanTask>(
     for (const [i, unit] of units.entries()) yield (await options.local(options.task(unit, i))).value as R;
     return;
   }
-  const shared = warm !== null && options.bytes !== undefined && options.worker === undefined &&
-    warm.size >= workers;
-  const pool = shared
-    ? warm as unknown as WorkerPool<M> // shared only for the scan worker, whose messages M are ScanTask
-    : new WorkerPool<M>(options.worker ?? SCAN_WORKER, workers);
+  const { pool, shared } = poolFor(workers, options);
   const window = options.window ?? workers + 1;
   const running: Promise<R>[] = [];
   const launch = (i: number) => {
@@ -124,6 +120,22 @@ export async function* runOrdered<U, R, M extends TaskMessage = ScanTask>(
   } finally {
     if (!shared) pool.close();
   }
+}
+
+/**
+ * The pool `workers` worker threads come from: the warm one (`keepWorkersWarm`) when it is the scan worker's and
+ * big enough — shared, so not closed after — else a fresh one.
+ */
+function poolFor<U, M extends TaskMessage>(
+  workers: number,
+  options: EngineOptions<U, M>,
+): { pool: WorkerPool<M>; shared: boolean } {
+  const shared = warm !== null && options.bytes !== undefined && options.worker === undefined &&
+    warm.size >= workers;
+  const pool = shared
+    ? warm as unknown as WorkerPool<M> // shared only for the scan worker, whose messages M are ScanTask
+    : new WorkerPool<M>(options.worker ?? SCAN_WORKER, workers);
+  return { pool, shared };
 }
 
 /** Runs `units` and returns every result, in unit order (for results small enough to hold together). */
@@ -153,11 +165,7 @@ async function* withMainLane<U, R, M extends TaskMessage>(
   options: EngineOptions<U, M>,
 ): AsyncGenerator<R> {
   const workers = workersOf(units, options) - 1;
-  const shared = warm !== null && options.bytes !== undefined && options.worker === undefined &&
-    warm.size >= workers;
-  const pool = shared
-    ? warm as unknown as WorkerPool<M> // shared only for the scan worker, whose messages M are ScanTask
-    : new WorkerPool<M>(options.worker ?? SCAN_WORKER, workers);
+  const { pool, shared } = poolFor(workers, options);
   const outcomes: ({ value: R } | { error: unknown } | undefined)[] = new Array(units.length);
   let next = 0;
   let failed = false;

@@ -429,9 +429,7 @@ export class ParquetReader {
         (column.kind === "int32" && type === "INT32") ||
         (column.kind === "timestamp" && column.unit === "ms");
       if (!plain) continue;
-      const stats = this.metadata.row_groups[index].columns.find((c) =>
-        c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === name
-      )?.meta_data?.statistics;
+      const stats = this.#chunkOf(index, name)?.statistics;
       const number = (v: unknown) => typeof v === "number" ? v : v instanceof Date ? v.getTime() : undefined;
       const min = number(stats?.min_value), max = number(stats?.max_value);
       if (min !== undefined && max !== undefined) out.set(name, { min, max });
@@ -448,13 +446,14 @@ export class ParquetReader {
     columns: readonly string[],
     filter: RowFilter,
   ): Promise<RecordBatch | null> {
-    const tested = await this.readRowGroup(index, filter.columns);
+    const first = filter.columns;
+    const tested = await this.readRowGroup(index, first);
     const rows = filter.select(tested);
     this.rowsFiltered += tested.numRows - rows.length;
     try {
       if (rows.length === 0) return null;
-      const kept = selectRows(selectColumns(tested, columns.filter((c) => filter.columns.includes(c))), rows);
-      const rest = columns.filter((c) => !filter.columns.includes(c));
+      const kept = selectRows(selectColumns(tested, columns.filter((c) => first.includes(c))), rows);
+      const rest = columns.filter((c) => !first.includes(c));
       // The other columns: only the matching rows stored.
       const others = rest.length ? await this.readRowGroup(index, rest, Infinity, rows) : null;
       return makeBatch(
@@ -474,11 +473,16 @@ export class ParquetReader {
     return this.#flatReads && plain && isFlatLeaf(tree.children.find((c) => c.element.name === name)!);
   }
 
-  /** Column `name`'s chunk in row group `index` (a clear error when the file has none). */
-  #chunkMeta(index: number, name: string) {
-    const meta = this.metadata.row_groups[index].columns.find((c) =>
+  /** Column `name`'s chunk metadata in row group `index`, if the file has one. */
+  #chunkOf(index: number, name: string) {
+    return this.metadata.row_groups[index].columns.find((c) =>
       c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === name
     )?.meta_data;
+  }
+
+  /** Column `name`'s chunk in row group `index` (a clear error when the file has none). */
+  #chunkMeta(index: number, name: string) {
+    const meta = this.#chunkOf(index, name);
     if (!meta) throw new DataError({ file: this.file, rowGroup: index, column: name }, "has no column chunk");
     return meta;
   }
@@ -524,9 +528,10 @@ export class ParquetReader {
     if (this.#ahead.has(index)) return;
     const tree = parquetSchema(this.#readMetadata);
     const flat = columns.filter((name) => this.#isFlat(tree, name));
-    const bytes = this.metadata.row_groups[index].columns
-      .filter((c) => c.meta_data?.path_in_schema.length === 1 && flat.includes(c.meta_data.path_in_schema[0]))
-      .reduce((sum, c) => sum + Number(c.meta_data!.total_compressed_size), 0);
+    const bytes = flat.reduce(
+      (sum, name) => sum + Number(this.#chunkOf(index, name)?.total_compressed_size ?? 0),
+      0,
+    );
     if (bytes > READ_AHEAD_BYTES) return; // large row groups: not twice at once
     try {
       this.#ahead.set(index, this.#chunks(index, flat));
