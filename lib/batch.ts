@@ -367,15 +367,12 @@ function toFloat64(data: Data, start: number, end: number): Float64Array {
   } else if (values instanceof Int32Array) {
     out = Float64Array.from(values);
   } else {
-    // From the two 32-bit words, exact below 2^53 (a bigint per value made this 10 % of a projected read).
-    out = new Float64Array(values.length);
-    const words = new Int32Array(values.buffer, values.byteOffset, values.length * 2);
-    for (let i = 0; i < values.length; i++) {
-      const high = words[2 * i + 1];
-      out[i] = high >= -2097152 && high < 2097152
-        ? high * 4294967296 + (words[2 * i] >>> 0)
-        : Number(values[i]);
-    }
+    // From the two 32-bit words (a bigint per value made this 10 % of a projected read): high × 2^32 is exact
+    // and adding the low word rounds once, so this is the double Number(bigint) gives, for any int64.
+    const n = values.length;
+    out = new Float64Array(n);
+    const words = new Int32Array(values.buffer, values.byteOffset, n * 2);
+    for (let i = 0; i < n; i++) out[i] = words[2 * i + 1] * 4294967296 + (words[2 * i] >>> 0);
   }
   if (data.nullCount && data.nullBitmap && data.nullBitmap.length) {
     const bitmap = data.nullBitmap;

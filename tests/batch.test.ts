@@ -164,7 +164,21 @@ Deno.test("float64Values converts 64-bit integers as Number() does, negative and
     -(2n ** 63n),
     2n ** 63n - 1n,
     123456789012345n,
+    2n ** 53n + 3n,
+    -(2n ** 53n) - 1n,
+    -(2n ** 53n) - 3n,
+    2n ** 62n + 2n ** 9n,
+    -(2n ** 62n) - 2n ** 9n - 1n,
   );
   const batch = makeBatch([{ name: "x", data: int64Data(values) }]);
   assert.deepEqual([...float64Values(batch, "x")], [...values].map(Number));
+  // And 10,000 pseudo-random int64s of every magnitude (the conversion rounds once, as Number() does).
+  const random = new BigInt64Array(10_000);
+  let state = 0x9e3779b97f4a7c15n;
+  for (let i = 0; i < random.length; i++) {
+    state = (state * 6364136223846793005n + 1442695040888963407n) & 0xffffffffffffffffn;
+    random[i] = BigInt.asIntN(64, state >> BigInt(i % 60));
+  }
+  const converted = float64Values(makeBatch([{ name: "x", data: int64Data(random) }]), "x");
+  assert.deepEqual([...converted], [...random].map(Number));
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { columnValues } from "../lib/batch.ts";
-import { iterBatches, projectionBenchmark, readBenchmark } from "../lib/exercises/ex0_arrow.ts";
+import { allValid, columnValues, float64Data, int64Data, makeBatch, setNull } from "../lib/batch.ts";
+import { addRevenue, iterBatches, projectionBenchmark, readBenchmark } from "../lib/exercises/ex0_arrow.ts";
+import { CompensatedSum } from "../lib/ops/sum.ts";
 import { generateBlock, generateWarmup } from "../lib/exercises/generate.ts";
 import { tempDir } from "./_helpers.ts";
 
@@ -38,4 +39,39 @@ Deno.test("iterBatches slices row groups into batches with a running total", asy
   assert.deepEqual(result.batches.map((b) => b.rows), [5000, 5000, 2000]);
   assert.ok(Math.abs(result.revenue - revenue) <= 1e-9 * revenue);
   assert.equal(result.batches.at(-1)!.running_total, result.revenue);
+});
+
+Deno.test("addRevenue reads int64 quantities exactly: negatives, nulls on either side, beyond 2^53", () => {
+  const n = 1000;
+  const price = new Float64Array(n);
+  const quantity = new BigInt64Array(n);
+  const pNulls = allValid(n);
+  const qNulls = allValid(n);
+  let pNullCount = 0;
+  let qNullCount = 0;
+  const expected = new CompensatedSum();
+  for (let i = 0; i < n; i++) {
+    price[i] = ((i * 37) % 1000) / 8 - 20;
+    // Small, negative, near and beyond the 2^53 boundary of the words' fast path, and the int64 extremes.
+    const q = i % 97 === 0
+      ? (i % 2 ? 9223372036854775807n : -9223372036854775808n)
+      : i % 31 === 0
+      ? 2n ** 53n + BigInt(i)
+      : i % 29 === 0
+      ? -(2n ** 52n) - BigInt(i)
+      : BigInt((i % 49) - 10);
+    quantity[i] = q;
+    const pNull = i % 11 === 0;
+    const qNull = i % 13 === 0;
+    if (pNull) setNull(pNulls, i), pNullCount++;
+    if (qNull) setNull(qNulls, i), qNullCount++;
+    if (!pNull && !qNull) expected.add(price[i] * Number(q));
+  }
+  const batch = makeBatch([
+    { name: "price", data: float64Data(price, pNulls, pNullCount) },
+    { name: "quantity", data: int64Data(quantity, qNulls, qNullCount) },
+  ]);
+  const sum = new CompensatedSum();
+  addRevenue(sum, batch);
+  assert.equal(sum.value, expected.value);
 });

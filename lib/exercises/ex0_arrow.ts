@@ -6,7 +6,7 @@ import type { RecordBatch } from "apache-arrow";
 import { Table } from "apache-arrow";
 import { parquetReadObjects } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
-import { kindOf, numericColumn } from "../batch.ts";
+import { columnValidity, columnValues, kindOf, numericColumn } from "../batch.ts";
 import { UsageError } from "../errors.ts";
 import { fileByteSource } from "../io/file.ts";
 import { releaseDeadBuffers, rssBytes } from "../io/memory.ts";
@@ -310,7 +310,14 @@ export function addRevenue(sum: CompensatedSum, batch: RecordBatch): void {
     }
   }
   const { values: price, validity: pv } = numericColumn(batch, "price");
-  const { values: quantity, validity: qv } = numericColumn(batch, "quantity");
+  // An int64 quantity (DuckDB's and Polars' files) is read from its two 32-bit words in the loop: converting
+  // the column to float64 first (numericColumn) was a pass and an allocation a batch, 41 of the 140 ms of a
+  // projected read of the DuckDB-written warmup file (profiled), against ~17 ms for this loop.
+  const quantity = columnValues(batch, "quantity");
+  const qv = columnValidity(batch, "quantity");
+  const wide = quantity instanceof BigInt64Array ? quantity : null;
+  const words = wide ? new Int32Array(wide.buffer, wide.byteOffset, wide.length * 2) : null;
+  const numbers = wide ? null : quantity as Float64Array | Int32Array;
   const n = batch.numRows;
   // Per-batch compensated partial sum, then one add: the same loop shape as OnlineStats.updateBatch.
   let s = 0;
@@ -324,7 +331,9 @@ export function addRevenue(sum: CompensatedSum, batch: RecordBatch): void {
       const j = i + qv.offset;
       if ((qv.bitmap[j >> 3] & (1 << (j & 7))) === 0) continue;
     }
-    const x = price[i] * quantity[i];
+    // high × 2^32 is exact and adding the low word rounds once: the same double as Number(bigint), any int64.
+    const q = words ? words[2 * i + 1] * 4294967296 + (words[2 * i] >>> 0) : numbers![i];
+    const x = price[i] * q;
     const t = s + x;
     c += Math.abs(s) >= Math.abs(x) ? (s - t) + x : (x - t) + s;
     s = t;
