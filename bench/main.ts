@@ -11,7 +11,7 @@
  * 100M rows (bench/scale.ts); `deno task bench parallel` each parallel command with its default workers
  * against `--workers 0` (bench/parallel.ts).
  */
-import { parseArgs } from "node:util";
+import { benchArgs, checkOnly, countList } from "./_args.ts";
 
 if (Deno.args[0] === "memory") {
   await import("./memory.ts"); // `deno task bench memory`: every command inside memory cgroups
@@ -26,19 +26,29 @@ if (Deno.args[0] === "parallel") {
   Deno.exit(0);
 }
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    rows: { type: "string", default: "20000000" },
-    runs: { type: "string", default: "3" },
-    only: { type: "string" },
-    peers: { type: "boolean", default: false },
-    json: { type: "string" },
-  },
+const USAGE = "deno task bench [--rows 20000000] [--runs 3] [--only NAME,…] [--peers] [--json FILE]";
+const BENCHMARKS = [
+  "csv-read",
+  "csv-read-all",
+  "dataset-read",
+  "stats",
+  "filter",
+  "convert",
+  "agg",
+  "projection",
+  "generate",
+];
+const values = benchArgs(USAGE, Deno.args, {
+  rows: { type: "string", default: "20000000" },
+  runs: { type: "string", default: "3" },
+  only: { type: "string" },
+  peers: { type: "boolean", default: false },
+  json: { type: "string" },
 });
-const rows = Number(values.rows);
-const runs = Number(values.runs);
+const [rows] = countList(values.rows, "rows", USAGE);
+const [runs] = countList(values.runs, "runs", USAGE);
 const only = values.only?.split(",");
+checkOnly(only, BENCHMARKS, USAGE);
 const want = (name: string) => !only || only.includes(name);
 const suffix = rows === 20_000_000 ? "" : `_${rows}`;
 const csv = `data/raw/sales_large${suffix}.csv`;

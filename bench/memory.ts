@@ -9,20 +9,19 @@
  *
  * Timings are one run each: a table for a sitting, not a benchmark to compare across machines.
  */
-import { parseArgs } from "node:util";
+import { benchArgs, checkOnly, countList } from "./_args.ts";
 import { lineChart } from "../lib/plot/svg.ts";
 import { cgroupsUnavailable, LAB_AGG_ARGS, loadAverage as load, runLimited } from "./_limited.ts";
 
-const { values } = parseArgs({
-  args: Deno.args[0] === "memory" ? Deno.args.slice(1) : Deno.args,
-  options: {
-    limits: { type: "string", default: "96,128,256" },
-    only: { type: "string" },
-    out: { type: "string", default: "results/bench_memory" },
-    from: { type: "string" },
-  },
+const USAGE =
+  "deno task bench memory [--limits 96,128,256] [--only stats,filter] [--out results/bench_memory] [--from FILE]";
+const values = benchArgs(USAGE, Deno.args[0] === "memory" ? Deno.args.slice(1) : Deno.args, {
+  limits: { type: "string", default: "96,128,256" },
+  only: { type: "string" },
+  out: { type: "string", default: "results/bench_memory" },
+  from: { type: "string" },
 });
-const limits = values.limits.split(",").map(Number);
+const limits = countList(values.limits, "limits", USAGE);
 const csv = "data/raw/sales_large.csv";
 const scratch = `data/bench_memory_${Deno.pid}`;
 
@@ -95,6 +94,7 @@ const CASES: Case[] = [
     answer: (_out, dir) => sha256(`${dir}/s.csv`),
   },
 ];
+checkOnly(values.only?.split(","), CASES.map((c) => c.name), USAGE);
 
 interface Row {
   command: string;

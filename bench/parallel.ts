@@ -9,20 +9,19 @@
  *   deno task bench parallel [--rows 100000,1000000,5000000,20000000] [--runs 3] [--only stats,agg,…]
  *                            [--out results/bench_parallel.json]
  */
-import { parseArgs } from "node:util";
+import { benchArgs, checkOnly, countList } from "./_args.ts";
 import { LAB_AGG_ARGS, loadAverage, OUTCORE } from "./_limited.ts";
 
-const { values } = parseArgs({
-  args: Deno.args[0] === "parallel" ? Deno.args.slice(1) : Deno.args,
-  options: {
-    rows: { type: "string", default: "100000,1000000,5000000,20000000" },
-    runs: { type: "string", default: "3" },
-    only: { type: "string" },
-    out: { type: "string", default: "results/bench_parallel.json" },
-  },
+const USAGE =
+  "deno task bench parallel [--rows 100000,1000000,5000000,20000000] [--runs 3] [--only stats,agg,…] [--out FILE]";
+const values = benchArgs(USAGE, Deno.args[0] === "parallel" ? Deno.args.slice(1) : Deno.args, {
+  rows: { type: "string", default: "100000,1000000,5000000,20000000" },
+  runs: { type: "string", default: "3" },
+  only: { type: "string" },
+  out: { type: "string", default: "results/bench_parallel.json" },
 });
-const sizes = values.rows.split(",").map(Number);
-const runs = Number(values.runs);
+const sizes = countList(values.rows, "rows", USAGE);
+const [runs] = countList(values.runs, "runs", USAGE);
 const scratch = `data/bench_parallel_${Deno.pid}`;
 
 /** The commands that run on the engine's workers, as a user would type them. */
@@ -39,6 +38,7 @@ const COMMANDS: { name: string; args: (csv: string) => string[] }[] = [
   { name: "convert → Parquet", args: (csv) => ["convert", csv, `${scratch}/c.parquet`, "--force"] },
 ];
 const only = values.only?.split(",");
+checkOnly(only, COMMANDS.map((c) => c.name), USAGE, true);
 const commands = COMMANDS.filter((c) => !only || only.some((o) => c.name.startsWith(o)));
 
 /** Runs `outcore ARGS --json`: its wall-clock seconds and the workers it used (its JSON's `workers`). */

@@ -8,19 +8,18 @@
  *
  * With `--memory`, stats and filter run with that budget (still without a cgroup).
  */
-import { parseArgs } from "node:util";
+import { benchArgs, countList } from "./_args.ts";
 import { lineChart } from "../lib/plot/svg.ts";
 import { cgroupsUnavailable, loadAverage, runLimited } from "./_limited.ts";
 
-const { values } = parseArgs({
-  args: Deno.args[0] === "scale" ? Deno.args.slice(1) : Deno.args,
-  options: {
-    rows: { type: "string", default: "1000000,5000000,20000000,100000000" },
-    out: { type: "string", default: "results/bench_scale" },
-    memory: { type: "string" },
-  },
+const USAGE =
+  "deno task bench scale [--rows 1000000,5000000,20000000,100000000] [--out results/bench_scale] [--memory SIZE]";
+const values = benchArgs(USAGE, Deno.args[0] === "scale" ? Deno.args.slice(1) : Deno.args, {
+  rows: { type: "string", default: "1000000,5000000,20000000,100000000" },
+  out: { type: "string", default: "results/bench_scale" },
+  memory: { type: "string" },
 });
-const sizes = values.rows.split(",").map(Number);
+const sizes = countList(values.rows, "rows", USAGE);
 const unavailable = await cgroupsUnavailable();
 if (unavailable) {
   console.log(
