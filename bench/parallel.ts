@@ -1,10 +1,10 @@
 /**
  * `deno task bench parallel`: does the default plan ever lose to the main thread alone? Each parallel command
  * runs on generated sales CSVs of 100k, 1M, 5M and 20M rows with its default workers and with `--workers 0`,
- * interleaved, `--runs` times each (at least 7 below 5M rows, where a run is short and noisy; whole processes, as
- * a user runs them); prints the medians and their
- * ratio against the issue's bar: ≥ 0.95× below 20M rows, ≥ 1.8× at 20M. Where the default plan takes no
- * worker (inputs under two workers' worth of bytes), both runs are the same code and the table says so.
+ * interleaved, `--runs` times each (at least 7 below 5M rows, where a run is short and noisy; whole processes,
+ * as a user runs them); prints the medians and their ratio against the issue's bar: ≥ 0.95× below 20M rows,
+ * ≥ 1.8× at 20M. Where the default plan takes no worker (inputs under two workers' worth of bytes), both runs
+ * are the same code and the table says so.
  * Generated files are deleted afterwards (the lab's 20M-row file is reused when it is there).
  *
  *   deno task bench parallel [--rows 100000,1000000,5000000,20000000] [--runs 3] [--only stats,agg,…]
