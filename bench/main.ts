@@ -5,7 +5,10 @@
  * is reported. Timings never decide a test; they are printed for the issue notes.
  *
  *   deno task bench [--rows 20000000] [--runs 3] [--only csv-read,csv-read-all,dataset-read,stats,filter,
- *                   convert,agg,projection,generate] [--peers]
+ *                   convert,agg,projection,pipeline,selective,generate] [--peers] [--peer-runs 3] [--json FILE]
+ *
+ * With `--peers`, DuckDB and Polars time the same workloads (`../shared/peers/run.sh`, `--peer-runs` times
+ * each, the median kept) and the run ends with the speed issue's targets, met or missed, from this sitting.
  *
  * Data comes from data/ (the lab's paths) and is generated once if missing. `deno task bench memory` runs every
  * command inside memory cgroups instead (bench/memory.ts); `deno task bench scale` stats and filter over 1M to
@@ -27,7 +30,8 @@ if (Deno.args[0] === "parallel") {
   Deno.exit(0);
 }
 
-const USAGE = "deno task bench [--rows 20000000] [--runs 3] [--only NAME,…] [--peers] [--json FILE]";
+const USAGE =
+  "deno task bench [--rows 20000000] [--runs 3] [--only NAME,…] [--peers] [--peer-runs 3] [--json FILE]";
 const BENCHMARKS = [
   "csv-read",
   "csv-read-all",
@@ -37,6 +41,8 @@ const BENCHMARKS = [
   "convert",
   "agg",
   "projection",
+  "pipeline",
+  "selective",
   "generate",
 ];
 const values = benchArgs(USAGE, Deno.args, {
@@ -44,10 +50,12 @@ const values = benchArgs(USAGE, Deno.args, {
   runs: { type: "string", default: "3" },
   only: { type: "string" },
   peers: { type: "boolean", default: false },
+  "peer-runs": { type: "string", default: "3" },
   json: { type: "string" },
 });
 const [rows] = countList(values.rows, "rows", USAGE);
 const [runs] = countList(values.runs, "runs", USAGE);
+const [peerRuns] = countList(values["peer-runs"], "peer-runs", USAGE);
 const only = values.only?.split(",");
 checkOnly(only, BENCHMARKS, USAGE);
 const want = (name: string) => !only || only.includes(name);
@@ -74,8 +82,8 @@ interface Run {
 /**
  * One run in a fresh process. `seconds` is the whole process, start to exit, as a user times a command (the
  * runtime's start and module loading included), except for `projection`, whose figure is the projected read
- * inside the process after a read of every column, as the lab times it; `inside_seconds` is what the process
- * measured itself (from after its imports to its answer).
+ * inside the process after a read of every column, as the lab times it, and `pipeline`, whose figure is its
+ * parallel run's time, as the lab reports it; `inside_seconds` is what the process measured itself.
  */
 async function child(args: string[]): Promise<Run & { inside_seconds: number }> {
   const started = performance.now();
@@ -86,7 +94,8 @@ async function child(args: string[]): Promise<Run & { inside_seconds: number }> 
   const wall = (performance.now() - started) / 1000;
   if (!out.success) throw new Error(`benchmark run failed: ${args.join(" ")}`);
   const run: Run = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!);
-  return { ...run, seconds: args[0] === "projection" ? run.seconds : wall, inside_seconds: run.seconds };
+  const inside = args[0] === "projection" || args[0] === "pipeline";
+  return { ...run, seconds: inside ? run.seconds : wall, inside_seconds: run.seconds };
 }
 
 function median(xs: number[]): number {
@@ -95,6 +104,8 @@ function median(xs: number[]): number {
 }
 
 const results: Record<string, unknown>[] = [];
+/** Each measurement's median seconds, by name, for the ratios at the end. */
+const medians = new Map<string, number>();
 async function measure(name: string, args: string[], target: string) {
   const all: (Run & { inside_seconds: number })[] = [];
   for (let i = 0; i < runs; i++) all.push(await child(args));
@@ -112,6 +123,7 @@ async function measure(name: string, args: string[], target: string) {
     target,
   };
   results.push(row);
+  medians.set(name, seconds);
   console.log(
     `${name.padEnd(28)} median ${row.median_seconds.toFixed(2).padStart(6)} s  ${
       (row.rows_per_second / 1e6).toFixed(2).padStart(6)
@@ -179,26 +191,44 @@ if (want("convert")) {
 if (want("agg")) {
   await measure("agg 20M-row CSV, lab's spec", ["agg", csv], "DuckDB GROUP BY ×1.5");
 }
+const warmup = "data/processed/sales_warmup.parquet";
+const duck = "data/processed/sales_warmup_duckdb.parquet";
+const partitions = `data/processed/partitions${suffix}`;
+/** Runs `outcore ARGS` (the lab's data when it is missing). */
+async function outcore(args: string[]) {
+  await new Deno.Command(Deno.execPath(), {
+    args: [...flags, "--allow-run", "--allow-sys", "--allow-env", "main.ts", ...args],
+    stdout: "inherit",
+  }).output();
+}
+const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
+if ((want("projection") || want("selective")) && !await exists(warmup)) await outcore(["generate", "warmup"]);
 if (want("projection")) {
-  const warmup = "data/processed/sales_warmup.parquet";
-  const duck = "data/processed/sales_warmup_duckdb.parquet";
-  try {
-    await Deno.stat(warmup);
-  } catch {
-    await new Deno.Command(Deno.execPath(), {
-      args: [...flags, "main.ts", "generate", "warmup"],
-      stdout: "inherit",
-    }).output();
-  }
   await measure("projected revenue, warmup", ["projection", warmup], "≤ 0.3 s");
-  try {
-    await Deno.stat(duck);
+  if (await exists(duck)) {
     await measure("projected revenue, DuckDB file", ["projection", duck], "≤ 1.0 s");
-  } catch {
+  } else {
     console.log(
       `(skipping the DuckDB-written file: make ${duck} with bench/duckdb_copy.mjs, see the README)`,
     );
   }
+}
+if (want("pipeline")) {
+  if (!await exists(partitions)) {
+    await ensureData();
+    await outcore(["partition", csv, "--parts", "16", "--out", partitions]);
+  }
+  await measure("pipeline parallel time", ["pipeline", partitions], "≤ 1.5× DuckDB");
+}
+if (want("selective")) {
+  const out = `data/processed/bench_selective_${Deno.pid}.parquet`;
+  await measure(
+    "filter price > 999.9, warmup",
+    ["filter-where", warmup, out, "price > 999.9"],
+    "≤ 1.5× batches",
+  );
+  await Deno.remove(out).catch(() => {});
+  await measure("batches pass, warmup", ["batches", warmup], "-");
 }
 if (want("generate")) {
   const tmp = `data/bench-generate-${Deno.pid}`;
@@ -208,22 +238,39 @@ if (want("generate")) {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
   }
 }
+/** The peers' median seconds, by `workload path engine`. */
+const peerMedians = new Map<string, number>();
 if (values.peers) {
+  // Each peer `--peer-runs` times (their own timing varies by ±15 % from one run to the next), the median kept.
   const peer = async (workload: string, path: string) => {
-    const out = await new Deno.Command("bash", {
-      args: ["../shared/peers/run.sh", workload, path],
-      stderr: "inherit",
-    }).output();
-    const line = new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!;
-    console.log(`peers ${workload}: ${line}`);
-    results.push({ peers: workload, ...JSON.parse(line) });
+    const lines: Record<string, number>[] = [];
+    for (let i = 0; i < peerRuns; i++) {
+      const out = await new Deno.Command("bash", {
+        args: ["../shared/peers/run.sh", workload, path],
+        stderr: "inherit",
+      }).output();
+      if (!out.success) throw new Error(`../shared/peers/run.sh ${workload} failed`);
+      lines.push(JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!));
+    }
+    const summary: Record<string, unknown> = { peers: workload, input: path, runs: lines.length };
+    for (const engine of ["duckdb_seconds", "polars_seconds"]) {
+      const times = lines.map((l) => l[engine]).filter((t) => typeof t === "number");
+      if (times.length) {
+        summary[engine] = median(times);
+        summary[`${engine}_runs`] = times;
+        peerMedians.set(`${workload} ${path} ${engine}`, median(times));
+      }
+    }
+    console.log(`peers ${workload} ${path}: ${JSON.stringify(summary)}`);
+    results.push(summary);
   };
   if (want("csv-read") || want("stats")) await peer("csv-stats", csv);
   if (want("filter")) await peer("csv-filter", csv);
   if (want("projection")) {
-    await peer("pq-revenue", "data/processed/sales_warmup.parquet");
-    await peer("pq-revenue", "data/processed/sales_warmup_duckdb.parquet").catch(() => {});
+    await peer("pq-revenue", warmup);
+    if (await exists(duck)) await peer("pq-revenue", duck);
   }
+  if (want("pipeline")) await peer("pipeline", partitions);
   if (want("generate")) await peer("gen-csv", String(rows));
   if (want("agg")) {
     const run = await new Deno.Command("node", { args: [`${here}duckdb_agg.mjs`, csv], stderr: "inherit" })
@@ -248,5 +295,86 @@ if (values.peers) {
       results.push({ peers: "csv-to-parquet", ...JSON.parse(line) });
     } else console.log("peers csv-to-parquet: skipped (DuckDB from ../shared/peers/run.sh is not installed)");
   }
+}
+// The speed issue's "done when", from this sitting's medians: ours against a peer's, or against another of ours.
+const checks: {
+  name: string;
+  ours: number | undefined;
+  other: number | undefined;
+  bar: number;
+  of: string;
+}[] = [
+  {
+    name: "stats price ÷ Polars",
+    ours: medians.get("stats price, 2 workers"),
+    other: peerMedians.get(`csv-stats ${csv} polars_seconds`),
+    bar: 1.3,
+    of: "Polars",
+  },
+  {
+    name: "filter → Parquet ÷ Polars",
+    ours: medians.get("filter CSV → Electronics pq"),
+    other: peerMedians.get(`csv-filter ${csv} polars_seconds`),
+    bar: 1.5,
+    of: "Polars",
+  },
+  {
+    name: "pipeline parallel time ÷ DuckDB",
+    ours: medians.get("pipeline parallel time"),
+    other: peerMedians.get(`pipeline ${partitions} duckdb_seconds`),
+    bar: 1.5,
+    of: "DuckDB",
+  },
+  {
+    name: "projected revenue, warmup ÷ Polars",
+    ours: medians.get("projected revenue, warmup"),
+    other: peerMedians.get(`pq-revenue ${warmup} polars_seconds`),
+    bar: 1.0,
+    of: "Polars",
+  },
+  {
+    name: "projected revenue, DuckDB file ÷ Polars",
+    ours: medians.get("projected revenue, DuckDB file"),
+    other: peerMedians.get(`pq-revenue ${duck} polars_seconds`),
+    bar: 1.5,
+    of: "Polars",
+  },
+  {
+    name: "selective filter ÷ batches pass",
+    ours: medians.get("filter price > 999.9, warmup"),
+    other: medians.get("batches pass, warmup"),
+    bar: 1.5,
+    of: "batches",
+  },
+];
+const verdicts = checks.filter((c) => c.ours !== undefined && c.other !== undefined).map((c) => {
+  const ratio = c.ours! / c.other!;
+  return {
+    check: c.name,
+    ours: c.ours,
+    [c.of]: c.other,
+    ratio: +ratio.toFixed(2),
+    bar: c.bar,
+    met: ratio <= c.bar,
+  };
+});
+const generated = medians.get("generate sales (csv+parquet)");
+if (verdicts.length || (generated !== undefined && rows === 20_000_000)) {
+  console.log(`\nthis sitting against the speed issue's targets (medians; peers: ${peerRuns} runs each):`);
+  for (const v of verdicts) {
+    console.log(
+      `${v.check.padEnd(40)} ${v.ratio.toFixed(2).padStart(5)}×  (target ≤ ${v.bar.toFixed(1)}×)  ${
+        v.met ? "met" : "MISSED"
+      }`,
+    );
+  }
+  if (generated !== undefined && rows === 20_000_000) {
+    console.log(
+      `${"generate sales, 20M rows".padEnd(40)} ${generated.toFixed(2).padStart(5)} s (target ≤ 10 s)  ${
+        generated <= 10 ? "met" : "MISSED"
+      }`,
+    );
+  }
+  results.push({ targets: verdicts });
 }
 if (values.json) await Deno.writeTextFile(values.json, JSON.stringify(results, null, 2) + "\n");
