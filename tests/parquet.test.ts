@@ -468,7 +468,13 @@ Deno.test("column chunks encoded from typed arrays read back as hyparquet-writer
   const ts = BigInt64Array.from({ length: rows }, (_, i) => BigInt(Date.UTC(2020, 0, 1) + i * 1000));
   const words = ["north", "south", "", "Zürich", "東京", "\ufffd", "😀 x"];
   const text = Int32Array.from({ length: rows }, (_, i) => (i * 7 + (i >> 5)) % words.length);
+  // Decimals of two places in a narrow range (prices): a dictionary found by table, nulls among them; one
+  // place, negative too; thirds are no decimals, and too many for a Map's dictionary: plain.
+  const price = Float64Array.from({ length: rows }, () => Math.round(100 + random() * 19_900) / 100);
+  const tenths = Float64Array.from({ length: rows }, () => Math.round((random() - 0.5) * 2000) / 10 + 0); // no −0
+  const thirds = Float64Array.from({ length: rows }, (_, i) => (i % 5000) / 3);
   const nf = withNulls(7), nq = withNulls(11, 3), nt = withNulls(5, 1), nb = withNulls(13, 2);
+  const np = withNulls(17, 5);
   const none = withNulls(1);
   const columns = [
     { name: "f", kind: "float64", data: float64Data(f, nf.bits, nf.count) },
@@ -482,6 +488,9 @@ Deno.test("column chunks encoded from typed arrays read back as hyparquet-writer
     { name: "ts", kind: "timestamp", data: timestampData(ts) },
     { name: "text", kind: "string", data: dictionaryData(text, words, nt.bits, nt.count) },
     { name: "empty", kind: "string", data: dictionaryData(new Int32Array(rows), ["never"], none.bits, rows) },
+    { name: "price", kind: "float64", data: float64Data(price, np.bits, np.count) },
+    { name: "tenths", kind: "float64", data: float64Data(tenths) },
+    { name: "thirds", kind: "float64", data: float64Data(thirds) },
   ] as const;
   const schema = new Schema(columns.map((c) => new Field(c.name, arrowType(c.kind), c.name !== "ts")));
   const batch = makeBatch(columns.map(({ name, data }) => ({ name, data })));
@@ -558,6 +567,9 @@ Deno.test("column chunks encoded from typed arrays read back as hyparquet-writer
       "PLAIN", // ts
       "PLAIN+RLE_DICTIONARY", // text
       "PLAIN+RLE_DICTIONARY", // empty
+      "PLAIN+RLE_DICTIONARY", // price
+      "PLAIN+RLE_DICTIONARY", // tenths
+      "PLAIN", // thirds
     ],
   );
 });
