@@ -1,8 +1,8 @@
 /**
  * `deno task bench`: throughput and peak memory of outcore's streaming paths on the lab's data sizes.
  * Each measurement runs in its own process, timed from its start to its exit as a user times a command (the
- * projected reads excepted: see `child`; peak RSS sampled every 5 ms inside it), and is repeated; the median
- * is reported. Timings never decide a test; they are printed for the issue notes.
+ * projected reads and the pipeline excepted: see `child`; peak RSS sampled every 5 ms inside it), and is
+ * repeated; the median is reported. Timings never decide a test; they are printed for the issue notes.
  *
  *   deno task bench [--rows 20000000] [--runs 3] [--only csv-read,csv-read-all,dataset-read,stats,filter,
  *                   convert,agg,projection,pipeline,selective,generate] [--peers] [--peer-runs 3] [--json FILE]
