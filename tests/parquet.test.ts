@@ -839,3 +839,31 @@ async function watchedReader(path: string): Promise<{ reader: ParquetReader; rea
   reads.length = 0; // the footer's
   return { reader, reads };
 }
+
+Deno.test("decimal columns read back exactly, a narrow range through its dictionary, a wide one plain", async () => {
+  const dir = await tempDir("decimals");
+  const rows = 2000;
+  const narrow = Float64Array.from({ length: rows }, (_, i) => (1000 + (i % 300)) / 100); // 300 values
+  const wide = Float64Array.from({ length: rows }, (_, i) => ((i * 4999) % 10000 * 100 + (i % 7)) / 100); // 2,000
+  const schema = new Schema([
+    new Field("narrow", arrowType("float64"), false),
+    new Field("wide", arrowType("float64"), false),
+  ]);
+  const path = `${dir}/d.parquet`;
+  const writer = await ParquetFileWriter.create(path, schema);
+  await writer.write(makeBatch([
+    { name: "narrow", data: float64Data(narrow) },
+    { name: "wide", data: float64Data(wide) },
+  ]));
+  await writer.close();
+  const reader = await ParquetReader.open(await fileByteSource(path), { file: path });
+  try {
+    const encodings = reader.metadata.row_groups[0].columns.map((c) => c.meta_data!.encodings.join("+"));
+    assert.deepEqual(encodings, ["PLAIN+RLE_DICTIONARY", "PLAIN"]); // wide: more values than a quarter of the rows
+    const read = await collectRows(reader.batches());
+    assert.deepEqual(read.map((r) => r.narrow), [...narrow]);
+    assert.deepEqual(read.map((r) => r.wide), [...wide]);
+  } finally {
+    reader.close();
+  }
+});

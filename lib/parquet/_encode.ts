@@ -367,16 +367,20 @@ function numberDictionary(
 
 /**
  * A dictionary for a float64 column of decimals with at most two places (prices: 329.46) spanning fewer than
- * `MAX_TABLE_RANGE` hundredths, with at most one distinct value per 4 rows, found through a table indexed by
- * the value in hundredths (a Map of doubles costs ~40 ns a value). Each value must be exactly the double its
- * hundredths divide back to, so distinct doubles never share an entry; −0 and NaN are left to the other paths.
+ * `MAX_TABLE_RANGE` hundredths (and 4 a row), with at most one distinct value per 4 rows, found through a table
+ * indexed by the value in hundredths (a Map of doubles costs ~40 ns a value). Each value must be exactly the
+ * double its hundredths divide back to, so distinct doubles never share an entry; −0 and NaN are left to the
+ * other paths.
  */
 function decimalDictionary(values: Float64Array, min: number, max: number) {
   const n = values.length;
   const base = Math.round(min * 100);
-  if (n < 64 || !(Math.round(max * 100) - base < MAX_TABLE_RANGE)) return null;
+  // The table is at most MAX_TABLE_RANGE entries, and no more than 4 a row beyond 65,536: a small row group of
+  // a wide range is not worth a table of megabytes.
+  const range = Math.round(max * 100) - base;
+  if (n < 64 || !(range < Math.min(MAX_TABLE_RANGE, Math.max(1 << 16, 4 * n)))) return null;
   const limit = n >> 2;
-  const table = new Int32Array(Math.round(max * 100) - base + 1).fill(-1);
+  const table = new Int32Array(range + 1).fill(-1);
   const indices = new Int32Array(n);
   const seen = new Float64Array(Math.min(limit, table.length));
   let count = 0;
