@@ -9,7 +9,6 @@ type Options = NonNullable<ParseArgsConfig["options"]>;
 
 /** Parses `args` against `options`; `usage` is the script's usage line. */
 export function benchArgs<O extends Options>(usage: string, args: string[], options: O) {
-  const name = usage.split(" [")[0];
   if (args.includes("--help") || args.includes("-h")) {
     console.log(`Usage: ${usage}`);
     Deno.exit(0);
@@ -17,7 +16,7 @@ export function benchArgs<O extends Options>(usage: string, args: string[], opti
   try {
     return parseArgs({ args, options, strict: true }).values;
   } catch (err) {
-    fail(name, usage, (err instanceof Error ? err.message : String(err)).split("\n")[0]);
+    fail(usage, (err instanceof Error ? err.message : String(err)).split("\n")[0]);
   }
 }
 
@@ -26,7 +25,6 @@ export function countList(text: string, option: string, usage: string): number[]
   const values = text.split(",").map(Number);
   if (values.some((v) => !Number.isInteger(v) || v < 1)) {
     fail(
-      usage.split(" [")[0],
       usage,
       `--${option} takes positive integers separated by commas, not "${text}"`,
     );
@@ -44,15 +42,15 @@ export function checkOnly(
   const unknown = only?.filter((o) => !known.some((k) => prefix ? k.startsWith(o) : k === o));
   if (unknown?.length) {
     fail(
-      usage.split(" [")[0],
       usage,
       `--only: unknown benchmark(s) ${unknown.join(", ")} (${known.join(", ")})`,
     );
   }
 }
 
-function fail(name: string, usage: string, message: string): never {
-  console.error(`${name}: error: ${message}`);
+/** `message` as `deno task bench NAME: error: …` and the usage line (whose command part names it); exit 2. */
+function fail(usage: string, message: string): never {
+  console.error(`${usage.split(" [")[0]}: error: ${message}`);
   console.error(`Usage: ${usage}`);
   Deno.exit(2);
 }

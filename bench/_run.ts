@@ -10,7 +10,7 @@ import { parallelFilter } from "../lib/exercises/ex1_chunking.ts";
 import { parsePredicate } from "../lib/ops/predicate.ts";
 import { iterBatches, projectionBenchmark } from "../lib/exercises/ex0_arrow.ts";
 import { parallelAgg } from "../lib/exercises/agg.ts";
-import { PIPELINE_SPEC, runPipeline } from "../lib/exercises/ex4_pipeline.ts";
+import { partitionFiles, PIPELINE_SPEC, runPipeline } from "../lib/exercises/ex4_pipeline.ts";
 
 // Peak RSS: sampled every 5 ms and after every batch (/proc/self/status needs --allow-all in Deno).
 let peak = 0;
@@ -88,9 +88,7 @@ if (mode === "read") {
   // is the run's own parallel time, as the lab reports it (the sequential run is left out).
   const result = await runPipeline(path, { skipSequential: true });
   let partitionBytes = 0;
-  for await (const entry of Deno.readDir(path)) {
-    if (entry.name.endsWith(".parquet")) partitionBytes += (await Deno.stat(`${path}/${entry.name}`)).size;
-  }
+  for (const file of await partitionFiles(path)) partitionBytes += (await Deno.stat(file)).size;
   console.log(JSON.stringify({
     seconds: result.parallel_seconds,
     rows: result.rows.reduce((s, r) => s + r.revenue_count, 0),

@@ -133,31 +133,22 @@ async function measure(name: string, args: string[], target: string) {
   );
 }
 
+/** Runs `outcore ARGS` to make the data a benchmark needs; a failure ends the bench (its output is above). */
+async function outcore(args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [...flags, "--allow-run", "--allow-sys", "--allow-env", "main.ts", ...args],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!out.success) Deno.exit(1);
+}
+
+const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
+
 async function ensureData() {
-  try {
-    await Deno.stat(csv);
-    await Deno.stat(dataset);
-  } catch {
-    console.log(`generating ${rows} rows into ${csv} and ${dataset} …`);
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        ...flags,
-        "main.ts",
-        "generate",
-        "sales",
-        "--rows",
-        String(rows),
-        "--csv",
-        csv,
-        "--parquet",
-        dataset,
-        "--force",
-      ],
-      stdout: "inherit",
-      stderr: "inherit",
-    }).output();
-    if (!out.success) Deno.exit(1);
-  }
+  if (await exists(csv) && await exists(dataset)) return;
+  console.log(`generating ${rows} rows into ${csv} and ${dataset} …`);
+  await outcore(["generate", "sales", "--rows", String(rows), "--csv", csv, "--parquet", dataset, "--force"]);
 }
 
 console.log(
@@ -165,7 +156,12 @@ console.log(
     rows.toLocaleString("en-US")
   } rows, ${runs} runs each, ${navigator.hardwareConcurrency} cores, deno ${Deno.version.deno}`,
 );
-if (want("csv-read") || want("dataset-read")) await ensureData();
+// Every benchmark of the sales CSV or its dataset reads them (the warmup file is made where it is used).
+if (
+  ["csv-read", "csv-read-all", "dataset-read", "stats", "filter", "convert", "agg", "pipeline"].some(want)
+) {
+  await ensureData();
+}
 if (want("csv-read")) {
   await measure("csv read (price projected)", ["read", csv, "price"], "≥ 250 MB/s, < 150 MiB");
 }
@@ -194,14 +190,6 @@ if (want("agg")) {
 const warmup = "data/processed/sales_warmup.parquet";
 const duck = "data/processed/sales_warmup_duckdb.parquet";
 const partitions = `data/processed/partitions${suffix}`;
-/** Runs `outcore ARGS` (the lab's data when it is missing). */
-async function outcore(args: string[]) {
-  await new Deno.Command(Deno.execPath(), {
-    args: [...flags, "--allow-run", "--allow-sys", "--allow-env", "main.ts", ...args],
-    stdout: "inherit",
-  }).output();
-}
-const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
 if ((want("projection") || want("selective")) && !await exists(warmup)) await outcore(["generate", "warmup"]);
 if (want("projection")) {
   await measure("projected revenue, warmup", ["projection", warmup], "≤ 0.3 s");
@@ -215,7 +203,6 @@ if (want("projection")) {
 }
 if (want("pipeline")) {
   if (!await exists(partitions)) {
-    await ensureData();
     await outcore(["partition", csv, "--parts", "16", "--out", partitions]);
   }
   await measure("pipeline parallel time", ["pipeline", partitions], "≤ 1.5× DuckDB");
@@ -238,8 +225,10 @@ if (want("generate")) {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
   }
 }
-/** The peers' median seconds, by `workload path engine`. */
+/** The peers' median seconds, by workload, input and engine (`peerKey`). */
 const peerMedians = new Map<string, number>();
+const peerKey = (workload: string, path: string, engine: "duckdb_seconds" | "polars_seconds") =>
+  `${workload} ${path} ${engine}`;
 if (values.peers) {
   // Each peer `--peer-runs` times (their own timing varies by ±15 % from one run to the next), the median kept.
   const peer = async (workload: string, path: string) => {
@@ -253,12 +242,12 @@ if (values.peers) {
       lines.push(JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!));
     }
     const summary: Record<string, unknown> = { peers: workload, input: path, runs: lines.length };
-    for (const engine of ["duckdb_seconds", "polars_seconds"]) {
+    for (const engine of ["duckdb_seconds", "polars_seconds"] as const) {
       const times = lines.map((l) => l[engine]).filter((t) => typeof t === "number");
       if (times.length) {
         summary[engine] = median(times);
         summary[`${engine}_runs`] = times;
-        peerMedians.set(`${workload} ${path} ${engine}`, median(times));
+        peerMedians.set(peerKey(workload, path, engine), median(times));
       }
     }
     console.log(`peers ${workload} ${path}: ${JSON.stringify(summary)}`);
@@ -307,35 +296,35 @@ const checks: {
   {
     name: "stats price ÷ Polars",
     ours: medians.get("stats price, 2 workers"),
-    other: peerMedians.get(`csv-stats ${csv} polars_seconds`),
+    other: peerMedians.get(peerKey("csv-stats", csv, "polars_seconds")),
     bar: 1.3,
     of: "Polars",
   },
   {
     name: "filter → Parquet ÷ Polars",
     ours: medians.get("filter CSV → Electronics pq"),
-    other: peerMedians.get(`csv-filter ${csv} polars_seconds`),
+    other: peerMedians.get(peerKey("csv-filter", csv, "polars_seconds")),
     bar: 1.5,
     of: "Polars",
   },
   {
     name: "pipeline parallel time ÷ DuckDB",
     ours: medians.get("pipeline parallel time"),
-    other: peerMedians.get(`pipeline ${partitions} duckdb_seconds`),
+    other: peerMedians.get(peerKey("pipeline", partitions, "duckdb_seconds")),
     bar: 1.5,
     of: "DuckDB",
   },
   {
     name: "projected revenue, warmup ÷ Polars",
     ours: medians.get("projected revenue, warmup"),
-    other: peerMedians.get(`pq-revenue ${warmup} polars_seconds`),
+    other: peerMedians.get(peerKey("pq-revenue", warmup, "polars_seconds")),
     bar: 1.0,
     of: "Polars",
   },
   {
     name: "projected revenue, DuckDB file ÷ Polars",
     ours: medians.get("projected revenue, DuckDB file"),
-    other: peerMedians.get(`pq-revenue ${duck} polars_seconds`),
+    other: peerMedians.get(peerKey("pq-revenue", duck, "polars_seconds")),
     bar: 1.5,
     of: "Polars",
   },
@@ -360,7 +349,8 @@ const verdicts = checks.filter((c) => c.ours !== undefined && c.other !== undefi
 });
 const generated = medians.get("generate sales (csv+parquet)");
 if (verdicts.length || (generated !== undefined && rows === 20_000_000)) {
-  console.log(`\nthis sitting against the speed issue's targets (medians; peers: ${peerRuns} runs each):`);
+  const peersRan = values.peers ? `; peers: ${peerRuns} runs each` : "";
+  console.log(`\nthis sitting against the speed issue's targets (medians${peersRan}):`);
   for (const v of verdicts) {
     console.log(
       `${v.check.padEnd(40)} ${v.ratio.toFixed(2).padStart(5)}×  (target ≤ ${v.bar.toFixed(1)}×)  ${
