@@ -31,6 +31,7 @@ import { inferKind, NUMERIC_NULLS, sniffDelimiter } from "./infer.ts";
 const WINDOW_ROWS = 200;
 import { Utf8Guard } from "./_utf8.ts";
 import { FileChunks } from "../io/file.ts";
+import { fieldSplitter, INPUT_CHARS, type Splitter } from "./_split.ts";
 import { freeBuffers } from "../io/memory.ts";
 
 export interface CsvReadOptions {
@@ -82,6 +83,11 @@ export interface CsvReadOptions {
    * only at a full collection (see `releaseDeadBuffers`).
    */
   reuseBatches?: boolean;
+  /**
+   * Split records with the WebAssembly splitter where it applies (default). False: the TypeScript scan
+   * alone, the splitter's reference in tests.
+   */
+  splitKernel?: boolean;
 }
 
 /** A test on one field's text (`text[start, end)`); an empty field is null and never passes. */
@@ -119,6 +125,10 @@ const NEED_MORE = 0;
 const BATCH_FULL = 1;
 const FAIL = 2;
 const CONTINUE = 3;
+/** Why the splitter stopped (see split.as.ts). */
+const SPLIT_NO_RECORD = 0;
+const SPLIT_NEEDS_READER = 2;
+const ENCODER = new TextEncoder();
 
 interface Slot {
   name: string;
@@ -161,6 +171,8 @@ export class CsvReader {
   rowsRead = 0;
   /** Data rows rejected by `rawFilter` so far. */
   rowsFiltered = 0;
+  /** Records split by the WebAssembly splitter so far (the others by the TypeScript scan). */
+  recordsSplit = 0;
   /**
    * With `countEmpty`, empty (null) fields per header column among the non-projected columns, e.g. to learn
    * in a counting pass (no projection) which columns have nulls. Null otherwise.
@@ -188,6 +200,7 @@ export class CsvReader {
   #final = false;
   #nextQuote = -1;
   #delimiter: string;
+  #delimiterCode: number;
   #bytesRead: () => number = () => 0;
   #chunkRows: number;
   #reuse: boolean;
@@ -208,6 +221,10 @@ export class CsvReader {
   #rawTests: { field: number; test: RawPredicate["test"] }[];
   #fieldStart: Int32Array;
   #fieldEnd: Int32Array;
+  /** The WebAssembly splitter, or null where it cannot serve this reader (see `#parse`). */
+  #splitter: Splitter | null = null;
+  /** Fields converted per record (those with a slot), in field order: the TypeScript path's order. */
+  #storeFields: Int32Array;
   #row = 0;
   #error: string | null = null;
   #errorColumn: string | undefined;
@@ -232,6 +249,7 @@ export class CsvReader {
     this.kinds = init.kinds;
     this.#line = init.line;
     this.#delimiter = delimiter;
+    this.#delimiterCode = delimiter.charCodeAt(0);
     this.delimiter = delimiter;
     this.#numericNulls = new Set(options.nullValues ?? NUMERIC_NULLS);
     this.#textNulls = options.nullValues?.length ? new Set(options.nullValues) : null;
@@ -262,6 +280,12 @@ export class CsvReader {
     this.schema = new ArrowSchema(
       init.columns.map((name) => new Field(name, arrowType(init.kinds[init.header.indexOf(name)]), true)),
     );
+    this.#storeFields = Int32Array.from(this.#slotField).sort();
+    // The splitter works on bytes: an ASCII delimiter, and room for a few records' bounds.
+    const fields = init.header.length;
+    if (options.splitKernel !== false && delimiter.charCodeAt(0) < 128 && fields <= 4096) {
+      this.#splitter = fieldSplitter();
+    }
   }
 
   /**
@@ -751,6 +775,7 @@ export class CsvReader {
     const fieldStart = this.#fieldStart;
     const fieldEnd = this.#fieldEnd;
     const emptyFields = this.emptyFields;
+    const storeFields = this.#storeFields;
     const chunkRows = this.#chunkRows;
     const length = text.length;
     let pos = this.#pos;
@@ -762,11 +787,111 @@ export class CsvReader {
     if (nextQuote !== -2 && nextQuote < pos) nextQuote = text.indexOf('"', pos);
     if (nextQuote === -1) nextQuote = -2; // -2: no quote in the rest of the buffer
     let status = NEED_MORE;
+    // The WebAssembly splitter takes the text from `splitFrom` on, a window of it at a time copied into its
+    // memory: text positions [encodedFrom, encodedTo) are its bytes 0, 1, … (ASCII: a byte a character).
+    const splitter = this.#splitter;
+    let splitFrom = splitter === null ? length : pos;
+    let encodedFrom = 0;
+    let encodedTo = -1;
+    let misses = 0; // calls in a row that split nothing
 
     while (pos < length) {
       if (row === chunkRows) {
         status = BATCH_FULL;
         break;
+      }
+      if (pos >= splitFrom) {
+        if (pos >= encodedTo) {
+          const window = text.length - pos > INPUT_CHARS
+            ? text.substring(pos, pos + INPUT_CHARS)
+            : text.substring(pos);
+          const { read, written } = ENCODER.encodeInto(window, splitter!.input);
+          encodedFrom = pos;
+          encodedTo = pos + window.length;
+          if (read !== window.length || written !== window.length) { // not ASCII: the TypeScript path
+            splitFrom = encodedTo;
+            continue;
+          }
+        }
+        const bounds = splitter!.bounds;
+        const stride = fieldCount + 1;
+        const records = splitter!.split(
+          pos - encodedFrom,
+          encodedTo - encodedFrom,
+          fieldCount,
+          this.#delimiterCode,
+          Math.min(chunkRows - row, Math.floor(bounds.length / stride) - 1),
+          encodedFrom,
+        );
+        this.recordsSplit += records;
+        let failed = false;
+        for (let r = 0, b = 0; r < records; r++, b += stride) {
+          if (rawTests.length !== 0) {
+            let keep = true;
+            for (let t = 0; t < rawTests.length; t++) {
+              const { field: f, test } = rawTests[t];
+              const start = bounds[b + f];
+              const end = bounds[b + f + 1] - 1;
+              if (start === end || !test(text, start, end)) {
+                keep = false;
+                break;
+              }
+            }
+            if (!keep) {
+              this.rowsFiltered++;
+              line++;
+              continue;
+            }
+          }
+          let ok = true;
+          if (emptyFields === null) {
+            for (let k = 0; k < storeFields.length; k++) {
+              const f = storeFields[k];
+              if (!this.#store(slots[fieldSlot[f]], text, bounds[b + f], bounds[b + f + 1] - 1, row)) {
+                ok = false;
+                break;
+              }
+            }
+          } else {
+            for (let f = 0; f < fieldCount; f++) {
+              const start = bounds[b + f];
+              const end = bounds[b + f + 1] - 1;
+              const slot = fieldSlot[f];
+              if (slot < 0) {
+                if (start === end) emptyFields[f]++;
+              } else if (!this.#store(slots[slot], text, start, end, row)) {
+                ok = false;
+                break;
+              }
+            }
+          }
+          if (ok) row++;
+          else {
+            this.#line = line;
+            if (!this.#badRecord()) {
+              pos = bounds[b];
+              failed = true;
+              break;
+            }
+          }
+          line++;
+        }
+        if (failed) {
+          status = FAIL;
+          break;
+        }
+        pos = encodedFrom + splitter!.consumed();
+        const stopped = splitter!.status();
+        misses = records === 0 ? misses + 1 : 0;
+        if (stopped === SPLIT_NEEDS_READER || (stopped === SPLIT_NO_RECORD && encodedTo === length)) {
+          // The TypeScript path takes the next record (a quote, a blank line, a wrong width, the last line),
+          // or, when the splitter keeps stopping at once (quotes all along, say), the rest of this window.
+          splitFrom = misses < 8 ? pos + 1 : encodedTo;
+        } else if (stopped === SPLIT_NO_RECORD) {
+          if (records === 0) splitFrom = pos + 1; // a record longer than the window
+          encodedTo = -1; // the next window
+        }
+        continue;
       }
       let lineEnd = text.indexOf("\n", pos);
       if (lineEnd === -1) {

@@ -1,0 +1,118 @@
+import assert from "node:assert/strict";
+import { CsvReader, type CsvReadOptions } from "../lib/csv/read.ts";
+import { fieldSplitter, INPUT_CHARS } from "../lib/csv/_split.ts";
+import { SOURCE_SHA256 } from "../lib/csv/kernel/split.wasm.ts";
+import { collectRows, rng, streamOf } from "./_helpers.ts";
+
+Deno.test("the splitter's module was built from its source as it is (else: deno task wasm)", async () => {
+  const source = await Deno.readFile(new URL("../lib/csv/kernel/split.as.ts", import.meta.url));
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", source));
+  const sha = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+  assert.equal(SOURCE_SHA256, sha);
+});
+
+/** Splits `text` (ASCII) from `from`; returns the records' field texts and where and why it stopped. */
+function split(text: string, fields: number, from = 0, maxRows = 1000) {
+  const splitter = fieldSplitter();
+  assert.ok(splitter, "this runtime has WebAssembly SIMD");
+  const { written } = new TextEncoder().encodeInto(text, splitter.input);
+  const shift = 100; // bounds come back shifted: text positions of a window that starts at 100
+  const records = splitter.split(from, written, fields, 44, maxRows, shift);
+  const out: string[][] = [];
+  for (let r = 0; r < records; r++) {
+    const b = splitter.bounds.subarray(r * (fields + 1));
+    out.push(Array.from({ length: fields }, (_, f) => text.slice(b[f] - shift, b[f + 1] - 1 - shift)));
+  }
+  return { out, consumed: splitter.consumed(), status: splitter.status() };
+}
+
+Deno.test("the splitter splits whole records and stops where the TypeScript path must take over", () => {
+  assert.deepEqual(split("a,b,c\n1,,3\r\n,x,\n4,5", 3), {
+    out: [["a", "b", "c"], ["1", "", "3"], ["", "x", ""]],
+    consumed: 16, // the last line has no line end yet
+    status: 0,
+  });
+  const stops: [string, number][] = [
+    ['1,2,3\n4,"5",6\n', 6], // a quote
+    ["1,2,3\n4,5\n7,8,9\n", 6], // too few fields
+    ["1,2,3\n4,5,6,7\n", 6], // too many
+    ["1,2,3\n\n4,5,6\n", 6], // a blank line
+    ["1,2,3\n\r\n4,5,6\n", 6], // a blank CRLF line
+  ];
+  for (const [text, consumed] of stops) {
+    assert.deepEqual(split(text, 3), { out: [["1", "2", "3"]], consumed, status: 2 }, text);
+  }
+  assert.deepEqual(split("1,2\n3,4\n5,6\n", 2, 4, 1), { out: [["3", "4"]], consumed: 8, status: 1 });
+  // One field: a CR inside a line is data, only the one before the line end goes; a blank line is no record.
+  assert.deepEqual(split("a\rb\nc\r\n", 1).out, [["a\rb"], ["c"]]);
+  assert.deepEqual(split("a\n\r\nb\n", 1), { out: [["a"]], consumed: 2, status: 2 });
+  // No line end: nothing split, and nothing read from past the text, where a longer one left "1,2\n".
+  split("1,2\n".repeat(20), 2);
+  assert.deepEqual(split("1,2", 2), { out: [], consumed: 0, status: 0 });
+});
+
+let recordsSplit = 0;
+
+/** Everything a read gives: rows, or the error; bad rows and counters. */
+async function outcome(text: string, options: CsvReadOptions, cuts: number[]) {
+  try {
+    const reader = await CsvReader.open(streamOf(text, cuts), { file: "t.csv", ...options });
+    const rows = await collectRows(reader.batches());
+    const { rowsRead, rowsFiltered, badRowCount, badRows, emptyFields } = reader;
+    recordsSplit += reader.recordsSplit;
+    return { rows, rowsRead, rowsFiltered, badRowCount, badRows, emptyFields, line: reader.line };
+  } catch (error) {
+    return { error: String(error) };
+  }
+}
+
+/** A CSV of `rows` records mixing what the splitter hands to the TypeScript path with plain records. */
+function mixedCsv(random: () => number, rows: number, width: number): string {
+  const lines = ["i,x,name,t" + ",pad".repeat(0)];
+  for (let i = 0; i < rows; i++) {
+    const r = random();
+    const x = r < 0.05 ? "" : r < 0.07 ? "NA" : r < 0.08 ? "1e3" : (random() * 2000 - 1000).toFixed(2);
+    const name = r > 0.97 ? `"q,${i}"` : r > 0.9699 ? "Zoë" : ["a", "bb", "", "ccc"][i % 4];
+    let line = `${i},${x},${name},2020-01-0${1 + (i % 9)} 00:00:0${i % 10}`;
+    if (width > 0) line += "," + "y".repeat(width);
+    const s = random();
+    if (s < 0.01) line = ""; // blank
+    else if (s < 0.015) line += ",extra"; // too many fields
+    else if (s < 0.02) line = `${i},oops,a,2020-01-01 00:00:00`; // a number that is not
+    lines.push(line + (s > 0.9 ? "\r" : ""));
+  }
+  if (width > 0) lines[0] += ",pad";
+  return lines.join("\n") + (random() < 0.5 ? "\n" : "");
+}
+
+Deno.test("CsvReader gives the same rows, errors and counts with the splitter as with the TypeScript scan", async () => {
+  const random = rng(20261126);
+  let compared = 0;
+  for (let round = 0; round < 24; round++) {
+    const width = round % 3 === 0 ? 150 : 0; // some with long lines: a first text over the splitter's window
+    const text = mixedCsv(random, round % 3 === 0 ? 9000 : 1500, width);
+    const cuts = Array.from({ length: 8 }, () => Math.floor(random() * text.length));
+    const options: CsvReadOptions[] = [
+      { onBadRows: "skip", chunkRows: 97 },
+      { onBadRows: "skip", columns: ["name", "x"], inferRows: 50 },
+      { onBadRows: "skip", columns: ["x"], countEmpty: true },
+      {
+        onBadRows: "skip",
+        columns: ["i", "name"],
+        rawFilter: [{ column: "x", test: (t, s, e) => t.charCodeAt(s) !== 45 && e - s !== 6 }], // empty: true
+      },
+      { columns: ["i", "t"] }, // stops at the first bad row, with its line
+      { types: { x: "string" }, encodingErrors: "replace" },
+    ];
+    const o = options[round % options.length];
+    const withSplitter = await outcome(text, { ...o }, cuts);
+    const typescriptOnly = await outcome(text, { ...o, splitKernel: false }, cuts);
+    assert.deepEqual(withSplitter, typescriptOnly, `round ${round}`);
+    compared += withSplitter.rows?.length ?? 0;
+  }
+  assert.ok(
+    compared > 20_000 && recordsSplit > compared / 2,
+    `${compared} rows compared, ${recordsSplit} split`,
+  );
+  assert.ok(INPUT_CHARS < 9000 * 190, "some first texts are longer than the splitter's window");
+});
