@@ -12,7 +12,7 @@ const tmp = await Deno.makeTempDir();
 try {
   const wasm = `${tmp}/split.wasm`;
   const out = await new Deno.Command("npx", {
-    // stub runtime: no allocator, no garbage collector; memory fixed at 33 pages, laid out by the reader.
+    // stub runtime: no allocator, no garbage collector; memory fixed at 51 pages, laid out by the reader.
     args: [
       "-y",
       "-p",
@@ -26,7 +26,7 @@ try {
       "--enable",
       "simd",
     ]
-      .concat(["--initialMemory", "33", "--maximumMemory", "33", "-o", wasm]),
+      .concat(["--initialMemory", "51", "--maximumMemory", "51", "-o", wasm]),
     stdout: "inherit",
     stderr: "inherit",
   }).output();
@@ -35,6 +35,10 @@ try {
     Deno.exit(1);
   }
   const bytes = await Deno.readFile(wasm);
+  if (hasDataSection(bytes)) {
+    console.error("wasm: error: the module has static data, which would sit where the reader puts the text");
+    Deno.exit(1);
+  }
   const digest = await crypto.subtle.digest("SHA-256", await Deno.readFile(source));
   const sha = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
   let base64 = "";
@@ -51,4 +55,21 @@ try {
   console.log(`wasm: ${target.pathname} (${bytes.length} bytes)`);
 } finally {
   await Deno.remove(tmp, { recursive: true });
+}
+
+/** Whether a WebAssembly binary has a data section (id 11): sections are an id byte and a LEB128 size. */
+function hasDataSection(bytes: Uint8Array): boolean {
+  let p = 8; // magic and version
+  while (p < bytes.length) {
+    const id = bytes[p++];
+    let size = 0;
+    for (let shift = 0;; shift += 7) {
+      const b = bytes[p++];
+      size |= (b & 0x7f) << shift;
+      if (b < 0x80) break;
+    }
+    if (id === 11) return true;
+    p += size;
+  }
+  return false;
 }

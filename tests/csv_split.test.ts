@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { CsvReader, type CsvReadOptions } from "../lib/csv/read.ts";
 import { fieldSplitter, INPUT_CHARS } from "../lib/csv/_split.ts";
 import { SOURCE_SHA256 } from "../lib/csv/kernel/split.wasm.ts";
+import { parseFloat64, parseInt32 } from "../lib/values.ts";
 import { collectRows, rng, streamOf } from "./_helpers.ts";
 
 Deno.test("the splitter's module was built from its source as it is (else: deno task wasm)", async () => {
@@ -53,6 +54,51 @@ Deno.test("the splitter splits whole records and stops where the TypeScript path
 
 let recordsSplit = 0;
 
+Deno.test("the splitter converts plain decimals and integers to the very numbers the TypeScript parsers give", () => {
+  const random = rng(7);
+  const digits = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 10)).join("");
+  const texts = ["", "-", "+", ".", "-.", "0", "-0", "-0.00", "+7", "5.", ".5", "1e5", "1.5e-3", "NA", "0x1F"]
+    .concat(["2147483647", "-2147483648", "2147483648", "-2147483649", "12345678901", "999999999999999"])
+    .concat(["9999999999999999", "123456789012.345", "1234567890123.456", "00012.50", "1,5", "1 ", " 1"]);
+  for (let i = 0; i < 3000; i++) {
+    const sign = ["", "-", "+"][Math.floor(random() * 3)];
+    const whole = digits(Math.floor(random() * 12));
+    texts.push(random() < 0.5 ? sign + whole : `${sign}${whole}.${digits(Math.floor(random() * 8))}`);
+  }
+  const splitter = fieldSplitter()!;
+  const csv = texts.map((t) => `${t};${t}\n`).join("");
+  const { written } = new TextEncoder().encodeInto(csv, splitter.input);
+  const records = splitter.split(0, written, 2, 59, texts.length, 0);
+  assert.equal(records, texts.length);
+  splitter.numbers(records, 2, 0, false, 0, 0);
+  splitter.numbers(records, 2, 1, true, 0, records);
+  let converted = 0;
+  for (const [r, text] of texts.entries()) {
+    if (splitter.flags[r] === 1) {
+      assert.ok(Object.is(splitter.values[r], parseFloat64(text, 0, text.length)), `float64 ${text}`);
+      converted++;
+    }
+    if (splitter.flags[records + r] === 1) {
+      // as the int32 column stores it (-0 is 0)
+      assert.equal(splitter.values[records + r], parseInt32(text, 0, text.length)! | 0, `int32 ${text}`);
+      converted++;
+    } else if (/^[+-]?\d{1,10}$/.test(text) && Math.abs(Number(text)) < 2 ** 31) {
+      assert.fail(`int32 ${text} left to the reader`);
+    }
+  }
+  assert.ok(converted > 3500, `${converted} converted`);
+  const flags = (text: string) => {
+    const i = texts.indexOf(text);
+    return [splitter.flags[i], splitter.flags[records + i]];
+  };
+  assert.deepEqual(flags("-0.00"), [1, 0]);
+  assert.deepEqual(flags("-2147483648"), [1, 1]);
+  assert.deepEqual(flags("2147483648"), [1, 0]);
+  for (const text of ["", "-", ".", "1e5", "NA", "9999999999999999", "1 "]) {
+    assert.deepEqual(flags(text), [0, 0], text);
+  }
+});
+
 /** Everything a read gives: rows, or the error; bad rows and counters. */
 async function outcome(text: string, options: CsvReadOptions, cuts: number[]) {
   try {
@@ -79,6 +125,7 @@ function mixedCsv(random: () => number, rows: number, width: number): string {
     if (s < 0.01) line = ""; // blank
     else if (s < 0.015) line += ",extra"; // too many fields
     else if (s < 0.02) line = `${i},oops,a,2020-01-01 00:00:00`; // a number that is not
+    else if (s < 0.025) line = `,oops,a,2020-01-01 00:00:00`; // a null, then that: the row is written again
     lines.push(line + (s > 0.9 ? "\r" : ""));
   }
   if (width > 0) lines[0] += ",pad";

@@ -2,8 +2,9 @@
  * The WebAssembly field splitter (kernel/split.as.ts) as the CSV reader uses it: one instance per thread,
  * made on first use; null where WebAssembly SIMD is missing (the reader then scans in TypeScript).
  *
- * Memory: the module's fixed 33 pages (2.06 MiB) — `input` (1 MiB of text, ASCII, so one byte a character),
- * 16 bytes the kernel zeroes after it, then `bounds` (1 MiB of int32 field bounds).
+ * Memory: the module's fixed 51 pages (3.2 MiB) — `input` (1 MiB of text, ASCII, so one byte a character),
+ * 16 bytes the kernel zeroes after it, `bounds` (1 MiB of int32 field bounds), `values` (1 MiB of numbers)
+ * and `flags` (a byte a number).
  */
 import { WASM_BASE64 } from "./kernel/split.wasm.ts";
 
@@ -11,18 +12,29 @@ import { WASM_BASE64 } from "./kernel/split.wasm.ts";
 export const INPUT_CHARS = 1 << 20;
 const BOUNDS_OFFSET = INPUT_CHARS + 64;
 const BOUNDS_SLOTS = 1 << 18;
+const VALUES_OFFSET = BOUNDS_OFFSET + 4 * BOUNDS_SLOTS;
+const VALUES_SLOTS = 1 << 17;
+const FLAGS_OFFSET = VALUES_OFFSET + 8 * VALUES_SLOTS;
 
 export interface Splitter {
   /** Where the text's bytes go (`TextEncoder.encodeInto`). */
   readonly input: Uint8Array;
   /** Field bounds of the records split: `fields + 1` a record (see split.as.ts). */
   readonly bounds: Int32Array;
+  /** Numbers converted by `numbers`, and whether each was (1) or is left to the reader (0). */
+  readonly values: Float64Array;
+  readonly flags: Uint8Array;
   /**
    * Splits records in input bytes [from, len) into `fields` fields, at most `maxRows` of them; bounds are
    * byte offsets plus `shift`. Returns the records split; `consumed()` and `status()` tell where and why it
    * stopped (0 no whole record left, 1 `maxRows` split, 2 the record at `consumed()` needs the TypeScript path).
    */
   split(from: number, len: number, fields: number, delimiter: number, maxRows: number, shift: number): number;
+  /**
+   * Converts field `field` of the `records` records just split, as int32 or float64, into `values` and `flags`
+   * from index `at` on.
+   */
+  numbers(records: number, fields: number, field: number, int32: boolean, shift: number, at: number): void;
   consumed(): number;
   status(): number;
 }
@@ -37,13 +49,27 @@ export function fieldSplitter(): Splitter | null {
     const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports;
     const memory = exports.memory as WebAssembly.Memory;
     const split = exports.split as (...args: number[]) => number;
+    const numbers = exports.numbers as (...args: number[]) => void;
     const consumed = exports.consumed as WebAssembly.Global;
     const status = exports.status as WebAssembly.Global;
     splitter = {
       input: new Uint8Array(memory.buffer, 0, INPUT_CHARS),
       bounds: new Int32Array(memory.buffer, BOUNDS_OFFSET, BOUNDS_SLOTS),
+      values: new Float64Array(memory.buffer, VALUES_OFFSET, VALUES_SLOTS),
+      flags: new Uint8Array(memory.buffer, FLAGS_OFFSET, VALUES_SLOTS),
       split: (from, len, fields, delimiter, maxRows, shift) =>
         split(from, len, fields, delimiter, maxRows, BOUNDS_OFFSET, shift),
+      numbers: (records, fields, field, int32, shift, at) =>
+        numbers(
+          records,
+          fields,
+          field,
+          int32 ? 1 : 0,
+          BOUNDS_OFFSET,
+          shift,
+          VALUES_OFFSET + 8 * at,
+          FLAGS_OFFSET + at,
+        ),
       consumed: () => consumed.value,
       status: () => status.value,
     };

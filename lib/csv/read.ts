@@ -225,6 +225,10 @@ export class CsvReader {
   #splitter: Splitter | null = null;
   /** Fields converted per record (those with a slot), in field order: the TypeScript path's order. */
   #storeFields: Int32Array;
+  /** For each of those, its index among the fields the splitter converts (float64, int32), or -1. */
+  #storeNumber: Int32Array;
+  #numberFields: Int32Array;
+  #numberInt32: boolean[];
   #row = 0;
   #error: string | null = null;
   #errorColumn: string | undefined;
@@ -281,6 +285,13 @@ export class CsvReader {
       init.columns.map((name) => new Field(name, arrowType(init.kinds[init.header.indexOf(name)]), true)),
     );
     this.#storeFields = Int32Array.from(this.#slotField).sort();
+    const numbers = Array.from(this.#storeFields).filter((f) => {
+      const kind = KIND_CODE[init.kinds[f]];
+      return kind === Kind.Float64 || kind === Kind.Int32;
+    });
+    this.#storeNumber = this.#storeFields.map((f) => numbers.indexOf(f));
+    this.#numberFields = Int32Array.from(numbers);
+    this.#numberInt32 = numbers.map((f) => KIND_CODE[init.kinds[f]] === Kind.Int32);
     // The splitter works on bytes: an ASCII delimiter, and room for a few records' bounds.
     const fields = init.header.length;
     if (options.splitKernel !== false && delimiter.charCodeAt(0) < 128 && fields <= 4096) {
@@ -776,6 +787,12 @@ export class CsvReader {
     const fieldEnd = this.#fieldEnd;
     const emptyFields = this.emptyFields;
     const storeFields = this.#storeFields;
+    const storeNumber = this.#storeNumber;
+    const numberFields = this.#numberFields;
+    const numberInt32 = this.#numberInt32;
+    const numbersRows = numberFields.length === 0
+      ? this.#chunkRows
+      : Math.floor((this.#splitter?.values.length ?? 0) / numberFields.length);
     const chunkRows = this.#chunkRows;
     const length = text.length;
     let pos = this.#pos;
@@ -820,10 +837,19 @@ export class CsvReader {
           encodedTo - encodedFrom,
           fieldCount,
           this.#delimiterCode,
-          Math.min(chunkRows - row, Math.floor(bounds.length / stride) - 1),
+          Math.min(chunkRows - row, Math.floor(bounds.length / stride) - 1, numbersRows),
           encodedFrom,
         );
         this.recordsSplit += records;
+        // Numbers converted in the kernel too where nothing filters (a filter converts only what it keeps).
+        const converted = rawTests.length === 0 && emptyFields === null && numberFields.length > 0;
+        if (converted) {
+          for (let n = 0; n < numberFields.length; n++) {
+            splitter!.numbers(records, fieldCount, numberFields[n], numberInt32[n], encodedFrom, n * records);
+          }
+        }
+        const values = splitter!.values;
+        const flags = splitter!.flags;
         let failed = false;
         for (let r = 0, b = 0; r < records; r++, b += stride) {
           if (rawTests.length !== 0) {
@@ -847,7 +873,15 @@ export class CsvReader {
           if (emptyFields === null) {
             for (let k = 0; k < storeFields.length; k++) {
               const f = storeFields[k];
-              if (!this.#store(slots[fieldSlot[f]], text, bounds[b + f], bounds[b + f + 1] - 1, row)) {
+              const slot = slots[fieldSlot[f]];
+              const n = storeNumber[k];
+              if (converted && n >= 0 && flags[n * records + r] === 1) {
+                if (slot.nulls !== null) slot.nulls[row >> 3] |= 1 << (row & 7);
+                if (slot.kind === Kind.Float64) slot.float64[row] = values[n * records + r];
+                else slot.int32[row] = values[n * records + r];
+                continue;
+              }
+              if (!this.#store(slot, text, bounds[b + f], bounds[b + f + 1] - 1, row)) {
                 ok = false;
                 break;
               }
