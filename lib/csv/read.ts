@@ -218,6 +218,8 @@ export class CsvReader {
   #slots: Slot[];
   /** Field index of each slot. */
   #slotField: Int32Array;
+  /** Slot of each projected column, in output order. */
+  #columnSlot: Int32Array;
   #rawTests: { field: number; test: RawPredicate["test"] }[];
   #fieldStart: Int32Array;
   #fieldEnd: Int32Array;
@@ -262,7 +264,10 @@ export class CsvReader {
     this.#skipBad = onBadRows === "skip";
     this.#fieldSlot = new Int32Array(init.header.length).fill(-1);
     if (options.countEmpty) this.emptyFields = new Int32Array(init.header.length);
-    this.#slotField = Int32Array.from(init.columns, (name) => init.header.indexOf(name));
+    // A column asked for twice is parsed once and handed out twice (a field has one slot).
+    const parsed = [...new Set(init.columns)];
+    this.#columnSlot = Int32Array.from(init.columns, (name) => parsed.indexOf(name));
+    this.#slotField = Int32Array.from(parsed, (name) => init.header.indexOf(name));
     this.#fieldStart = new Int32Array(init.header.length + 1);
     this.#fieldEnd = new Int32Array(init.header.length + 1);
     this.#rawTests = (options.rawFilter ?? []).map((p) => ({
@@ -276,7 +281,7 @@ export class CsvReader {
         );
       }
     }
-    this.#slots = init.columns.map((name, slotIndex) => {
+    this.#slots = parsed.map((name, slotIndex) => {
       const field = init.header.indexOf(name);
       this.#fieldSlot[field] = slotIndex;
       return this.#newSlot(name, KIND_CODE[init.kinds[field]]!);
@@ -620,7 +625,7 @@ export class CsvReader {
   /** Hands the filled arrays to a batch (no copy) and starts fresh ones. */
   #flush(): RecordBatch {
     const rows = this.#row;
-    const columns: Column[] = this.#slots.map((slot, i) => {
+    const parsed: Column[] = this.#slots.map((slot, i) => {
       const nulls = slot.nulls ?? undefined;
       const nullCount = slot.nullCount;
       let data;
@@ -643,7 +648,7 @@ export class CsvReader {
             [...slot.dictionary.keys()],
             nulls,
             nullCount,
-            this.schema.fields[i].type,
+            this.schema.fields[this.#columnSlot.indexOf(i)].type,
           );
       }
       if (!this.#reuse) this.#slots[i] = this.#newSlot(slot.name, slot.kind);
@@ -651,7 +656,7 @@ export class CsvReader {
     });
     this.#row = 0;
     this.rowsRead += rows;
-    return makeBatch(columns, rows);
+    return makeBatch(Array.from(this.#columnSlot, (slot) => parsed[slot]), rows);
   }
 
   /** Makes the slots ready for the next batch in the same arrays (`reuseBatches`). */
