@@ -223,8 +223,14 @@ export class CsvReader {
   #rawTests: { field: number; test: RawPredicate["test"] }[];
   #fieldStart: Int32Array;
   #fieldEnd: Int32Array;
-  /** The WebAssembly splitter, or null where it cannot serve this reader (see `#parse`). */
+  /** The WebAssembly splitter, or null where it cannot serve this reader (see `#splitRecords`). */
   #splitter: Splitter | null = null;
+  /** Where the splitter may take over in the text being parsed, and its window of it (`#splitRecords`). */
+  #splitFrom = 0;
+  #encodedFrom = 0;
+  #encodedTo = -1;
+  /** Calls in a row that split nothing. */
+  #splitMisses = 0;
   /** Fields converted per record (those with a slot), in field order: the TypeScript path's order. */
   #storeFields: Int32Array;
   /** For each of those, its index among the fields the splitter converts (float64, int32), or -1. */
@@ -791,13 +797,6 @@ export class CsvReader {
     const fieldStart = this.#fieldStart;
     const fieldEnd = this.#fieldEnd;
     const emptyFields = this.emptyFields;
-    const storeFields = this.#storeFields;
-    const storeNumber = this.#storeNumber;
-    const numberFields = this.#numberFields;
-    const numberInt32 = this.#numberInt32;
-    const numbersRows = numberFields.length === 0
-      ? this.#chunkRows
-      : Math.floor((this.#splitter?.values.length ?? 0) / numberFields.length);
     const chunkRows = this.#chunkRows;
     const length = text.length;
     let pos = this.#pos;
@@ -809,126 +808,27 @@ export class CsvReader {
     if (nextQuote !== -2 && nextQuote < pos) nextQuote = text.indexOf('"', pos);
     if (nextQuote === -1) nextQuote = -2; // -2: no quote in the rest of the buffer
     let status = NEED_MORE;
-    // The WebAssembly splitter takes the text from `splitFrom` on, a window of it at a time copied into its
-    // memory: text positions [encodedFrom, encodedTo) are its bytes 0, 1, … (ASCII: a byte a character).
-    const splitter = this.#splitter;
-    let splitFrom = splitter === null ? length : pos;
-    let encodedFrom = 0;
-    let encodedTo = -1;
-    let misses = 0; // calls in a row that split nothing
+    this.#splitFrom = this.#splitter === null ? length : pos;
+    this.#encodedTo = -1;
+    this.#splitMisses = 0;
 
     while (pos < length) {
       if (row === chunkRows) {
         status = BATCH_FULL;
         break;
       }
-      if (pos >= splitFrom) {
-        if (pos >= encodedTo) {
-          const window = text.length - pos > INPUT_CHARS
-            ? text.substring(pos, pos + INPUT_CHARS)
-            : text.substring(pos);
-          const { read, written } = ENCODER.encodeInto(window, splitter!.input);
-          encodedFrom = pos;
-          encodedTo = pos + window.length;
-          if (read !== window.length || written !== window.length) { // not ASCII: the TypeScript path
-            splitFrom = encodedTo;
-            continue;
-          }
-        }
-        const bounds = splitter!.bounds;
-        const stride = fieldCount + 1;
-        const records = splitter!.split(
-          pos - encodedFrom,
-          encodedTo - encodedFrom,
-          fieldCount,
-          this.#delimiterCode,
-          Math.min(chunkRows - row, Math.floor(bounds.length / stride) - 1, numbersRows),
-          encodedFrom,
-        );
-        this.recordsSplit += records;
-        // Numbers converted in the kernel too where nothing filters (a filter converts only what it keeps).
-        const converted = rawTests.length === 0 && emptyFields === null && numberFields.length > 0;
-        if (converted) {
-          for (let n = 0; n < numberFields.length; n++) {
-            splitter!.numbers(records, fieldCount, numberFields[n], numberInt32[n], encodedFrom, n * records);
-          }
-        }
-        const values = splitter!.values;
-        const flags = splitter!.flags;
-        let failed = false;
-        for (let r = 0, b = 0; r < records; r++, b += stride) {
-          if (rawTests.length !== 0) {
-            let keep = true;
-            for (let t = 0; t < rawTests.length; t++) {
-              const { field: f, test } = rawTests[t];
-              const start = bounds[b + f];
-              const end = bounds[b + f + 1] - 1;
-              if (start === end || !test(text, start, end)) {
-                keep = false;
-                break;
-              }
-            }
-            if (!keep) {
-              this.rowsFiltered++;
-              line++;
-              continue;
-            }
-          }
-          let ok = true;
-          if (emptyFields === null) {
-            for (let k = 0; k < storeFields.length; k++) {
-              const f = storeFields[k];
-              const slot = slots[fieldSlot[f]];
-              const n = storeNumber[k];
-              if (converted && n >= 0 && flags[n * records + r] === 1) {
-                if (slot.nulls !== null) slot.nulls[row >> 3] |= 1 << (row & 7);
-                if (slot.kind === Kind.Float64) slot.float64[row] = values[n * records + r];
-                else slot.int32[row] = values[n * records + r];
-                continue;
-              }
-              if (!this.#store(slot, text, bounds[b + f], bounds[b + f + 1] - 1, row)) {
-                ok = false;
-                break;
-              }
-            }
-          } else {
-            for (let f = 0; f < fieldCount; f++) {
-              const start = bounds[b + f];
-              const end = bounds[b + f + 1] - 1;
-              const slot = fieldSlot[f];
-              if (slot < 0) {
-                if (start === end) emptyFields[f]++;
-              } else if (!this.#store(slots[slot], text, start, end, row)) {
-                ok = false;
-                break;
-              }
-            }
-          }
-          if (ok) row++;
-          else {
-            this.#line = line;
-            if (!this.#badRecord()) {
-              pos = bounds[b];
-              failed = true;
-              break;
-            }
-          }
-          line++;
-        }
-        if (failed) {
+      if (pos >= this.#splitFrom) {
+        // The WebAssembly splitter takes records from here while it can (see #splitRecords).
+        this.#pos = pos;
+        this.#row = row;
+        this.#line = line;
+        const ok = this.#splitRecords(text);
+        pos = this.#pos;
+        row = this.#row;
+        line = this.#line;
+        if (!ok) {
           status = FAIL;
           break;
-        }
-        pos = encodedFrom + splitter!.consumed();
-        const stopped = splitter!.status();
-        misses = records === 0 ? misses + 1 : 0;
-        if (stopped === SPLIT_NEEDS_READER || (stopped === SPLIT_NO_RECORD && encodedTo === length)) {
-          // The TypeScript path takes the next record (a quote, a blank line, a wrong width, the last line),
-          // or, when the splitter keeps stopping at once (quotes all along, say), the rest of this window.
-          splitFrom = misses < 8 ? pos + 1 : encodedTo;
-        } else if (stopped === SPLIT_NO_RECORD) {
-          if (records === 0) splitFrom = pos + 1; // a record longer than the window
-          encodedTo = -1; // the next window
         }
         continue;
       }
@@ -1055,6 +955,140 @@ export class CsvReader {
     this.#line = line;
     this.#nextQuote = nextQuote;
     return status;
+  }
+
+  /**
+   * Splits records of `text` from #pos with the WebAssembly splitter and converts them, advancing #pos,
+   * #row and #line, until it stops; false (with #error set) when a record fails. The text goes to the
+   * splitter a window at a time: text positions [#encodedFrom, #encodedTo) are its bytes 0, 1, … (ASCII:
+   * a byte a character). Where it stops, #splitFrom hands the TypeScript path the next record, or the rest
+   * of the window when it keeps stopping at once.
+   */
+  #splitRecords(text: string): boolean {
+    const splitter = this.#splitter!;
+    const length = text.length;
+    const fieldCount = this.#fieldSlot.length;
+    const fieldSlot = this.#fieldSlot;
+    const slots = this.#slots;
+    const rawTests = this.#rawTests;
+    const emptyFields = this.emptyFields;
+    const storeFields = this.#storeFields;
+    const storeNumber = this.#storeNumber;
+    const numberFields = this.#numberFields;
+    const numberInt32 = this.#numberInt32;
+    let pos = this.#pos;
+    let row = this.#row;
+    let line = this.#line;
+    if (pos >= this.#encodedTo) {
+      const window = length - pos > INPUT_CHARS
+        ? text.substring(pos, pos + INPUT_CHARS)
+        : text.substring(pos);
+      const { read, written } = ENCODER.encodeInto(window, splitter.input);
+      this.#encodedFrom = pos;
+      this.#encodedTo = pos + window.length;
+      if (read !== window.length || written !== window.length) { // not ASCII: the TypeScript path
+        this.#splitFrom = this.#encodedTo;
+        return true;
+      }
+    }
+    const encodedFrom = this.#encodedFrom;
+    const encodedTo = this.#encodedTo;
+    const bounds = splitter.bounds;
+    const stride = fieldCount + 1;
+    const numbersRows = numberFields.length === 0
+      ? Infinity
+      : Math.floor(splitter.values.length / numberFields.length);
+    const records = splitter.split(
+      pos - encodedFrom,
+      encodedTo - encodedFrom,
+      fieldCount,
+      this.#delimiterCode,
+      Math.min(this.#chunkRows - row, Math.floor(bounds.length / stride) - 1, numbersRows),
+      encodedFrom,
+    );
+    this.recordsSplit += records;
+    // Numbers converted in the kernel too where nothing filters (a filter converts only what it keeps).
+    const converted = rawTests.length === 0 && emptyFields === null && numberFields.length > 0;
+    if (converted) {
+      for (let n = 0; n < numberFields.length; n++) {
+        splitter.numbers(records, fieldCount, numberFields[n], numberInt32[n], encodedFrom, n * records);
+      }
+    }
+    const values = splitter.values;
+    const flags = splitter.flags;
+    for (let r = 0, b = 0; r < records; r++, b += stride) {
+      if (rawTests.length !== 0) {
+        let keep = true;
+        for (let t = 0; t < rawTests.length; t++) {
+          const { field: f, test } = rawTests[t];
+          const start = bounds[b + f];
+          const end = bounds[b + f + 1] - 1;
+          if (start === end || !test(text, start, end)) {
+            keep = false;
+            break;
+          }
+        }
+        if (!keep) {
+          this.rowsFiltered++;
+          line++;
+          continue;
+        }
+      }
+      let ok = true;
+      if (emptyFields === null) {
+        for (let k = 0; k < storeFields.length; k++) {
+          const f = storeFields[k];
+          const slot = slots[fieldSlot[f]];
+          const n = storeNumber[k];
+          if (converted && n >= 0 && flags[n * records + r] === 1) {
+            if (slot.nulls !== null) slot.nulls[row >> 3] |= 1 << (row & 7);
+            if (slot.kind === Kind.Float64) slot.float64[row] = values[n * records + r];
+            else slot.int32[row] = values[n * records + r];
+            continue;
+          }
+          if (!this.#store(slot, text, bounds[b + f], bounds[b + f + 1] - 1, row)) {
+            ok = false;
+            break;
+          }
+        }
+      } else {
+        for (let f = 0; f < fieldCount; f++) {
+          const start = bounds[b + f];
+          const end = bounds[b + f + 1] - 1;
+          const slot = fieldSlot[f];
+          if (slot < 0) {
+            if (start === end) emptyFields[f]++;
+          } else if (!this.#store(slots[slot], text, start, end, row)) {
+            ok = false;
+            break;
+          }
+        }
+      }
+      if (ok) row++;
+      else {
+        this.#line = line;
+        if (!this.#badRecord()) {
+          this.#pos = bounds[b];
+          this.#row = row;
+          return false;
+        }
+      }
+      line++;
+    }
+    this.#pos = pos = encodedFrom + splitter.consumed();
+    this.#row = row;
+    this.#line = line;
+    const stopped = splitter.status();
+    this.#splitMisses = records === 0 ? this.#splitMisses + 1 : 0;
+    if (stopped === SPLIT_NEEDS_READER || (stopped === SPLIT_NO_RECORD && encodedTo === length)) {
+      // The TypeScript path takes the next record (a quote, a blank line, a wrong width, the last line),
+      // or, when the splitter keeps stopping at once (quotes all along, say), the rest of this window.
+      this.#splitFrom = this.#splitMisses < 8 ? pos + 1 : encodedTo;
+    } else if (stopped === SPLIT_NO_RECORD) {
+      if (records === 0) this.#splitFrom = pos + 1; // a record longer than the window
+      this.#encodedTo = -1; // the next window
+    }
+    return true;
   }
 
   /** Parses one record that contains a quote, starting at `pos`; sets #pos past it on success. */
