@@ -163,3 +163,19 @@ Deno.test("CsvReader gives the same rows, errors and counts with the splitter as
   );
   assert.ok(INPUT_CHARS < 9000 * 190, "some first texts are longer than the splitter's window");
 });
+
+Deno.test("CsvReader leaves text with other characters to the TypeScript path and splits ASCII text after it", async () => {
+  // After a chunk that is not ASCII the splitter waits a few chunks (encoding such text is slow), then
+  // tries again: a file whose first part is not ASCII still has its ASCII part split.
+  const lines = Array.from({ length: 30_000 }, (_, i) => `${i},${i < 5000 ? "Zoë" : "Zoe"},${i / 4}`);
+  const text = "i,name,x\n" + lines.join("\n") + "\n";
+  const cuts = Array.from({ length: Math.floor(text.length / 8192) }, (_, k) => (k + 1) * 8192);
+  const read = async (splitKernel: boolean) => {
+    const reader = await CsvReader.open(streamOf(text, cuts), { splitKernel });
+    return { rows: await collectRows(reader.batches()), split: reader.recordsSplit };
+  };
+  const [withSplitter, typescriptOnly] = [await read(true), await read(false)];
+  assert.deepEqual(withSplitter.rows, typescriptOnly.rows);
+  assert.ok(withSplitter.split > 15_000, `${withSplitter.split} records split`);
+  assert.equal(typescriptOnly.split, 0);
+});

@@ -231,6 +231,9 @@ export class CsvReader {
   #encodedTo = -1;
   /** Calls in a row that split nothing. */
   #splitMisses = 0;
+  /** Texts (chunks, mostly) left to the TypeScript path after one that was not ASCII, and the next such wait. */
+  #nonAsciiSkips = 0;
+  #nonAsciiBackoff = 1;
   /** Fields converted per record (those with a slot), in field order: the TypeScript path's order. */
   #storeFields: Int32Array;
   /** For each of those, its index among the fields the splitter converts (float64, int32), or -1. */
@@ -808,7 +811,8 @@ export class CsvReader {
     if (nextQuote !== -2 && nextQuote < pos) nextQuote = text.indexOf('"', pos);
     if (nextQuote === -1) nextQuote = -2; // -2: no quote in the rest of the buffer
     let status = NEED_MORE;
-    this.#splitFrom = this.#splitter === null ? length : pos;
+    let splitFrom = this.#splitter === null || this.#nonAsciiSkips-- > 0 ? length : pos;
+    this.#splitFrom = splitFrom;
     this.#encodedTo = -1;
     this.#splitMisses = 0;
 
@@ -817,7 +821,7 @@ export class CsvReader {
         status = BATCH_FULL;
         break;
       }
-      if (pos >= this.#splitFrom) {
+      if (pos >= splitFrom) {
         // The WebAssembly splitter takes records from here while it can (see #splitRecords).
         this.#pos = pos;
         this.#row = row;
@@ -826,6 +830,7 @@ export class CsvReader {
         pos = this.#pos;
         row = this.#row;
         line = this.#line;
+        splitFrom = this.#splitFrom;
         if (!ok) {
           status = FAIL;
           break;
@@ -986,10 +991,15 @@ export class CsvReader {
       const { read, written } = ENCODER.encodeInto(window, splitter.input);
       this.#encodedFrom = pos;
       this.#encodedTo = pos + window.length;
-      if (read !== window.length || written !== window.length) { // not ASCII: the TypeScript path
+      if (read !== window.length || written !== window.length) {
+        // Not ASCII: the TypeScript path takes this window, and the next texts too, more of them each time
+        // (encoding text with other characters is slow: a file of them all along was 20 % slower, measured).
         this.#splitFrom = this.#encodedTo;
+        this.#nonAsciiSkips = this.#nonAsciiBackoff;
+        this.#nonAsciiBackoff = Math.min(2 * this.#nonAsciiBackoff, 64);
         return true;
       }
+      if (window.length >= 4096) this.#nonAsciiBackoff = 1; // not for a bridge's one line (see #join)
     }
     const encodedFrom = this.#encodedFrom;
     const encodedTo = this.#encodedTo;
