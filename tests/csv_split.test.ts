@@ -12,17 +12,20 @@ Deno.test("the splitter's module was built from its source as it is (else: deno 
   assert.equal(SOURCE_SHA256, sha);
 });
 
-/** Splits `text` (ASCII) from `from`; returns the records' field texts and where and why it stopped. */
-function split(text: string, fields: number, from = 0, maxRows = 1000) {
+/**
+ * Splits `text` (ASCII) from `from`, with the loop for text with quotes or the other; returns the records'
+ * field texts and where and why it stopped.
+ */
+function split(text: string, fields: number, from = 0, maxRows = 1000, quoted = true) {
   const splitter = fieldSplitter();
   assert.ok(splitter, "this runtime has WebAssembly SIMD");
   const { written } = new TextEncoder().encodeInto(text, splitter.input);
   const shift = 100; // bounds come back shifted: text positions of a window that starts at 100
-  const records = splitter.split(from, written, fields, 44, maxRows, shift);
+  const records = splitter.split(from, written, fields, 44, maxRows, shift, quoted);
   const out: string[][] = [];
   for (let r = 0; r < records; r++) {
-    const b = splitter.bounds.subarray(r * (fields + 1));
-    out.push(Array.from({ length: fields }, (_, f) => text.slice(b[f] - shift, b[f + 1] - 1 - shift)));
+    const b = splitter.bounds.subarray(r * 2 * fields);
+    out.push(Array.from({ length: fields }, (_, f) => text.slice(b[2 * f] - shift, b[2 * f + 1] - shift)));
   }
   return { out, consumed: splitter.consumed(), status: splitter.status() };
 }
@@ -33,8 +36,20 @@ Deno.test("the splitter splits whole records and stops where the TypeScript path
     consumed: 16, // the last line has no line end yet
     status: 0,
   });
+  // Quoted fields as RFC 4180 has them, their text without the quotes; delimiters inside are text.
+  assert.deepEqual(split('"a",b,"c,d"\n"",",",""\r\n"x\ry",1,2\n', 3).out, [
+    ["a", "b", "c,d"],
+    ["", ",", ""],
+    ["x\ry", "1", "2"],
+  ]);
+  assert.deepEqual(split('""\n', 1).out, [[""]]); // a quoted empty field is a record, not a blank line
   const stops: [string, number][] = [
-    ['1,2,3\n4,"5",6\n', 6], // a quote
+    ['1,2,3\n4,"5""",6\n', 6], // a doubled quote in quotes
+    ['1,2,3\n4,"5\n5",6\n', 6], // a line end in quotes
+    ['1,2,3\n4,5"",6\n', 6], // a quote inside a field
+    ['1,2,3\n4,"5"x,6\n', 6], // text after a closing quote
+    ['1,2,3\n4,5,"6"\rx\n', 6], // a closing quote, then a CR that ends no line
+    ['1,2,3\n4\r5,"6",7\n', 6], // a CR alone (a line end where a record has quotes, else text)
     ["1,2,3\n4,5\n7,8,9\n", 6], // too few fields
     ["1,2,3\n4,5,6,7\n", 6], // too many
     ["1,2,3\n\n4,5,6\n", 6], // a blank line
@@ -44,12 +59,23 @@ Deno.test("the splitter splits whole records and stops where the TypeScript path
     assert.deepEqual(split(text, 3), { out: [["1", "2", "3"]], consumed, status: 2 }, text);
   }
   assert.deepEqual(split("1,2\n3,4\n5,6\n", 2, 4, 1), { out: [["3", "4"]], consumed: 8, status: 1 });
-  // One field: a CR inside a line is data, only the one before the line end goes; a blank line is no record.
-  assert.deepEqual(split("a\rb\nc\r\n", 1).out, [["a\rb"], ["c"]]);
+  // The loop for text without quotes splits the same but stops at any quote, and keeps a CR alone as text.
+  for (const text of ['1,2,3\n"4",5,6\n', '1,2,3\n4,5"",6\n']) {
+    assert.deepEqual(split(text, 3, 0, 1000, false), { out: [["1", "2", "3"]], consumed: 6, status: 2 });
+  }
+  assert.deepEqual(split("a,b,c\n1,,3\r\n,x\ry,\n4,5", 3, 0, 1000, false), {
+    out: [["a", "b", "c"], ["1", "", "3"], ["", "x\ry", ""]],
+    consumed: 18,
+    status: 0,
+  });
+  // One field: a CR before the line end goes; a blank line is no record.
+  assert.deepEqual(split("a\nc\r\n", 1).out, [["a"], ["c"]]);
   assert.deepEqual(split("a\n\r\nb\n", 1), { out: [["a"]], consumed: 2, status: 2 });
   // No line end: nothing split, and nothing read from past the text, where a longer one left "1,2\n".
-  split("1,2\n".repeat(20), 2);
-  assert.deepEqual(split("1,2", 2), { out: [], consumed: 0, status: 0 });
+  for (const quoted of [true, false]) {
+    split("1,2\n".repeat(20), 2, 0, 1000, quoted);
+    assert.deepEqual(split("1,2", 2, 0, 1000, quoted), { out: [], consumed: 0, status: 0 });
+  }
 });
 
 let recordsSplit = 0;
@@ -68,7 +94,7 @@ Deno.test("the splitter converts plain decimals and integers to the very numbers
   const splitter = fieldSplitter()!;
   const csv = texts.map((t) => `${t};${t}\n`).join("");
   const { written } = new TextEncoder().encodeInto(csv, splitter.input);
-  const records = splitter.split(0, written, 2, 59, texts.length, 0);
+  const records = splitter.split(0, written, 2, 59, texts.length, 0, false);
   assert.equal(records, texts.length);
   splitter.numbers(records, 2, 0, false, 0, 0);
   splitter.numbers(records, 2, 1, true, 0, records);
@@ -113,13 +139,39 @@ async function outcome(text: string, options: CsvReadOptions, cuts: number[]) {
 }
 
 /** A CSV of `rows` records mixing what the splitter hands to the TypeScript path with plain records. */
-function mixedCsv(random: () => number, rows: number, width: number): string {
-  const lines = ["i,x,name,t" + ",pad".repeat(0)];
+function mixedCsv(random: () => number, rows: number, width: number, quotes: boolean): string {
+  const lines = ["i,x,name,t"];
   for (let i = 0; i < rows; i++) {
     const r = random();
-    const x = r < 0.05 ? "" : r < 0.07 ? "NA" : r < 0.08 ? "1e3" : (random() * 2000 - 1000).toFixed(2);
-    const name = r > 0.97 ? `"q,${i}"` : r > 0.9699 ? "Zoë" : ["a", "bb", "", "ccc"][i % 4];
-    let line = `${i},${x},${name},2020-01-0${1 + (i % 9)} 00:00:0${i % 10}`;
+    const x = r < 0.05
+      ? ""
+      : r < 0.07
+      ? "NA"
+      : r < 0.08
+      ? "1e3"
+      : quotes && r < 0.1
+      ? `"${i}.5"`
+      : quotes && r < 0.11
+      ? '""'
+      : (random() * 2000 - 1000).toFixed(2);
+    const q = random(); // quoted text as RFC 4180 has it, and as it is sometimes written
+    const quoted = [
+      `"q,${i}"`,
+      '"a""b"',
+      '"two\nlines"',
+      '"ab"c',
+      'ab"c',
+      '""',
+      '"x\r"',
+      '"' + ",".repeat(20) + '"',
+    ];
+    const name = quotes && q < 0.1
+      ? quoted[i % quoted.length]
+      : r > 0.9699 && r < 0.97
+      ? "Zoë"
+      : ["a", "bb", "", "ccc"][i % 4];
+    const t = random() < 0.005 ? "2020-01-01\r00:00:00" : `2020-01-0${1 + (i % 9)} 00:00:0${i % 10}`; // a CR alone
+    let line = `${i},${x},${name},${t}`;
     if (width > 0) line += "," + "y".repeat(width);
     const s = random();
     if (s < 0.01) line = ""; // blank
@@ -137,7 +189,7 @@ Deno.test("CsvReader gives the same rows, errors and counts with the splitter as
   let compared = 0;
   for (let round = 0; round < 24; round++) {
     const width = round % 3 === 0 ? 150 : 0; // some with long lines: a first text over the splitter's window
-    const text = mixedCsv(random, round % 3 === 0 ? 9000 : 1500, width);
+    const text = mixedCsv(random, round % 3 === 0 ? 9000 : 1500, width, Math.floor(round / 6) % 2 === 0); // half without quotes
     const cuts = Array.from({ length: 8 }, () => Math.floor(random() * text.length));
     const options: CsvReadOptions[] = [
       { onBadRows: "skip", chunkRows: 97 },

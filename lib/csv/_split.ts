@@ -19,7 +19,7 @@ const FLAGS_OFFSET = VALUES_OFFSET + 8 * VALUES_SLOTS;
 export interface Splitter {
   /** Where the text's bytes go (`TextEncoder.encodeInto`). */
   readonly input: Uint8Array;
-  /** Field bounds of the records split: `fields + 1` a record (see split.as.ts). */
+  /** Field bounds of the records split: a start and an end a field (see split.as.ts). */
   readonly bounds: Int32Array;
   /** Numbers converted by `numbers`, and whether each was (1) or is left to the reader (0). */
   readonly values: Float64Array;
@@ -28,8 +28,17 @@ export interface Splitter {
    * Splits records in input bytes [from, len) into `fields` fields, at most `maxRows` of them; bounds are
    * byte offsets plus `shift`. Returns the records split; `consumed()` and `status()` tell where and why it
    * stopped (0 no whole record left, 1 `maxRows` split, 2 the record at `consumed()` needs the TypeScript path).
+   * `quoted`: the text has quotes (a slower loop that takes quoted fields), else it stops at one.
    */
-  split(from: number, len: number, fields: number, delimiter: number, maxRows: number, shift: number): number;
+  split(
+    from: number,
+    len: number,
+    fields: number,
+    delimiter: number,
+    maxRows: number,
+    shift: number,
+    quoted: boolean,
+  ): number;
   /**
    * Converts field `field` of the `records` records just split, as int32 or float64, into `values` and `flags`
    * from index `at` on.
@@ -49,6 +58,7 @@ export function fieldSplitter(): Splitter | null {
     const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports;
     const memory = exports.memory as WebAssembly.Memory;
     const split = exports.split as (...args: number[]) => number;
+    const splitQuoted = exports.splitQuoted as (...args: number[]) => number;
     const numbers = exports.numbers as (...args: number[]) => void;
     const consumed = exports.consumed as WebAssembly.Global;
     const status = exports.status as WebAssembly.Global;
@@ -57,8 +67,8 @@ export function fieldSplitter(): Splitter | null {
       bounds: new Int32Array(memory.buffer, BOUNDS_OFFSET, BOUNDS_SLOTS),
       values: new Float64Array(memory.buffer, VALUES_OFFSET, VALUES_SLOTS),
       flags: new Uint8Array(memory.buffer, FLAGS_OFFSET, VALUES_SLOTS),
-      split: (from, len, fields, delimiter, maxRows, shift) =>
-        split(from, len, fields, delimiter, maxRows, BOUNDS_OFFSET, shift),
+      split: (from, len, fields, delimiter, maxRows, shift, quoted) =>
+        (quoted ? splitQuoted : split)(from, len, fields, delimiter, maxRows, BOUNDS_OFFSET, shift),
       numbers: (records, fields, field, int32, shift, at) =>
         numbers(
           records,

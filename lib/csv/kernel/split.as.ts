@@ -1,6 +1,6 @@
 // AssemblyScript source of the CSV field splitter (WebAssembly with SIMD). Built by `deno task wasm` into
-// split.wasm.ts; the reader (../read.ts) uses it on ASCII text without quotes and keeps its TypeScript scan,
-// the reference this kernel is tested against (tests/csv_kernel.test.ts), for everything else.
+// split.wasm.ts; the reader (../read.ts) uses it on ASCII text and keeps its TypeScript scan, the reference
+// this kernel is tested against (tests/csv_split.test.ts), for every record it stops at.
 //
 // Why by hand: the TypeScript scan finds each delimiter with `String.prototype.indexOf`, ~8 ns a field
 // whatever its length (profiled: 48 % of `stats` on one thread); this one tests 16 bytes at a time.
@@ -15,9 +15,9 @@ export let status: i32 = 0;
 
 /**
  * Splits the records in bytes [from, len) into `fields` fields each: for record r, bounds at
- * out + 4 * r * (fields + 1) hold the start of each field and, last, the end of the last field plus one
- * (a field k ends one before bound k + 1), all plus `shift`. It stops before a record with a quote, the
- * wrong number of fields or no fields (a blank line), after `maxRows` records, or where no line end is left.
+ * out + 8 * r * fields hold each field's start and end (exclusive), plus `shift`. For text without quotes
+ * (the reader knows): it stops before a record with a quote, the wrong number of fields or no fields (a blank
+ * line), after `maxRows` records, or where no line end is left. A CR is text, but before a line end.
  */
 export function split(
   from: i32,
@@ -35,7 +35,7 @@ export function split(
   let rows = 0;
   let rowStart = from;
   let field = 0;
-  let o = out;
+  let o = out; // the record's bounds; a field's start is stored when it starts, its end when it ends
   store<i32>(o, from + shift);
   status = 0;
   for (let q = from; q < len; q += 16) {
@@ -55,8 +55,8 @@ export function split(
           consumed = rowStart;
           return rows;
         }
-        store<i32>(o + 4 * fields, end + 1 + shift);
-        o += 4 * (fields + 1);
+        store<i32>(o + 8 * field + 4, end + shift);
+        o += 8 * fields;
         rows++;
         rowStart = at + 1;
         field = 0;
@@ -67,13 +67,14 @@ export function split(
           return rows;
         }
       } else if (c === delimiter) {
+        store<i32>(o + 8 * field + 4, at + shift);
         field++;
         if (field === fields) {
           status = 2;
           consumed = rowStart;
           return rows;
         }
-        store<i32>(o + 4 * field, at + 1 + shift);
+        store<i32>(o + 8 * field, at + 1 + shift);
       } else {
         status = 2;
         consumed = rowStart;
@@ -81,6 +82,115 @@ export function split(
       }
     }
   }
+  consumed = rowStart;
+  return rows;
+}
+
+/**
+ * `split` for text with quotes: a quoted field's bounds are those of the text inside its quotes, and
+ * delimiters inside quotes are text. It also stops before a record with a quoted field holding a quote or
+ * a line end, text around quotes (`ab"c"`, `"ab"c`), or a CR that ends no line — all the reader's, whose
+ * RFC 4180 path takes a CR alone for a line end in a record with quotes, as papaparse does.
+ */
+export function splitQuoted(
+  from: i32,
+  len: i32,
+  fields: i32,
+  delimiter: i32,
+  maxRows: i32,
+  out: usize,
+  shift: i32,
+): i32 {
+  v128.store(<usize> len, i8x16.splat(0)); // no structural byte past the text
+  const delimiters = i8x16.splat(<i8> delimiter);
+  const newlines = i8x16.splat(10);
+  const quotes = i8x16.splat(34);
+  const returns = i8x16.splat(13);
+  let rows = 0;
+  let rowStart = from;
+  let field = 0;
+  let open = -1; // the field's opening quote, or -1
+  let close = -1; // its closing quote, or -1
+  let o = out; // the record's bounds; a field's start is stored when it starts, its end when it ends
+  let stopped = false; // at a record the reader must take
+  store<i32>(o, from + shift);
+  status = 0;
+  for (let q = from; q < len && !stopped; q += 16) {
+    const v = v128.load(<usize> q);
+    let mask = i8x16.bitmask(v128.or(i8x16.eq(v, delimiters), i8x16.eq(v, newlines)));
+    const special = i8x16.bitmask(v128.or(i8x16.eq(v, quotes), i8x16.eq(v, returns)));
+    if (special !== 0 || open >= 0) mask |= special;
+    while (mask !== 0) {
+      const at = q + ctz<i32>(mask);
+      mask &= mask - 1;
+      const c = <i32> load<u8>(<usize> at);
+      let end = at;
+      if (special !== 0 || open >= 0) { // quotes, or a CR: the few blocks that have them
+        if (open >= 0 && close < 0) { // inside quotes: a delimiter or a CR is text, a line end the reader's
+          if (c === 10) {
+            stopped = true;
+            break;
+          }
+          if (c === 34) close = at;
+          continue;
+        }
+        if (c === 13) {
+          // Before a line end, the line end drops it. A CR alone is the reader's: text in a record without
+          // quotes, but a line end in one with quotes, as in its RFC 4180 path (and in papaparse).
+          if (load<u8>(<usize> (at + 1)) === 10) continue;
+          stopped = true;
+          break;
+        }
+        if (c === 34) {
+          // A quote inside a field, or after its closing one (a doubled quote inside quotes comes here too).
+          if (at !== load<i32>(o + 8 * field) - shift || open >= 0) {
+            stopped = true;
+            break;
+          }
+          open = at;
+          store<i32>(o + 8 * field, at + 1 + shift); // its text starts after the quote
+          continue;
+        }
+        if (open >= 0) { // a delimiter or line end right after the closing quote ends a quoted field
+          if (c === 10 && load<u8>(<usize> (at - 1)) === 13) end--;
+          if (end !== close + 1) {
+            stopped = true;
+            break;
+          }
+          end = close;
+          open = -1;
+          close = -1;
+        }
+      }
+      if (c === 10) {
+        if (end === at && end > rowStart && load<u8>(<usize> (end - 1)) === 13) end--;
+        if (field !== fields - 1 || end === rowStart) {
+          stopped = true;
+          break;
+        }
+        store<i32>(o + 8 * field + 4, end + shift);
+        o += 8 * fields;
+        rows++;
+        rowStart = at + 1;
+        field = 0;
+        store<i32>(o, rowStart + shift);
+        if (rows === maxRows) {
+          status = 1;
+          consumed = rowStart;
+          return rows;
+        }
+      } else {
+        store<i32>(o + 8 * field + 4, end + shift);
+        field++;
+        if (field === fields) {
+          stopped = true;
+          break;
+        }
+        store<i32>(o + 8 * field, at + 1 + shift);
+      }
+    }
+  }
+  if (stopped) status = 2;
   consumed = rowStart;
   return rows;
 }
@@ -102,11 +212,11 @@ export function numbers(
   values: usize,
   flags: usize,
 ): void {
-  const stride = 4 * (fields + 1);
-  let b = out + 4 * field;
+  const stride = 8 * fields;
+  let b = out + 8 * field;
   for (let r = 0; r < records; r++, b += stride) {
     let i = load<i32>(b) - shift;
-    const end = load<i32>(b, 4) - 1 - shift;
+    const end = load<i32>(b, 4) - shift;
     let ok = false;
     let value: f64 = 0;
     let c = i < end ? <i32> load<u8>(<usize> i) : 0;
