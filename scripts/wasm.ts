@@ -2,42 +2,51 @@
  * `deno task wasm`: builds lib/csv/kernel/split.wasm.ts from split.as.ts with the AssemblyScript compiler
  * (pinned; fetched by npx from the npm registry), as base64 in a TypeScript module, so the reader, its workers
  * and `deno compile` load it like any import, reading nothing from the source tree at run time. The module
- * records the source's SHA-256; tests/csv_kernel.test.ts fails when the source changed without a rebuild.
+ * records the source's SHA-256; tests/csv_split.test.ts fails when the source changed without a rebuild.
  */
 const ASC = "assemblyscript@0.28.20";
 const DIR = new URL("../lib/csv/kernel/", import.meta.url);
 const source = new URL("split.as.ts", DIR);
 const target = new URL("split.wasm.ts", DIR);
 const tmp = await Deno.makeTempDir();
+/** One line, the temporary folder removed, exit 1. */
+const fail = async (message: string): Promise<never> => {
+  console.error(`wasm: error: ${message}`);
+  await Deno.remove(tmp, { recursive: true });
+  Deno.exit(1);
+};
 try {
   const wasm = `${tmp}/split.wasm`;
-  const out = await new Deno.Command("npx", {
-    // stub runtime: no allocator, no garbage collector; memory fixed at 51 pages, laid out by the reader.
-    args: [
-      "-y",
-      "-p",
-      ASC,
-      "asc",
-      source.pathname,
-      "-O3",
-      "--runtime",
-      "stub",
-      "--noAssert",
-      "--enable",
-      "simd",
-    ]
-      .concat(["--initialMemory", "51", "--maximumMemory", "51", "-o", wasm]),
-    stdout: "inherit",
-    stderr: "inherit",
-  }).output();
+  let out: Deno.CommandOutput;
+  try {
+    out = await new Deno.Command("npx", {
+      // stub runtime: no allocator, no garbage collector; memory fixed at 51 pages, laid out by the reader.
+      args: [
+        "-y",
+        "-p",
+        ASC,
+        "asc",
+        source.pathname,
+        "-O3",
+        "--runtime",
+        "stub",
+        "--noAssert",
+        "--enable",
+        "simd",
+      ]
+        .concat(["--initialMemory", "51", "--maximumMemory", "51", "-o", wasm]),
+      stdout: "inherit",
+      stderr: "inherit",
+    }).output();
+  } catch (error) {
+    out = await fail(`cannot run npx (${error instanceof Error ? error.message : error})`);
+  }
   if (!out.success) {
-    console.error(`wasm: error: ${ASC} failed (exit ${out.code}); it needs npx and the npm registry`);
-    Deno.exit(1);
+    await fail(`${ASC} failed (exit ${out.code}); it needs npx and the npm registry`);
   }
   const bytes = await Deno.readFile(wasm);
   if (hasDataSection(bytes)) {
-    console.error("wasm: error: the module has static data, which would sit where the reader puts the text");
-    Deno.exit(1);
+    await fail("the module has static data, which would sit where the reader puts the text");
   }
   const digest = await crypto.subtle.digest("SHA-256", await Deno.readFile(source));
   const sha = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
