@@ -814,7 +814,9 @@ export class CsvReader {
     if (nextQuote !== -2 && nextQuote < pos) nextQuote = text.indexOf('"', pos);
     if (nextQuote === -1) nextQuote = -2; // -2: no quote in the rest of the buffer
     let status = NEED_MORE;
-    let splitFrom = this.#splitter === null || this.#nonAsciiSkips-- > 0 ? length : pos;
+    // The splitter may take records from here, unless this text is one it waits out (see #splitRecords).
+    let splitFrom = this.#splitter === null || this.#nonAsciiSkips > 0 ? length : pos;
+    if (this.#nonAsciiSkips > 0) this.#nonAsciiSkips--;
     this.#splitFrom = splitFrom;
     this.#encodedTo = -1;
     this.#splitMisses = 0;
