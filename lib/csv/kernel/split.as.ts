@@ -119,13 +119,15 @@ export function splitQuoted(
     const v = v128.load(<usize> q);
     let mask = i8x16.bitmask(v128.or(i8x16.eq(v, delimiters), i8x16.eq(v, newlines)));
     const special = i8x16.bitmask(v128.or(i8x16.eq(v, quotes), i8x16.eq(v, returns)));
-    if (special !== 0 || open >= 0) mask |= special;
+    mask |= special;
+    // Quotes or a CR here, or a quote open from before: the few blocks that need the quote rules below.
+    const general = special !== 0 || open >= 0;
     while (mask !== 0) {
       const at = q + ctz<i32>(mask);
       mask &= mask - 1;
       const c = <i32> load<u8>(<usize> at);
       let end = at;
-      if (special !== 0 || open >= 0) { // quotes, or a CR: the few blocks that have them
+      if (general) {
         if (open >= 0 && close < 0) { // inside quotes: a delimiter or a CR is text, a line end the reader's
           if (c === 10) {
             stopped = true;
