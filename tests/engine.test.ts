@@ -90,6 +90,43 @@ Deno.test("runAll with mainScans: this thread takes units too, results come back
   assert.deepEqual(seen, [0, 1, 2, 3, 4], "every unit before the failed one is handed back, none after");
 });
 
+Deno.test("runOrdered with mainScans: this thread scans too, at most `window` results are held, all in unit order", async () => {
+  const { units } = await planUnits(`${dir}/s.csv`, { rangeBytes: 30_000 });
+  assert.ok(units.length >= 12);
+  const task = (unit: Unit): ScanTask => ({ type: "unit-stats", unit, columns: ["price"], chunkRows: 1_000 });
+  const alone = await runAll(units, { workers: 0, task, label: String, local: runScanTask });
+  for (const window of [2, 3, 5]) {
+    let taken = 0, handedBack = 0, most = 0, here = 0;
+    const results = [];
+    for await (
+      const result of runOrdered(units, {
+        workers: 3,
+        mainScans: true,
+        window,
+        task: (unit) => {
+          taken++;
+          most = Math.max(most, taken - handedBack);
+          return task(unit);
+        },
+        label: String,
+        local: (t) => {
+          here++;
+          return runScanTask(t);
+        },
+      })
+    ) {
+      results.push(result);
+      handedBack++;
+      // A slow consumer (the filter appending row groups): the lanes must wait for room, not run ahead.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.deepEqual(results, alone, `window ${window}`);
+    // `window` in flight, besides the one the consumer holds.
+    assert.ok(most <= window + 1, `window ${window}: ${most} units taken ahead of the consumer`);
+    assert.ok(here > 0 && here < units.length, `this thread ran ${here} of ${units.length} units`);
+  }
+});
+
 Deno.test("stats, filter, pipeline and heavy_process give the same bits with 0, 1, 2 and 3 workers", async () => {
   for (const path of [`${dir}/s.csv`, `${dir}/w.parquet`, `${dir}/ds`]) {
     const stats = [];

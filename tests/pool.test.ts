@@ -63,3 +63,34 @@ Deno.test("closeAllPools (on SIGINT) closes every open pool", async () => {
   closeAllPools();
   for (const pool of pools) await assert.rejects(pool.run("late", { type: "fail" }), /pool is closed/);
 });
+
+Deno.test("WorkerPool of depth 2 gives a worker its next task ahead; the worker runs them one at a time, in order", async () => {
+  const pool = new WorkerPool(URL_ECHO, 1, 2);
+  try {
+    const replies = await Promise.all(
+      [0, 1, 2, 3, 4].map((tag) =>
+        pool.run<{ tag: number; overlapped: boolean; before: number }>(`slow ${tag}`, { type: "slow", tag })
+      ),
+    );
+    assert.deepEqual(replies.map((r) => r.tag), [0, 1, 2, 3, 4]);
+    assert.deepEqual(replies.map((r) => r.before), [0, 1, 2, 3, 4], "served in the order given");
+    assert.ok(replies.every((r) => !r.overlapped), "never two tasks at once in one worker");
+  } finally {
+    pool.close();
+  }
+});
+
+Deno.test("WorkerPool of depth 2 rejects every task given to a worker that crashes, then goes on", async () => {
+  const pool = new WorkerPool(URL_ECHO, 1, 2);
+  try {
+    const crashed = pool.run("crashy", { type: "crash" });
+    const ahead = pool.run("ahead", { type: "slow", tag: 1 });
+    await assert.rejects(crashed, /task crashy failed: worker crashed: .*boom/);
+    await assert.rejects(ahead, /task ahead failed: worker crashed: .*boom/);
+    const after = await pool.run<{ tag: number }>("after", { type: "slow", tag: 2 });
+    assert.equal(after.tag, 2);
+  } finally {
+    pool.close();
+  }
+  assert.throws(() => new WorkerPool(URL_ECHO, 1, 0), /depth must be a positive integer/);
+});

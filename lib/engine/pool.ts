@@ -36,20 +36,30 @@ export function closeAllPools(): void {
 
 export class WorkerPool<M extends TaskMessage = TaskMessage & Record<string, unknown>> {
   readonly size: number;
+  /** Tasks a worker is given at once: it runs them one after another (see `serveTasks`). */
+  readonly depth: number;
   #url: URL;
-  #idle: Worker[] = [];
   #all: Worker[] = [];
-  #busy = new Map<Worker, Task<M>>();
+  /** Each worker's tasks given and not yet answered, oldest first (the order it answers them in). */
+  #given = new Map<Worker, Task<M>[]>();
   #queue: Task<M>[] = [];
   #nextId = 0;
   #closed = false;
 
-  constructor(url: URL, size: number) {
+  /**
+   * `depth` > 1 gives a worker its next task before it answers the one it runs, so that it goes on without
+   * waiting for this thread to hand it one — which this thread does only between its own awaits.
+   */
+  constructor(url: URL, size: number, depth = 1) {
     if (!Number.isInteger(size) || size < 1) {
       throw new RangeError(`worker count must be a positive integer, got ${size}`);
     }
+    if (!Number.isInteger(depth) || depth < 1) {
+      throw new RangeError(`worker depth must be a positive integer, got ${depth}`);
+    }
     this.#url = url;
     this.size = size;
+    this.depth = depth;
     openPools.add(this);
   }
 
@@ -71,13 +81,14 @@ export class WorkerPool<M extends TaskMessage = TaskMessage & Record<string, unk
 
   #dispatch(): void {
     while (this.#queue.length) {
-      let worker = this.#idle.pop();
-      if (!worker) {
-        if (this.#all.length >= this.size) return;
-        worker = this.#start();
-      }
+      // The least loaded worker below the depth; a new one rather than one that is busy, while there is room.
+      const load = (w: Worker) => this.#given.get(w)!.length;
+      let worker: Worker | undefined;
+      for (const w of this.#all) if (load(w) < this.depth && (!worker || load(w) < load(worker))) worker = w;
+      if ((!worker || load(worker) > 0) && this.#all.length < this.size) worker = this.#start();
+      if (!worker) return;
       const task = this.#queue.shift()!;
-      this.#busy.set(worker, task);
+      this.#given.get(worker)!.push(task);
       worker.postMessage({ ...task.message, id: task.id }, task.transfer);
     }
   }
@@ -85,25 +96,27 @@ export class WorkerPool<M extends TaskMessage = TaskMessage & Record<string, unk
   #start(): Worker {
     const worker = new Worker(this.#url, { type: "module" });
     worker.onmessage = (event: MessageEvent<WorkerReply<unknown>>) => {
-      const task = this.#busy.get(worker);
-      if (!task) return;
-      this.#busy.delete(worker);
+      const given = this.#given.get(worker);
       const reply = event.data;
+      if (!given || given[0]?.id !== reply.id) return;
+      const task = given.shift()!;
       if (reply.type === "result") task.resolve(reply.value);
       else task.reject(new Error(`task ${task.label} failed: ${reply.message}`));
-      this.#idle.push(worker);
       this.#dispatch();
     };
     worker.onerror = (event: ErrorEvent) => {
       event.preventDefault();
-      const task = this.#busy.get(worker);
-      this.#busy.delete(worker);
+      const given = this.#given.get(worker) ?? [];
+      this.#given.delete(worker);
       this.#all = this.#all.filter((w) => w !== worker);
       worker.terminate();
-      task?.reject(new Error(`task ${task.label} failed: worker crashed: ${event.message}`));
+      for (const task of given) {
+        task.reject(new Error(`task ${task.label} failed: worker crashed: ${event.message}`));
+      }
       this.#dispatch();
     };
     this.#all.push(worker);
+    this.#given.set(worker, []);
     return worker;
   }
 
@@ -115,14 +128,14 @@ export class WorkerPool<M extends TaskMessage = TaskMessage & Record<string, unk
     this.#queue = [];
     for (const worker of this.#all) worker.terminate();
     this.#all = [];
-    this.#idle = [];
-    this.#busy.clear();
+    this.#given.clear();
   }
 }
 
 /**
  * The worker side: answers each `{ type, id, ... }` message with the handler's result (and its transfer list)
- * or with the error's message.
+ * or with the error's message, one message at a time in the order they came (a pool of depth > 1 sends the
+ * next before this one is answered).
  */
 export function serveTasks<M extends { type: string }>(
   handler: (message: M) => Promise<{ value: unknown; transfer?: Transferable[] }>,
@@ -131,13 +144,17 @@ export function serveTasks<M extends { type: string }>(
     onmessage: ((e: MessageEvent) => void) | null;
     postMessage(message: unknown, transfer?: Transferable[]): void;
   };
-  scope.onmessage = async (event: MessageEvent) => {
-    const { id } = event.data;
+  const serve = async (message: M & { id: number }) => {
+    const { id } = message;
     try {
-      const { value, transfer = [] } = await handler(event.data);
+      const { value, transfer = [] } = await handler(message);
       scope.postMessage({ type: "result", id, value }, transfer);
     } catch (err) {
       scope.postMessage({ type: "error", id, message: err instanceof Error ? err.message : String(err) });
     }
+  };
+  let turn = Promise.resolve();
+  scope.onmessage = (event: MessageEvent) => {
+    turn = turn.then(() => serve(event.data));
   };
 }

@@ -36,10 +36,11 @@ export interface EngineOptions<U, M extends TaskMessage = ScanTask> {
   /** Input bytes per worker (default `WORKER_BYTES`; tests lower it to run small inputs on workers). */
   workerBytes?: number;
   /**
-   * This thread scans units too, as one of the `workers` (`runAll` only: its results are held anyway). With
-   * 2 workers that is this thread and one worker thread instead of two worker threads while this one waits:
-   * the same speed on 2 cores (20M-row CSV, 5 interleaved rounds: stats 1.39–1.46 s against 1.41–1.55), an
-   * isolate less (peak 115–135 against 135–169 MiB), and a second scanner where the budget fits one worker.
+   * This thread scans units too, as one of the `workers`. With 2 workers that is this thread and one worker
+   * thread instead of two worker threads while this one waits: the same speed on 2 cores (20M-row CSV, 5
+   * interleaved rounds: stats 1.39–1.46 s against 1.41–1.55), an isolate less (peak 115–135 against 135–169
+   * MiB), and a second scanner where the budget fits one worker. With `runOrdered`, this thread also takes
+   * each result (the filter appends its row groups) between the awaits of its own unit.
    */
   mainScans?: boolean;
 }
@@ -72,6 +73,14 @@ function workersOf<U, M extends TaskMessage>(units: readonly U[], options: Engin
   return workersFor(units.length, options.workers, total, options.workerBytes);
 }
 
+/**
+ * Units a worker thread is given at once when this thread scans too (`mainScans`): this thread hands a
+ * worker its next unit only between the awaits of its own, and a filter's unit encodes a row group for
+ * ~0.1 s without one, so a worker given one unit at a time waited for it (`convert` of the 20M-row CSV:
+ * the worker idle ~40 % of the time, traced).
+ */
+const PIPELINE_DEPTH = 2;
+
 /** Scan workers kept warm between commands (the lab's phases), or null. */
 let warm: WorkerPool<ScanTask> | null = null;
 
@@ -82,7 +91,7 @@ let warm: WorkerPool<ScanTask> | null = null;
  */
 export function keepWorkersWarm(workers: number): () => void {
   warm?.close();
-  warm = workers > 0 ? new WorkerPool<ScanTask>(SCAN_WORKER, workers) : null;
+  warm = workers > 0 ? new WorkerPool<ScanTask>(SCAN_WORKER, workers, PIPELINE_DEPTH) : null;
   return () => {
     warm?.close();
     warm = null;
@@ -100,6 +109,10 @@ export async function* runOrdered<U, R, M extends TaskMessage = ScanTask>(
   const workers = workersOf(units, options);
   if (workers === 0) {
     for (const [i, unit] of units.entries()) yield (await options.local(options.task(unit, i))).value as R;
+    return;
+  }
+  if (options.mainScans && workers >= 2) {
+    yield* withMainLane<U, R, M>(units, options);
     return;
   }
   const { pool, shared } = poolFor(workers, options);
@@ -129,12 +142,13 @@ export async function* runOrdered<U, R, M extends TaskMessage = ScanTask>(
 function poolFor<U, M extends TaskMessage>(
   workers: number,
   options: EngineOptions<U, M>,
+  depth = 1,
 ): { pool: WorkerPool<M>; shared: boolean } {
   const shared = warm !== null && options.bytes !== undefined && options.worker === undefined &&
-    warm.size >= workers;
+    warm.size >= workers && warm.depth >= depth;
   const pool = shared
     ? warm as unknown as WorkerPool<M> // shared only for the scan worker, whose messages M are ScanTask
-    : new WorkerPool<M>(options.worker ?? SCAN_WORKER, workers);
+    : new WorkerPool<M>(options.worker ?? SCAN_WORKER, workers, depth);
   return { pool, shared };
 }
 
@@ -144,10 +158,7 @@ export async function runAll<U, R, M extends TaskMessage = ScanTask>(
   options: EngineOptions<U, M> & { onResult?: (result: R, index: number) => void },
 ): Promise<R[]> {
   const out: R[] = [];
-  const results = options.mainScans && workersOf(units, options) >= 2
-    ? withMainLane<U, R, M>(units, options)
-    : runOrdered<U, R, M>(units, { window: units.length, ...options });
-  for await (const result of results) {
+  for await (const result of runOrdered<U, R, M>(units, { window: units.length, ...options })) {
     options.onResult?.(result, out.length);
     out.push(result);
   }
@@ -157,21 +168,35 @@ export async function runAll<U, R, M extends TaskMessage = ScanTask>(
 /**
  * `runOrdered` with this thread as one of the workers (`mainScans`): each lane — this thread, and one per
  * worker thread — takes the next unit as it becomes free, so the units are the same and the results come
- * back in unit order as before; only who ran a unit differs. A unit that fails stops the lanes taking more,
- * and its error is thrown where its result would have been yielded (units before it still finish first).
+ * back in unit order as before; only who ran a unit differs. A lane takes a unit only while fewer than
+ * `window` are taken and not yet handed back, so at most `window` results are held besides the caller's. A
+ * unit that fails stops the lanes taking more, and its error is thrown where its result would have been
+ * yielded (units before it still finish first).
  */
 async function* withMainLane<U, R, M extends TaskMessage>(
   units: readonly U[],
   options: EngineOptions<U, M>,
 ): AsyncGenerator<R> {
   const workers = workersOf(units, options) - 1;
-  const { pool, shared } = poolFor(workers, options);
+  const window = options.window ?? 2 * workers + 2;
+  const { pool, shared } = poolFor(workers, options, PIPELINE_DEPTH);
   const outcomes: ({ value: R } | { error: unknown } | undefined)[] = new Array(units.length);
   let next = 0;
+  let handedBack = 0;
   let failed = false;
-  let wake: () => void = () => {};
-  const lane = async (run: (i: number) => Promise<R>) => {
+  // Woken when a unit ends (the consumer waits for one) or a result is handed back (a lane waits for room).
+  let wakeConsumer: () => void = () => {};
+  let wakeLanes: () => void = () => {};
+  let room: Promise<void> = new Promise((resolve) => wakeLanes = resolve);
+  const lane = async (run: (i: number) => Promise<R>, ahead = false) => {
     while (next < units.length && !failed) {
+      // A worker's unit given ahead waits for the one it runs: not for the last units, which would then
+      // wait while another lane has nothing left to do.
+      if (ahead && units.length - next <= workers + 1) return;
+      if (next >= handedBack + window) {
+        await room;
+        continue;
+      }
       const i = next++;
       try {
         outcomes[i] = { value: await run(i) };
@@ -179,26 +204,31 @@ async function* withMainLane<U, R, M extends TaskMessage>(
         outcomes[i] = { error };
         failed = true;
       }
-      wake();
+      wakeConsumer();
     }
   };
   const lanes = [
     lane(async (i) => (await options.local(options.task(units[i], i))).value as R),
     ...Array.from(
-      { length: workers },
-      () => lane((i) => pool.run<R>(options.label(units[i], i), options.task(units[i], i))),
+      { length: workers * PIPELINE_DEPTH },
+      (_, k) => lane((i) => pool.run<R>(options.label(units[i], i), options.task(units[i], i)), k >= workers),
     ),
   ];
   try {
     for (let i = 0; i < units.length; i++) {
-      while (outcomes[i] === undefined) await new Promise<void>((resolve) => wake = resolve);
+      while (outcomes[i] === undefined) await new Promise<void>((resolve) => wakeConsumer = resolve);
       const outcome = outcomes[i]!;
       outcomes[i] = undefined;
       if ("error" in outcome) throw outcome.error;
+      handedBack = i + 1;
+      const woken = wakeLanes;
+      room = new Promise((resolve) => wakeLanes = resolve);
+      woken();
       yield outcome.value;
     }
   } finally {
     failed = true; // no lane takes another unit
+    wakeLanes(); // lanes waiting for room see it and stop
     await Promise.allSettled(lanes); // this thread's own unit ends before the caller goes on
     if (!shared) pool.close();
   }

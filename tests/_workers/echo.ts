@@ -1,15 +1,29 @@
 /// <reference no-default-lib="true" />
 /// <reference lib="deno.worker" />
-/** Test worker: doubles numbers, fails on request, crashes outright, or keeps writing files into a folder. */
+/**
+ * Test worker: doubles numbers, fails on request, crashes outright, keeps writing files into a folder, or
+ * takes a while and says whether another task ran meanwhile and how many it served before.
+ */
 import { serveTasks } from "../../lib/engine/pool.ts";
+
+let running = 0;
+let served = 0;
 
 serveTasks<
   | { type: "double"; buffer: ArrayBuffer }
   | { type: "fail" }
   | { type: "crash" }
   | { type: "scribble"; dir: string }
+  | { type: "slow"; tag: number }
   | { type: string }
 >(async (message) => {
+  if (message.type === "slow") {
+    running++;
+    const overlapped = running > 1;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    running--;
+    return { value: { tag: (message as { tag: number }).tag, overlapped, before: served++ } };
+  }
   if (message.type === "double") {
     const values = new Float64Array((message as { buffer: ArrayBuffer }).buffer);
     for (let i = 0; i < values.length; i++) values[i] *= 2;
