@@ -54,8 +54,9 @@ export function sourceOptions(args: ParsedArgs): SourceOptions {
  * half the RAM) when `requested` workers are asked for: workers, rows per batch (`--chunk-size` wins), CSV unit
  * bytes; and the budget and plan as `--json` shows them. A command whose answer depends on the batch size
  * (stats, in its last bits) gives its own `chunkRows`, the same for every budget. A command whose main thread
- * scans units too (`mainScans`: stats, agg) counts it among the `requested` workers: the plan's worker threads
- * plus this one, so a budget that fits one worker thread still gets two scanners.
+ * scans units too says how it counts: `extra` (stats, agg: small results) adds it to the worker threads the
+ * budget fits, so a budget that fits one still gets two scanners; `within` (filter, convert: this thread holds
+ * a unit's encoded rows as a worker would) makes it one of them.
  */
 export async function plannedWorkers(
   args: ParsedArgs,
@@ -65,13 +66,15 @@ export async function plannedWorkers(
     writes?: boolean;
     workerBytes?: number;
     chunkRows?: number;
-    mainScans?: boolean;
+    mainScans?: "extra" | "within";
   } = {},
 ) {
-  const { chunkOption = "chunk-size", chunkRows: fixed, mainScans = false, ...needs } = options;
+  const { chunkOption = "chunk-size", chunkRows: fixed, mainScans, ...needs } = options;
   const budget = args.budget ?? await memoryBudget(stringOption(args, "memory"));
   const plan = memoryPlan(budget.bytes, requested, needs);
-  const scanners = mainScans && requested > 0 ? Math.min(requested, plan.workers + 1) : plan.workers;
+  const scanners = mainScans === "extra" && requested > 0
+    ? Math.min(requested, plan.workers + 1)
+    : plan.workers;
   const given = args.values[chunkOption] !== undefined;
   const chunkRows = given
     ? intOption(args, chunkOption, plan.chunkRows, { min: 1 })

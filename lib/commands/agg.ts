@@ -67,7 +67,7 @@ export async function run(args: ParsedArgs): Promise<void> {
   }
   const workers = intOption(args, "workers", navigator.hardwareConcurrency || 1, { min: 0, max: 64 });
   // Like stats: partials merge per batch, so one batch size for every budget keeps the same bits.
-  const planned = await plannedWorkers(args, workers, { chunkRows: STATS_CHUNK_ROWS, mainScans: true });
+  const planned = await plannedWorkers(args, workers, { chunkRows: STATS_CHUNK_ROWS, mainScans: "extra" });
   const result = await withProgress("agg", (progress) =>
     parallelAgg(path, spec, {
       ...sourceOptions(args),

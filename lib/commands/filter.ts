@@ -18,7 +18,7 @@ export async function run(args: ParsedArgs): Promise<void> {
   const workers = intOption(args, "workers", navigator.hardwareConcurrency || 1, { min: 0, max: 64 });
   const options = sourceOptions(args);
   const force = args.values.force === true;
-  const planned = await plannedWorkers(args, workers, { writes: true });
+  const planned = await plannedWorkers(args, workers, { writes: true, mainScans: "within" });
   const progress = new Progress("filter");
   let result;
   try {

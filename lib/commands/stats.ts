@@ -41,7 +41,7 @@ export async function run(args: ParsedArgs): Promise<void> {
   }
   // Welford partials are merged per batch: one batch size for every budget keeps the answer's last bits
   // the same in any container (and for any worker count, as units merge in order).
-  const planned = await plannedWorkers(args, workers, { chunkRows: STATS_CHUNK_ROWS, mainScans: true });
+  const planned = await plannedWorkers(args, workers, { chunkRows: STATS_CHUNK_ROWS, mainScans: "extra" });
   if (!columns) return await describe(args, path, planned, options);
   const result: ParallelStatsResult = await withProgress("stats", (progress) =>
     parallelStats(path, {

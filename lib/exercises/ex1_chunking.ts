@@ -618,10 +618,15 @@ export async function parallelFilter(
         carry = [];
         carryRows = 0;
       };
-      // Units in flight: one per worker and one ready to append (the engine's default window).
+      // Units in flight: one per scanner and one ready to append (the engine's default window). A filter's
+      // thread is one of the scanners, appending the matches between the awaits of its own unit: one worker
+      // to start instead of two (a 5M-row filter of Electronics, 20 interleaved rounds: 0.647 s against 0.702,
+      // where one thread alone takes 0.667). A convert appends every row and scans on workers only: with a unit
+      // of its own this thread fell behind (20M rows: 3–12 % slower; to a Hive dataset 7 %).
       const results = runOrdered<Unit, FilterUnitResult>(plan.units, {
         local: runScanTask,
         workers,
+        mainScans: where.length > 0,
         task: (unit): FilterUnitTask => ({
           type: "filter-unit",
           unit,
