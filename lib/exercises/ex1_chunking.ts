@@ -207,7 +207,11 @@ export async function filterToFile(
   const flush = async () => {
     if (pending.numRows === 0) return;
     await sink.write(pending.batch());
-    pending.clear();
+    // Written: a joined copy is ours, and a CSV reader's batches were handed over (a Parquet reader's may be
+    // views of a page it still holds). Freed now, they do not pile up until the source's next collection: a
+    // 20M-row convert ran a full collection after every batch, 40 of them (~0.4 s, and as long again waiting
+    // for the collector's threads, profiled).
+    pending.clear({ joined: true, batches: source.format === "csv" });
     rowGroups++;
   };
   try {
