@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { CsvReader, type CsvReadOptions } from "../lib/csv/read.ts";
 import { fieldSplitter, INPUT_CHARS } from "../lib/csv/_split.ts";
 import { SOURCE_SHA256 } from "../lib/csv/kernel/split.wasm.ts";
-import { parseFloat64, parseInt32 } from "../lib/values.ts";
+import { parseFloat64, parseInt32, parseTimestamp } from "../lib/values.ts";
 import { collectRows, rng, streamOf } from "./_helpers.ts";
 
 Deno.test("the splitter's module was built from its source as it is (else: deno task wasm)", async () => {
@@ -135,6 +135,78 @@ Deno.test("the splitter converts plain decimals and integers to the very numbers
   }
 });
 
+Deno.test("the splitter converts plain timestamps to the very milliseconds parseTimestamp gives, and leaves it the rest", () => {
+  const random = rng(11);
+  const two = (n: number) => String(n).padStart(2, "0");
+  const texts = ["", "NA", "2024-01-01", "2024-02-29", "2023-02-29", "2100-02-29", "2000-02-29", "0000-02-29"]
+    .concat([
+      "0000-01-01 00:00",
+      "1969-12-31 23:59:59.999",
+      "1970-01-01T00:00:00Z",
+      "9999-12-31 23:59:59.999",
+    ])
+    .concat([
+      "2024-13-01",
+      "2024-04-31",
+      "2024-06-31 00:00",
+      "2024-1-01",
+      "2024-01-01 24:00",
+      "2024-01-01 23:60",
+    ])
+    .concat(["2024-01-01 12:30:60", "2024-01-01 12:30:5", "2024-01-01 12:30:05.", "2024-01-01 12:30:05.1234"])
+    .concat(["2024-01-01 12:30:05+02:00", "2024-01-01 12:30:05Z ", "2024-01-01X12:30", "2024-01-01 12-30"])
+    .concat(["2024/01/01", "2024-01-01 ", "2024-01-01 1:30", "２０２４", "2024-01-01T12:30:05.5Z"]);
+  for (let i = 0; i < 3000; i++) {
+    // Runs of rows that share a date, as a sales file has them (the kernel keeps the last date's days).
+    const year = random() < 0.1 ? Math.floor(random() * 10000) : 1960 + Math.floor(random() * 80);
+    const date = `${String(year).padStart(4, "0")}-${two(1 + Math.floor(random() * 12))}-${
+      two(1 + Math.floor(random() * 31))
+    }`;
+    for (let k = Math.floor(random() * 4); k >= 0; k--) {
+      const time = `${two(Math.floor(random() * 24))}:${two(Math.floor(random() * 60))}`;
+      const forms = [
+        date,
+        `${date} ${time}`,
+        `${date}T${time}:${two(Math.floor(random() * 60))}`,
+        `${date} ${time}:${two(Math.floor(random() * 60))}.${Math.floor(random() * 1000)}`,
+        `${date}T${time}:${two(Math.floor(random() * 60))}.${
+          String(Math.floor(random() * 1000)).padStart(3, "0")
+        }Z`,
+      ];
+      texts.push(forms[Math.floor(random() * forms.length)]);
+    }
+  }
+  const ascii = texts.filter((t) => [...t].every((c) => c.charCodeAt(0) < 128));
+  const splitter = fieldSplitter()!;
+  const csv = ascii.map((t) => `${t},x\n`).join("");
+  const { written } = new TextEncoder().encodeInto(csv, splitter.input);
+  const records = splitter.split(0, written, 2, 44, ascii.length, 0, false);
+  assert.equal(records, ascii.length);
+  splitter.timestamps(records, 2, 0, 0, 0);
+  let converted = 0;
+  for (const [r, text] of ascii.entries()) {
+    const expected = parseTimestamp(text, 0, text.length);
+    if (splitter.flags[r] === 1) {
+      assert.equal(splitter.values[r], expected, `${text}`);
+      converted++;
+    } else if (
+      /^\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d{1,3})?)?Z?)?$/.test(text) && expected !== undefined
+    ) {
+      assert.fail(`${text} left to the reader`);
+    }
+  }
+  assert.ok(converted > 5000, `${converted} converted`);
+  const flag = (text: string) => splitter.flags[ascii.indexOf(text)];
+  for (const text of ["1969-12-31 23:59:59.999", "0000-02-29", "2000-02-29", "2024-01-01T12:30:05.5Z"]) {
+    assert.equal(flag(text), 1, text);
+  }
+  // Not plain, or not a time at all: the reader's (which reads offsets and longer fractions, and says why not).
+  for (const text of ["", "NA", "2023-02-29", "2100-02-29", "2024-04-31", "2024-01-01 12:30:05.1234"]) {
+    assert.equal(flag(text), 0, text);
+  }
+  assert.equal(flag("2024-01-01 12:30:05+02:00"), 0);
+});
+
 /** Everything a read gives: rows, or the error; bad rows and counters. */
 async function outcome(text: string, options: CsvReadOptions, cuts: number[]) {
   try {
@@ -190,7 +262,22 @@ function mixedCsv(
       : r > 0.9699 && r < 0.97
       ? "Zoë"
       : ["a", "bb", "", "ccc"][i % 4];
-    const t = random() < 0.005 ? "2020-01-01\r00:00:00" : `2020-01-0${1 + (i % 9)} 00:00:0${i % 10}`; // a CR alone
+    // Timestamps: plain (the kernel's), with a zone or a long fraction (the reader's), impossible, a CR alone.
+    // (After the first 200 rows, which the reads that project t infer its kind from.)
+    const v = i < 200 ? 1 : random();
+    const t = v < 0.005
+      ? "2020-01-01\r00:00:00"
+      : v < 0.01
+      ? "2020-02-30 00:00:00"
+      : v < 0.015
+      ? `2020-01-0${1 + (i % 9)}T00:00:00.5Z`
+      : v < 0.02
+      ? "2020-01-01 00:00:00+01:00"
+      : v < 0.025
+      ? "2020-01-01 00:00:00.12345"
+      : v < 0.03
+      ? "1969-12-31"
+      : `2020-01-0${1 + (i % 9)} 00:00:0${i % 10}`;
     let line = `${i},${x},${name},${t}`;
     if (width > 0) line += "," + "y".repeat(width);
     const s = random();
@@ -219,7 +306,7 @@ Deno.test("CsvReader gives the same rows, errors and counts with the splitter as
     );
     const cuts = Array.from({ length: 8 }, () => Math.floor(random() * text.length));
     const options: CsvReadOptions[] = [
-      { onBadRows: "skip", chunkRows: 97 },
+      { onBadRows: "skip", chunkRows: 97, inferRows: 200 },
       { onBadRows: "skip", columns: ["name", "x"], inferRows: 50 },
       { onBadRows: "skip", columns: ["x"], countEmpty: true },
       {
@@ -227,7 +314,7 @@ Deno.test("CsvReader gives the same rows, errors and counts with the splitter as
         columns: ["i", "name"],
         rawFilter: [{ column: "x", test: (t, s, e) => t.charCodeAt(s) !== 45 && e - s !== 6 }], // empty: true
       },
-      { columns: ["i", "t"] }, // stops at the first bad row, with its line
+      { columns: ["i", "t"], inferRows: 200 }, // stops at the first bad row, with its line
       { types: { x: "string" }, encodingErrors: "replace" },
     ];
     const o = options[round % options.length];

@@ -3,7 +3,8 @@
  * made on first use; null where WebAssembly SIMD is missing (the reader then scans in TypeScript).
  *
  * Memory: the module's fixed 51 pages (3.2 MiB) — `input` (1 MiB of text, ASCII, so one byte a character),
- * 16 bytes the kernel zeroes after it, `bounds` (1 MiB of int32 field bounds), `values` (1 MiB of numbers)
+ * 16 bytes the kernel zeroes after it, `bounds` (1 MiB of int32 field bounds), `values` (1 MiB of numbers
+ * and timestamps' milliseconds)
  * and `flags` (a byte a number).
  */
 import { WASM_BASE64 } from "./kernel/split.wasm.ts";
@@ -44,6 +45,8 @@ export interface Splitter {
    * from index `at` on.
    */
   numbers(records: number, fields: number, field: number, int32: boolean, shift: number, at: number): void;
+  /** `numbers` for a timestamp field: epoch milliseconds, as `parseTimestamp` gives them, for its plain forms. */
+  timestamps(records: number, fields: number, field: number, shift: number, at: number): void;
   consumed(): number;
   status(): number;
 }
@@ -60,6 +63,7 @@ export function fieldSplitter(): Splitter | null {
     const split = exports.split as (...args: number[]) => number;
     const splitQuoted = exports.splitQuoted as (...args: number[]) => number;
     const numbers = exports.numbers as (...args: number[]) => void;
+    const timestamps = exports.timestamps as (...args: number[]) => void;
     const consumed = exports.consumed as WebAssembly.Global;
     const status = exports.status as WebAssembly.Global;
     splitter = {
@@ -80,6 +84,8 @@ export function fieldSplitter(): Splitter | null {
           VALUES_OFFSET + 8 * at,
           FLAGS_OFFSET + at,
         ),
+      timestamps: (records, fields, field, shift, at) =>
+        timestamps(records, fields, field, BOUNDS_OFFSET, shift, VALUES_OFFSET + 8 * at, FLAGS_OFFSET + at),
       consumed: () => consumed.value,
       status: () => status.value,
     };

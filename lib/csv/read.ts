@@ -4,10 +4,10 @@
  * and each decoded chunk is scanned in place; only projected columns are converted, straight into typed arrays.
  *
  * Three paths, chosen per record: the WebAssembly splitter (`_split.ts`, `#splitRecords`) takes runs of
- * records of ASCII text, quoted fields included, and converts their plain numbers; where it stops, the fast
- * path splits a record with `indexOf` when no quote character occurs before its line end, and the full RFC
- * 4180 path (quoted delimiters, doubled quotes, newlines in quotes) handles the rest. All feed the same
- * `#store`; the TypeScript paths are the splitter's reference in tests.
+ * records of ASCII text, quoted fields included, and converts their plain numbers and timestamps; where it
+ * stops, the fast path splits a record with `indexOf` when no quote character occurs before its line end, and
+ * the full RFC 4180 path (quoted delimiters, doubled quotes, newlines in quotes) handles the rest. All feed
+ * the same `#store`; the TypeScript paths and parsers are the splitter's reference in tests.
  *
  * Memory: one decoded chunk (a few MiB) plus one batch of `chunkRows` rows of the projected columns, and the
  * splitter's fixed 3.2 MiB per thread (reserved; touched as far as the text goes).
@@ -242,7 +242,8 @@ export class CsvReader {
   /** For each of those, its index among the fields the splitter converts (float64, int32), or -1. */
   #storeNumber: Int32Array;
   #numberFields: Int32Array;
-  #numberInt32: boolean[];
+  /** Each of those fields' kind (Float64, Int32 or Timestamp). */
+  #numberKinds: Kind[];
   #row = 0;
   #error: string | null = null;
   #errorColumn: string | undefined;
@@ -304,11 +305,11 @@ export class CsvReader {
     this.#storeFields = Int32Array.from(this.#slotField).sort();
     const numbers = Array.from(this.#storeFields).filter((f) => {
       const kind = KIND_CODE[init.kinds[f]];
-      return kind === Kind.Float64 || kind === Kind.Int32;
+      return kind === Kind.Float64 || kind === Kind.Int32 || kind === Kind.Timestamp;
     });
     this.#storeNumber = this.#storeFields.map((f) => numbers.indexOf(f));
     this.#numberFields = Int32Array.from(numbers);
-    this.#numberInt32 = numbers.map((f) => KIND_CODE[init.kinds[f]] === Kind.Int32);
+    this.#numberKinds = numbers.map((f) => KIND_CODE[init.kinds[f]]!);
     // The splitter works on bytes: an ASCII delimiter, and room for a few records' bounds.
     const fields = init.header.length;
     if (options.splitKernel !== false && delimiter.charCodeAt(0) < 128 && fields <= 4096) {
@@ -986,7 +987,7 @@ export class CsvReader {
     const storeFields = this.#storeFields;
     const storeNumber = this.#storeNumber;
     const numberFields = this.#numberFields;
-    const numberInt32 = this.#numberInt32;
+    const numberKinds = this.#numberKinds;
     let pos = this.#pos;
     let row = this.#row;
     let line = this.#line;
@@ -1028,7 +1029,11 @@ export class CsvReader {
     const converted = rawTests.length === 0 && emptyFields === null && numberFields.length > 0;
     if (converted) {
       for (let n = 0; n < numberFields.length; n++) {
-        splitter.numbers(records, fieldCount, numberFields[n], numberInt32[n], encodedFrom, n * records);
+        const kind = numberKinds[n];
+        const field = numberFields[n];
+        if (kind === Kind.Timestamp) {
+          splitter.timestamps(records, fieldCount, field, encodedFrom, n * records);
+        } else splitter.numbers(records, fieldCount, field, kind === Kind.Int32, encodedFrom, n * records);
       }
     }
     const values = splitter.values;
@@ -1060,7 +1065,8 @@ export class CsvReader {
           if (converted && n >= 0 && flags[n * records + r] === 1) {
             if (slot.nulls !== null) slot.nulls[row >> 3] |= 1 << (row & 7);
             if (slot.kind === Kind.Float64) slot.float64[row] = values[n * records + r];
-            else slot.int32[row] = values[n * records + r];
+            else if (slot.kind === Kind.Int32) slot.int32[row] = values[n * records + r];
+            else setInt64(slot.words, row, values[n * records + r]);
             continue;
           }
           if (!this.#store(slot, text, bounds[b + 2 * f], bounds[b + 2 * f + 1], row)) {
