@@ -1,4 +1,5 @@
 /** Shared test helpers: temporary folders under .test-tmp, byte streams split at chosen points, CLI capture. */
+import assert from "node:assert/strict";
 import { main } from "../main.ts";
 
 const ROOT = ".test-tmp";
@@ -83,6 +84,23 @@ export async function collectRows(
   const rows: Record<string, unknown>[] = [];
   for await (const batch of batches) for (const row of batch.toArray()) rows.push(row.toJSON());
   return rows;
+}
+
+/**
+ * Fails unless two byte arrays are equal, naming the first differing offset with a little of each around it:
+ * `assert.deepEqual` on megabytes that differ builds a diff of every byte, which took many minutes.
+ */
+export function assertSameBytes(actual: Uint8Array, expected: Uint8Array, label = "bytes"): void {
+  const length = Math.min(actual.length, expected.length);
+  let i = 0;
+  while (i < length && actual[i] === expected[i]) i++;
+  if (i === length && actual.length === expected.length) return;
+  const around = (bytes: Uint8Array) => JSON.stringify(new TextDecoder().decode(bytes.subarray(i, i + 40)));
+  throw new assert.AssertionError({
+    message: `${label}: differ at byte ${i} of ${actual.length} / ${expected.length}: ${
+      around(actual)
+    } against ${around(expected)}`,
+  });
 }
 
 /** A small deterministic PRNG (mulberry32) for randomized tests. */

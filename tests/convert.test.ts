@@ -5,7 +5,7 @@ import { parallelFilter } from "../lib/exercises/ex1_chunking.ts";
 import { parsePredicate } from "../lib/ops/predicate.ts";
 import { openSource } from "../lib/sources/source.ts";
 import { convertToDataset } from "../lib/exercises/convert.ts";
-import { collectRows, runCli, tempDir } from "./_helpers.ts";
+import { assertSameBytes, collectRows, runCli, tempDir } from "./_helpers.ts";
 
 async function rowsOf(path: string) {
   const source = await openSource(path);
@@ -27,7 +27,7 @@ Deno.test("CSV → Parquet → CSV gives back the same bytes, with --workers 0 a
     const b = await runCli(["convert", `${dir}/s${workers}.parquet`, `${dir}/back${workers}.csv`, "--json"]);
     assert.equal(b.code, 0, b.stderr);
     assert.equal(JSON.parse(b.stdout).rows, 60_000);
-    assert.deepEqual(await Deno.readFile(`${dir}/back${workers}.csv`), original);
+    assertSameBytes(await Deno.readFile(`${dir}/back${workers}.csv`), original, `back${workers}.csv`);
   }
 });
 

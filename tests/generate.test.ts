@@ -11,7 +11,7 @@ import {
 } from "../lib/exercises/generate.ts";
 import { fileByteStream } from "../lib/io/file.ts";
 import { openSource } from "../lib/sources/source.ts";
-import { tempDir } from "./_helpers.ts";
+import { assertSameBytes, tempDir } from "./_helpers.ts";
 
 Deno.test("generateBlock draws values in the lab's ranges", () => {
   const batch = generateBlock("sales", 42, 0, 20_000);
@@ -48,10 +48,10 @@ Deno.test("generateSales writes the same bytes with 1 or 2 workers, and CSV and 
   const rows = 12_345;
   const one = await generateSales({ rows, seed: 5, csv: `${dir}/a.csv`, parquet: `${dir}/a`, workers: 1 });
   await generateSales({ rows, seed: 5, csv: `${dir}/b.csv`, parquet: `${dir}/b`, workers: 2 });
-  assert.deepEqual(await Deno.readFile(`${dir}/a.csv`), await Deno.readFile(`${dir}/b.csv`));
+  assertSameBytes(await Deno.readFile(`${dir}/a.csv`), await Deno.readFile(`${dir}/b.csv`), "a.csv");
   for (const cat of CATEGORIES) {
     const name = `category=${cat}/part-00000.parquet`;
-    assert.deepEqual(await Deno.readFile(`${dir}/a/${name}`), await Deno.readFile(`${dir}/b/${name}`));
+    assertSameBytes(await Deno.readFile(`${dir}/a/${name}`), await Deno.readFile(`${dir}/b/${name}`), name);
   }
   assert.deepEqual(one.outputs.map((o) => [o.format, o.files]), [["csv", 1], ["dataset", 5]]);
   // Row count and price sum: CSV read back vs dataset read back.
