@@ -25,6 +25,9 @@ export interface Splitter {
   /** Numbers converted by `numbers`, and whether each was (1) or is left to the reader (0). */
   readonly values: Float64Array;
   readonly flags: Uint8Array;
+  /** The same memory as `values`, for timestamps' milliseconds (int64), and as their 32-bit words. */
+  readonly int64: BigInt64Array;
+  readonly words: Int32Array;
   /**
    * Splits records in input bytes [from, len) into `fields` fields, at most `maxRows` of them; bounds are
    * byte offsets plus `shift`. Returns the records split; `consumed()` and `status()` tell where and why it
@@ -42,11 +45,14 @@ export interface Splitter {
   ): number;
   /**
    * Converts field `field` of the `records` records just split, as int32 or float64, into `values` and `flags`
-   * from index `at` on.
+   * from index `at` on. Returns how many it converted.
    */
-  numbers(records: number, fields: number, field: number, int32: boolean, shift: number, at: number): void;
-  /** `numbers` for a timestamp field: epoch milliseconds, as `parseTimestamp` gives them, for its plain forms. */
-  timestamps(records: number, fields: number, field: number, shift: number, at: number): void;
+  numbers(records: number, fields: number, field: number, int32: boolean, shift: number, at: number): number;
+  /**
+   * `numbers` for a timestamp field, into `int64`: epoch milliseconds, as `parseTimestamp` gives them, for its
+   * plain forms.
+   */
+  timestamps(records: number, fields: number, field: number, shift: number, at: number): number;
   consumed(): number;
   status(): number;
 }
@@ -62,14 +68,16 @@ export function fieldSplitter(): Splitter | null {
     const memory = exports.memory as WebAssembly.Memory;
     const split = exports.split as (...args: number[]) => number;
     const splitQuoted = exports.splitQuoted as (...args: number[]) => number;
-    const numbers = exports.numbers as (...args: number[]) => void;
-    const timestamps = exports.timestamps as (...args: number[]) => void;
+    const numbers = exports.numbers as (...args: number[]) => number;
+    const timestamps = exports.timestamps as (...args: number[]) => number;
     const consumed = exports.consumed as WebAssembly.Global;
     const status = exports.status as WebAssembly.Global;
     splitter = {
       input: new Uint8Array(memory.buffer, 0, INPUT_CHARS),
       bounds: new Int32Array(memory.buffer, BOUNDS_OFFSET, BOUNDS_SLOTS),
       values: new Float64Array(memory.buffer, VALUES_OFFSET, VALUES_SLOTS),
+      int64: new BigInt64Array(memory.buffer, VALUES_OFFSET, VALUES_SLOTS),
+      words: new Int32Array(memory.buffer, VALUES_OFFSET, 2 * VALUES_SLOTS),
       flags: new Uint8Array(memory.buffer, FLAGS_OFFSET, VALUES_SLOTS),
       split: (from, len, fields, delimiter, maxRows, shift, quoted) =>
         (quoted ? splitQuoted : split)(from, len, fields, delimiter, maxRows, BOUNDS_OFFSET, shift),

@@ -202,7 +202,8 @@ export function splitQuoted(
  * record r's number at values + 8 r and 1 at flags + r, or 0 at flags + r for a field the reader must convert
  * (empty, a null token, an exponent, out of range). `int32`: an optionally signed integer of at most 10 digits
  * within int32; else the parser's fast path (values.ts `parseFloat64`): an optionally signed decimal of at most
- * 15 digits, mantissa / 10^scale — both exact doubles, one rounding: the same double as `Number()`.
+ * 15 digits, mantissa / 10^scale — both exact doubles, one rounding: the same double as `Number()`. Returns
+ * how many it converted (all of them: the reader can copy the values as they are).
  */
 export function numbers(
   records: i32,
@@ -213,9 +214,10 @@ export function numbers(
   shift: i32,
   values: usize,
   flags: usize,
-): void {
+): i32 {
   const stride = 8 * fields;
   let b = out + 8 * field;
+  let converted = 0;
   for (let r = 0; r < records; r++, b += stride) {
     let i = load<i32>(b) - shift;
     const end = load<i32>(b, 4) - shift;
@@ -266,7 +268,9 @@ export function numbers(
     }
     store<f64>(values + 8 * r, value);
     store<u8>(flags + r, ok ? 1 : 0);
+    converted += <i32> ok;
   }
+  return converted;
 }
 
 /** Two decimal digits at `i`, or -1. */
@@ -280,8 +284,9 @@ function twoDigits(i: usize): i32 {
 /**
  * `numbers` for a timestamp field: epoch milliseconds (UTC) for `YYYY-MM-DD`, optionally followed by `T` or a
  * space and `HH:MM`, `:SS` and `.f` to `.fff`, and optionally `Z` — the same milliseconds as the reader's
- * `parseTimestamp` (values.ts), which keeps every other form (a zone offset, more fraction digits) and every
- * field this one does not take: 0 at flags + r. Days from Howard Hinnant's days_from_civil, in integers.
+ * `parseTimestamp` (values.ts), as an int64 at values + 8 r, the column's own bytes; every other form (a zone
+ * offset, more fraction digits) and every field this one does not take are the reader's: 0 at flags + r.
+ * Days from Howard Hinnant's days_from_civil, in integers. Returns how many it converted.
  */
 export function timestamps(
   records: i32,
@@ -291,7 +296,7 @@ export function timestamps(
   shift: i32,
   values: usize,
   flags: usize,
-): void {
+): i32 {
   const stride = 8 * fields;
   let b = out + 8 * field;
   // The last valid date's ten bytes and its milliseconds: consecutive rows mostly share a date, and the day
@@ -299,15 +304,16 @@ export function timestamps(
   let lastDate: u64 = 0;
   let lastTail: u16 = 0;
   let lastMs: i64 = 0;
+  let converted = 0;
   for (let r = 0; r < records; r++, b += stride) {
     const i = <usize> (load<i32>(b) - shift);
     const length = load<i32>(b, 4) - shift - <i32> i;
     let ok = false;
-    let value: f64 = 0;
+    let value: i64 = 0;
     if (length >= 10 && lastTail !== 0 && load<u64>(i) === lastDate && load<u16>(i + 8) === lastTail) {
       const ms = timeOfDay(i, length, lastMs);
       ok = ms !== NOT_A_TIME;
-      if (ok) value = <f64> ms;
+      if (ok) value = ms;
     } else if (length >= 10 && load<u8>(i + 4) === 45 && load<u8>(i + 7) === 45) {
       const hi = twoDigits(i);
       const lo = twoDigits(i + 2);
@@ -331,12 +337,14 @@ export function timestamps(
         lastTail = load<u16>(i + 8);
         const ms = timeOfDay(i, length, lastMs);
         ok = ms !== NOT_A_TIME;
-        if (ok) value = <f64> ms;
+        if (ok) value = ms;
       }
     }
-    store<f64>(values + 8 * r, value);
+    store<i64>(values + 8 * r, value);
     store<u8>(flags + r, ok ? 1 : 0);
+    converted += <i32> ok;
   }
+  return converted;
 }
 
 /** What `timeOfDay` gives for a rest it does not take. */
