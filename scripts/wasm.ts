@@ -20,7 +20,7 @@ try {
   let out: Deno.CommandOutput;
   try {
     out = await new Deno.Command("npx", {
-      // stub runtime: no allocator, no garbage collector; memory fixed at 51 pages, laid out by the reader.
+      // stub runtime: no allocator, no garbage collector; memory fixed at 56 pages, laid out by the reader.
       args: [
         "-y",
         "-p",
@@ -34,7 +34,7 @@ try {
         "--enable",
         "simd",
       ]
-        .concat(["--initialMemory", "51", "--maximumMemory", "51", "-o", wasm]),
+        .concat(["--initialMemory", "56", "--maximumMemory", "56", "-o", wasm]),
       stdout: "inherit",
       stderr: "inherit",
     }).output();

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { CsvReader, type CsvReadOptions } from "../lib/csv/read.ts";
-import { fieldSplitter, INPUT_CHARS } from "../lib/csv/_split.ts";
+import { fieldSplitter, INPUT_CHARS, TEXT_ENTRIES } from "../lib/csv/_split.ts";
 import { SOURCE_SHA256 } from "../lib/csv/kernel/split.wasm.ts";
 import { parseFloat64, parseInt32, parseTimestamp } from "../lib/values.ts";
 import { collectRows, rng, streamOf } from "./_helpers.ts";
@@ -209,6 +209,66 @@ Deno.test("the splitter converts plain timestamps to the very milliseconds parse
   assert.equal(flag("2024-01-01 12:30:05+02:00"), 0);
 });
 
+Deno.test("the splitter's text tables give the same entry to the same text and another to any other, until full", () => {
+  const splitter = fieldSplitter()!;
+  const random = rng(3);
+  // Texts of 1 to 70 bytes, many alike (a shared prefix, one byte apart, lengths around 8 and 16), repeated.
+  const distinct = new Set<string>(["a", "b", "ab", "ba", "Electronics", "Electronicz", "x".repeat(64)]);
+  while (distinct.size < 1500) {
+    // A shared prefix, then a few random bytes: texts alike but for their last bytes.
+    const length = [1, 7, 8, 9, 15, 16, 17, 40, 64, 65, 70][Math.floor(random() * 11)];
+    const tail = Math.min(length, 4);
+    distinct.add(
+      "a".repeat(length - tail) +
+        Array.from({ length: tail }, () => "ABCabc012;"[Math.floor(random() * 10)]).join(""),
+    );
+  }
+  const values = [...distinct];
+  const texts = Array.from(
+    { length: 6000 },
+    (_, i) => i % 9 === 0 ? "" : values[Math.floor(random() * values.length)],
+  );
+  const csv = texts.map((t) => `${t},1\n`).join("");
+  const { written } = new TextEncoder().encodeInto(csv, splitter.input);
+  const records = splitter.split(0, written, 2, 44, texts.length, 0, false);
+  assert.equal(records, texts.length);
+  const owner = {};
+  splitter.textReset(0);
+  const first = splitter.texts(records, 2, 0, 0, 0, 0, owner);
+  assert.equal(first.reset, true, "a new owner finds the table emptied");
+  const entryOf = new Map<string, number>();
+  let converted = 0;
+  for (const [r, text] of texts.entries()) {
+    if (splitter.flags[r] === 0) {
+      assert.ok(text === "" || text.length > 64, `${JSON.stringify(text)} left to the reader`);
+      continue;
+    }
+    converted++;
+    const entry = splitter.words[2 * r];
+    assert.ok(entry >= 0 && entry < TEXT_ENTRIES);
+    if (!entryOf.has(text)) entryOf.set(text, entry);
+    assert.equal(entry, entryOf.get(text), JSON.stringify(text));
+  }
+  assert.equal(first.converted, converted);
+  assert.equal(new Set(entryOf.values()).size, entryOf.size, "one entry a text");
+  // The same texts again keep their entries; another owner finds the table emptied.
+  const again = splitter.texts(records, 2, 0, 0, records, 0, owner);
+  assert.equal(again.reset, false);
+  for (const [r, text] of texts.entries()) {
+    if (splitter.flags[records + r] === 1) assert.equal(splitter.words[2 * (records + r)], entryOf.get(text));
+  }
+  assert.equal(splitter.texts(records, 2, 0, 0, 0, 0, {}).reset, true);
+  // More distinct texts than a table holds: the ones past the full table are the reader's.
+  const many = Array.from({ length: 3000 }, (_, i) => `value-${i}`);
+  const manyCsv = many.map((t) => `${t},1\n`).join("");
+  const m = new TextEncoder().encodeInto(manyCsv, splitter.input).written;
+  assert.equal(splitter.split(0, m, 2, 44, many.length, 0, false), many.length);
+  const full = splitter.texts(many.length, 2, 0, 0, 0, 1, owner);
+  assert.equal(full.converted, TEXT_ENTRIES);
+  assert.ok(splitter.textFull(1));
+  assert.deepEqual([splitter.flags[TEXT_ENTRIES - 1], splitter.flags[TEXT_ENTRIES]], [1, 0]);
+});
+
 /** Everything a read gives: rows, or the error; bad rows and counters. */
 async function outcome(text: string, options: CsvReadOptions, cuts: number[]) {
   try {
@@ -359,6 +419,40 @@ Deno.test("CsvReader stores runs whose every number the splitter converted colum
   const skipped = await outcome(text, { onBadRows: "skip" }, cuts);
   assert.ok((skipped.badRowCount ?? 0) > 5 && (skipped.rows?.length ?? 0) > 29_000);
   assert.ok(skipped.rows!.some((row) => row.x === null), "some nulls");
+});
+
+Deno.test("CsvReader gives text columns the same dictionaries through the splitter's tables: many values, long ones, two readers at once", async () => {
+  // A text column of few values, one of more values than a table holds (so it fills and is emptied), one
+  // with values over 64 bytes, and nulls; read by two readers taking turns in this thread (one splitter, the
+  // same tables), against the TypeScript scan.
+  const random = rng(9);
+  const lines = ["city,id,note,x"];
+  for (let i = 0; i < 40_000; i++) {
+    const city = ["Lyon", "Oslo", "", "Kyoto", "Lima"][Math.floor(random() * 5)];
+    const note = random() < 0.3 ? "n".repeat(60 + Math.floor(random() * 10)) : `n${i % 300}`;
+    lines.push(`${city},id-${Math.floor(random() * 5000)},${note},${i}`);
+  }
+  const text = lines.join("\n") + "\n";
+  const cuts = Array.from({ length: 20 }, (_, k) => Math.floor(((k + 1) * text.length) / 21));
+  const read = async (options: CsvReadOptions) => {
+    const a = await CsvReader.open(streamOf(text, cuts), { chunkRows: 7_000, ...options });
+    const b = await CsvReader.open(streamOf(text, cuts.slice(3)), { chunkRows: 5_000, ...options });
+    const rows: [unknown[], unknown[]] = [[], []];
+    const [ia, ib] = [a.batches()[Symbol.asyncIterator](), b.batches()[Symbol.asyncIterator]()];
+    // Both at once: each parses a chunk while the other waits for its next (as the lab's concurrent reads do).
+    await Promise.all([ia, ib].map(async (it, k) => {
+      for (let next = await it.next(); !next.done; next = await it.next()) {
+        for (const row of next.value.toArray()) rows[k].push(row.toJSON());
+      }
+    }));
+    return rows;
+  };
+  const [a, b] = await read({});
+  const [ta, tb] = await read({ splitKernel: false });
+  assertSameRows(a, ta, "reader a");
+  assertSameRows(b, tb, "reader b");
+  assert.equal(a.length, 40_000);
+  assert.ok(a.some((row) => (row as { city: string | null }).city === null), "empty text is null");
 });
 
 Deno.test("CsvReader leaves text with other characters to the TypeScript path and splits ASCII text after it", async () => {

@@ -2,10 +2,10 @@
  * The WebAssembly field splitter (kernel/split.as.ts) as the CSV reader uses it: one instance per thread,
  * made on first use; null where WebAssembly SIMD is missing (the reader then scans in TypeScript).
  *
- * Memory: the module's fixed 51 pages (3.2 MiB) — `input` (1 MiB of text, ASCII, so one byte a character),
- * 16 bytes the kernel zeroes after it, `bounds` (1 MiB of int32 field bounds), `values` (1 MiB of numbers
- * and timestamps' milliseconds)
- * and `flags` (a byte a number).
+ * Memory: the module's fixed 56 pages (3.5 MiB) — `input` (1 MiB of text, ASCII, so one byte a character),
+ * 16 bytes the kernel zeroes after it, `bounds` (1 MiB of int32 field bounds), `values` (1 MiB of numbers,
+ * timestamps' milliseconds and text entries), `flags` (a byte a value) and TEXT_TABLES text dictionaries of
+ * 64 KiB (distinct texts' bytes and a hash table of them).
  */
 import { WASM_BASE64 } from "./kernel/split.wasm.ts";
 
@@ -16,6 +16,12 @@ const BOUNDS_SLOTS = 1 << 18;
 const VALUES_OFFSET = BOUNDS_OFFSET + 4 * BOUNDS_SLOTS;
 const VALUES_SLOTS = 1 << 17;
 const FLAGS_OFFSET = VALUES_OFFSET + 8 * VALUES_SLOTS;
+/** Text columns a reader can give the kernel's dictionaries (the first ones; the others stay the reader's). */
+export const TEXT_TABLES = 4;
+/** Distinct texts a table holds (kernel: TABLE_ENTRIES): an entry is an index below this. */
+export const TEXT_ENTRIES = 2048;
+const TEXT_OFFSET = FLAGS_OFFSET + VALUES_SLOTS;
+const TEXT_TABLE_BYTES = 16 + 4 * 4096 + 8 * TEXT_ENTRIES + 32768;
 
 export interface Splitter {
   /** Where the text's bytes go (`TextEncoder.encodeInto`). */
@@ -53,6 +59,25 @@ export interface Splitter {
    * plain forms.
    */
   timestamps(records: number, fields: number, field: number, shift: number, at: number): number;
+  /**
+   * `numbers` for a text field, into `words` (index 2 × (at + r)): its entry in text table `table` (below
+   * TEXT_ENTRIES), the same for the same text while the table is not reset. `owner` is who uses the table:
+   * another owner than the last finds it reset (`reset` is then true), so that no reader sees another's
+   * entries.
+   */
+  texts(
+    records: number,
+    fields: number,
+    field: number,
+    shift: number,
+    at: number,
+    table: number,
+    owner: object,
+  ): { converted: number; reset: boolean };
+  /** Whether text table `table` is full (new texts then are the reader's). */
+  textFull(table: number): boolean;
+  /** Forgets text table `table`'s entries. */
+  textReset(table: number): void;
   consumed(): number;
   status(): number;
 }
@@ -70,6 +95,11 @@ export function fieldSplitter(): Splitter | null {
     const splitQuoted = exports.splitQuoted as (...args: number[]) => number;
     const numbers = exports.numbers as (...args: number[]) => number;
     const timestamps = exports.timestamps as (...args: number[]) => number;
+    const texts = exports.texts as (...args: number[]) => number;
+    const textReset = exports.textReset as (table: number) => void;
+    const tableHeads = new Int32Array(memory.buffer, TEXT_OFFSET, (TEXT_TABLES * TEXT_TABLE_BYTES) / 4);
+    const owners: (object | null)[] = new Array(TEXT_TABLES).fill(null);
+    const table = (t: number) => TEXT_OFFSET + t * TEXT_TABLE_BYTES;
     const consumed = exports.consumed as WebAssembly.Global;
     const status = exports.status as WebAssembly.Global;
     splitter = {
@@ -94,6 +124,29 @@ export function fieldSplitter(): Splitter | null {
         ),
       timestamps: (records, fields, field, shift, at) =>
         timestamps(records, fields, field, BOUNDS_OFFSET, shift, VALUES_OFFSET + 8 * at, FLAGS_OFFSET + at),
+      texts: (records, fields, field, shift, at, t, owner) => {
+        const reset = owners[t] !== owner;
+        if (reset) {
+          textReset(table(t));
+          owners[t] = owner;
+        }
+        const converted = texts(
+          records,
+          fields,
+          field,
+          BOUNDS_OFFSET,
+          shift,
+          table(t),
+          VALUES_OFFSET + 8 * at,
+          FLAGS_OFFSET + at,
+        );
+        return { converted, reset };
+      },
+      // Full: every entry used, or too few bytes left for a long text.
+      textFull: (t) =>
+        tableHeads[(t * TEXT_TABLE_BYTES) / 4] >= TEXT_ENTRIES ||
+        tableHeads[(t * TEXT_TABLE_BYTES) / 4 + 1] > 32768 - 64,
+      textReset: (t) => textReset(table(t)),
       consumed: () => consumed.value,
       status: () => status.value,
     };

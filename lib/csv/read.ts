@@ -34,7 +34,7 @@ import { inferKind, NUMERIC_NULLS, sniffDelimiter } from "./infer.ts";
 const WINDOW_ROWS = 200;
 import { Utf8Guard } from "./_utf8.ts";
 import { FileChunks } from "../io/file.ts";
-import { fieldSplitter, INPUT_CHARS, type Splitter } from "./_split.ts";
+import { fieldSplitter, INPUT_CHARS, type Splitter, TEXT_ENTRIES, TEXT_TABLES } from "./_split.ts";
 import { freeBuffers } from "../io/memory.ts";
 
 export interface CsvReadOptions {
@@ -149,6 +149,8 @@ interface Slot {
   probe: string[];
   /** Their dictionary indices. */
   probeIndex: Int32Array;
+  /** The dictionary index of each entry of the splitter's text table for this column, or -1 (not met yet). */
+  entryIndex: Int32Array;
 }
 
 /** Slots of a text column's probe table (a power of two). */
@@ -242,8 +244,11 @@ export class CsvReader {
   /** For each of those, its index among the fields the splitter converts (float64, int32), or -1. */
   #storeNumber: Int32Array;
   #numberFields: Int32Array;
-  /** Each of those fields' kind (Float64, Int32 or Timestamp). */
+  /** Each of those fields' kind (Float64, Int32, Timestamp, or String for text the splitter's tables take). */
   #numberKinds: Kind[];
+  /** For a text field among them, its splitter text table, else -1; and who this reader is to the tables. */
+  #numberTables: Int32Array;
+  #tableOwner = {};
   /**
    * Every stored field is one the splitter converts or text (which always stores): a run of records whose
    * numbers it all converted is stored column by column (`#storeRun`).
@@ -308,13 +313,18 @@ export class CsvReader {
       init.columns.map((name) => new Field(name, arrowType(init.kinds[init.header.indexOf(name)]), true)),
     );
     this.#storeFields = Int32Array.from(this.#slotField).sort();
+    // Text goes to the splitter's dictionaries unless text has null tokens of its own (`nullValues`).
+    let tables = this.#textNulls === null ? TEXT_TABLES : 0;
     const numbers = Array.from(this.#storeFields).filter((f) => {
       const kind = KIND_CODE[init.kinds[f]];
+      if (kind === Kind.String) return tables-- > 0;
       return kind === Kind.Float64 || kind === Kind.Int32 || kind === Kind.Timestamp;
     });
     this.#storeNumber = this.#storeFields.map((f) => numbers.indexOf(f));
     this.#numberFields = Int32Array.from(numbers);
     this.#numberKinds = numbers.map((f) => KIND_CODE[init.kinds[f]]!);
+    let table = 0;
+    this.#numberTables = Int32Array.from(this.#numberKinds, (kind) => kind === Kind.String ? table++ : -1);
     this.#runs = Array.from(this.#storeFields).every((f, k) =>
       this.#storeNumber[k] >= 0 || KIND_CODE[init.kinds[f]] === Kind.String
     );
@@ -640,6 +650,7 @@ export class CsvReader {
       dictionary: new Map(),
       probe: kind === Kind.String ? new Array<string>(PROBE_SLOTS).fill("") : [],
       probeIndex: kind === Kind.String ? new Int32Array(PROBE_SLOTS) : new Int32Array(0),
+      entryIndex: kind === Kind.String ? new Int32Array(TEXT_ENTRIES).fill(-1) : new Int32Array(0),
     };
   }
 
@@ -691,6 +702,7 @@ export class CsvReader {
       if (slot.kind === Kind.String) {
         slot.dictionary = new Map();
         slot.probe.fill("");
+        slot.entryIndex.fill(-1);
       }
     }
   }
@@ -1043,6 +1055,8 @@ export class CsvReader {
         const field = numberFields[n];
         const done = kind === Kind.Timestamp
           ? splitter.timestamps(records, fieldCount, field, encodedFrom, n * records)
+          : kind === Kind.String
+          ? this.#texts(slots[fieldSlot[field]], n, records, encodedFrom)
           : splitter.numbers(records, fieldCount, field, kind === Kind.Int32, encodedFrom, n * records);
         if (done !== records) run = false;
       }
@@ -1083,7 +1097,13 @@ export class CsvReader {
             if (slot.nulls !== null) slot.nulls[row >> 3] |= 1 << (row & 7);
             if (slot.kind === Kind.Float64) slot.float64[row] = values[n * records + r];
             else if (slot.kind === Kind.Int32) slot.int32[row] = values[n * records + r];
-            else {
+            else if (slot.kind === Kind.String) {
+              const entry = words[2 * (n * records + r)];
+              const index = slot.entryIndex[entry];
+              slot.int32[row] = index >= 0
+                ? index
+                : this.#entry(slot, text, bounds[b + 2 * f], bounds[b + 2 * f + 1], entry);
+            } else {
               slot.words[2 * row] = words[2 * (n * records + r)];
               slot.words[2 * row + 1] = words[2 * (n * records + r) + 1];
             }
@@ -1158,12 +1178,59 @@ export class CsvReader {
       const at = n * records;
       if (slot.kind === Kind.Float64) slot.float64.set(splitter.values.subarray(at, at + records), row);
       else if (slot.kind === Kind.Int32) slot.int32.set(splitter.values.subarray(at, at + records), row);
-      else slot.int64.set(splitter.int64.subarray(at, at + records), row);
+      else if (slot.kind === Kind.Timestamp) slot.int64.set(splitter.int64.subarray(at, at + records), row);
+      else {
+        const { words } = splitter;
+        const { entryIndex, int32 } = slot;
+        for (let r = 0, b = 2 * f; r < records; r++, b += stride) {
+          const entry = words[2 * (at + r)];
+          const index = entryIndex[entry];
+          int32[row + r] = index >= 0 ? index : this.#entry(slot, text, bounds[b], bounds[b + 1], entry);
+        }
+      }
       // A row's bit may have been cleared by a record that failed there (skipped) after storing a null.
       const nulls = slot.nulls;
       if (nulls === null) continue;
       for (let r = row; r < row + records; r++) nulls[r >> 3] |= 1 << (r & 7);
     }
+  }
+
+  /**
+   * Gives the `records` records just split the entries of their text field for number `n` in the splitter's
+   * text table (a full table is emptied first; a table another reader used last comes back emptied, and this
+   * column then forgets what its entries were). Returns how many fields got an entry.
+   */
+  #texts(slot: Slot, n: number, records: number, shift: number): number {
+    const splitter = this.#splitter!;
+    const table = this.#numberTables[n];
+    if (splitter.textFull(table)) {
+      splitter.textReset(table);
+      slot.entryIndex.fill(-1);
+    }
+    const field = this.#numberFields[n];
+    const got = splitter.texts(
+      records,
+      this.#fieldSlot.length,
+      field,
+      shift,
+      n * records,
+      table,
+      this.#tableOwner,
+    );
+    if (got.reset) slot.entryIndex.fill(-1);
+    return got.converted;
+  }
+
+  /** The dictionary index of text table entry `entry`, met first at text [start, end): found or added. */
+  #entry(slot: Slot, text: string, start: number, end: number, entry: number): number {
+    const value = text.slice(start, end);
+    let index = slot.dictionary.get(value);
+    if (index === undefined) {
+      index = slot.dictionary.size;
+      slot.dictionary.set(value, index);
+    }
+    slot.entryIndex[entry] = index;
+    return index;
   }
 
   /** Parses one record that contains a quote, starting at `pos`; sets #pos past it on success. */

@@ -274,7 +274,7 @@ export function numbers(
 }
 
 /** Two decimal digits at `i`, or -1. */
-
+@inline
 function twoDigits(i: usize): i32 {
   const a = <i32> load<u8>(i) - 48;
   const b = <i32> load<u8>(i + 1) - 48;
@@ -354,7 +354,7 @@ const NOT_A_TIME: i64 = i64.MIN_VALUE;
  * `day` (the date's milliseconds) plus the time of day after the ten bytes of a date at `i`, for a field of
  * `length` bytes; NOT_A_TIME when the rest is not one of the forms `timestamps` takes.
  */
-
+@inline
 function timeOfDay(i: usize, length: i32, day: i64): i64 {
   let ms = day;
   let p = 10;
@@ -388,4 +388,92 @@ function timeOfDay(i: usize, length: i32, day: i64): i64 {
   }
   if (p === length || (p + 1 === length && load<u8>(i + p) === 90)) return ms; // nothing more, or 'Z' alone
   return NOT_A_TIME;
+}
+
+// Text dictionaries: a table per text column (laid out by the caller, TABLE_SIZE bytes each) maps a field's
+// bytes to an entry, the same entry every time the same text comes again, so the reader turns each entry into
+// its dictionary index once and stores the rest of a column's values from a typed array. Layout: entries in
+// use (i32), bytes in use (i32), 8 bytes unused; TABLE_SLOTS hash slots (entry + 1, 0 for none); TABLE_ENTRIES
+// pairs (byte offset, length); TABLE_BYTES of text.
+const TABLE_SLOTS: i32 = 4096;
+const TABLE_ENTRIES: i32 = 2048; // at most half the slots in use: a probe always ends
+const TABLE_BYTES: i32 = 32768;
+/** The longest text a table takes; longer ones are the reader's. */
+const TEXT_MAX: i32 = 64;
+const HASH_MULTIPLIER: u64 = 0x9e3779b97f4a7c15;
+
+/** The first `n` (1 to 8) bytes at `p` as a u64, the rest zero. */
+@inline
+function head(p: usize, n: i32): u64 {
+  const word = load<u64>(p);
+  return n >= 8 ? word : word & ((<u64> 1 << <u64> (8 * n)) - 1);
+}
+
+/** Forgets every entry of the table at `table`. */
+export function textReset(table: usize): void {
+  memory.fill(table, 0, 16 + 4 * TABLE_SLOTS);
+}
+
+/**
+ * `numbers` for a text field: the entry of its bytes in the table at `table` (i32 at values + 8 r), a new one
+ * for text not seen before while the table has room. Empty fields, texts over TEXT_MAX bytes and new texts
+ * once it is full are the reader's: 0 at flags + r. Returns how many it gave an entry.
+ */
+export function texts(
+  records: i32,
+  fields: i32,
+  field: i32,
+  out: usize,
+  shift: i32,
+  table: usize,
+  values: usize,
+  flags: usize,
+): i32 {
+  const stride = 8 * fields;
+  const slots = table + 16;
+  const entries = slots + 4 * TABLE_SLOTS;
+  const bytes = entries + 8 * TABLE_ENTRIES;
+  let b = out + 8 * field;
+  let converted = 0;
+  for (let r = 0; r < records; r++, b += stride) {
+    const p = <usize> (load<i32>(b) - shift);
+    const n = load<i32>(b, 4) - shift - <i32> p;
+    let entry = -1;
+    if (n > 0 && n <= TEXT_MAX) {
+      let h: u64 = <u64> n;
+      for (let k = 0; k < n; k += 8) h = (h ^ head(p + k, n - k)) * HASH_MULTIPLIER;
+      let s = <i32> (h >> 52) & (TABLE_SLOTS - 1);
+      while (true) {
+        const e = load<i32>(slots + 4 * s) - 1;
+        if (e < 0) {
+          const count = load<i32>(table);
+          const used = load<i32>(table, 4);
+          if (count < TABLE_ENTRIES && used + n <= TABLE_BYTES) {
+            memory.copy(bytes + used, p, n);
+            store<i32>(entries + 8 * count, used);
+            store<i32>(entries + 8 * count, n, 4);
+            store<i32>(slots + 4 * s, count + 1);
+            store<i32>(table, count + 1);
+            store<i32>(table, used + n, 4);
+            entry = count;
+          }
+          break;
+        }
+        if (load<i32>(entries + 8 * e, 4) === n) {
+          const q = bytes + <usize> load<i32>(entries + 8 * e);
+          let same = true;
+          for (let k = 0; k < n && same; k += 8) same = head(p + k, n - k) === head(q + k, n - k);
+          if (same) {
+            entry = e;
+            break;
+          }
+        }
+        s = (s + 1) & (TABLE_SLOTS - 1);
+      }
+    }
+    store<i32>(values + 8 * r, entry < 0 ? 0 : entry);
+    store<u8>(flags + r, entry >= 0 ? 1 : 0);
+    converted += <i32> (entry >= 0);
+  }
+  return converted;
 }
