@@ -64,12 +64,17 @@ Deno.test("closeAllPools (on SIGINT) closes every open pool", async () => {
   for (const pool of pools) await assert.rejects(pool.run("late", { type: "fail" }), /pool is closed/);
 });
 
-Deno.test("WorkerPool of depth 2 gives a worker its next task ahead; the worker runs them one at a time, in order", async () => {
-  const pool = new WorkerPool(URL_ECHO, 1, 2);
+Deno.test("WorkerPool gives a busy worker a task `ahead`; the worker runs them one at a time, in order", async () => {
+  const pool = new WorkerPool(URL_ECHO, 1);
   try {
     const replies = await Promise.all(
       [0, 1, 2, 3, 4].map((tag) =>
-        pool.run<{ tag: number; overlapped: boolean; before: number }>(`slow ${tag}`, { type: "slow", tag })
+        pool.run<{ tag: number; overlapped: boolean; before: number }>(
+          `slow ${tag}`,
+          { type: "slow", tag },
+          [],
+          true,
+        )
       ),
     );
     assert.deepEqual(replies.map((r) => r.tag), [0, 1, 2, 3, 4]);
@@ -80,11 +85,11 @@ Deno.test("WorkerPool of depth 2 gives a worker its next task ahead; the worker 
   }
 });
 
-Deno.test("WorkerPool of depth 2 rejects every task given to a worker that crashes, then goes on", async () => {
-  const pool = new WorkerPool(URL_ECHO, 1, 2);
+Deno.test("WorkerPool rejects every task given to a worker that crashes, the one ahead too, then goes on", async () => {
+  const pool = new WorkerPool(URL_ECHO, 1);
   try {
     const crashed = pool.run("crashy", { type: "crash" });
-    const ahead = pool.run("ahead", { type: "slow", tag: 1 });
+    const ahead = pool.run("ahead", { type: "slow", tag: 1 }, [], true);
     await assert.rejects(crashed, /task crashy failed: worker crashed: .*boom/);
     await assert.rejects(ahead, /task ahead failed: worker crashed: .*boom/);
     const after = await pool.run<{ tag: number }>("after", { type: "slow", tag: 2 });
@@ -92,5 +97,21 @@ Deno.test("WorkerPool of depth 2 rejects every task given to a worker that crash
   } finally {
     pool.close();
   }
-  assert.throws(() => new WorkerPool(URL_ECHO, 1, 0), /depth must be a positive integer/);
+});
+
+Deno.test("WorkerPool gives a task not marked `ahead` only to a free worker", async () => {
+  const pool = new WorkerPool(URL_ECHO, 1);
+  try {
+    type Reply = { before: number; received: number };
+    const first = pool.run<Reply>("first", { type: "slow", tag: 0 });
+    const second = pool.run<Reply>("second", { type: "slow", tag: 1 });
+    const ahead = pool.run<Reply>("ahead", { type: "slow", tag: 2 }, [], true);
+    // The second waits for the worker to be free, and the one ahead waits behind it (tasks go in order).
+    assert.equal((await first).received, 1, "nothing given to the worker while it ran the first");
+    assert.deepEqual([(await first).before, (await second).before, (await ahead).before], [0, 1, 2]);
+    // Given ahead: the worker had it before the second ended.
+    assert.equal((await second).received, 3);
+  } finally {
+    pool.close();
+  }
 });

@@ -14,6 +14,8 @@ interface Task<M> {
   label: string;
   message: M;
   transfer: Transferable[];
+  /** May be given to a worker that is running another task, to run next (see `run`). */
+  ahead: boolean;
   resolve: (value: unknown) => void;
   reject: (err: Error) => void;
 }
@@ -36,8 +38,6 @@ export function closeAllPools(): void {
 
 export class WorkerPool<M extends TaskMessage = TaskMessage & Record<string, unknown>> {
   readonly size: number;
-  /** Tasks a worker is given at once: it runs them one after another (see `serveTasks`). */
-  readonly depth: number;
   #url: URL;
   #all: Worker[] = [];
   /** Each worker's tasks given and not yet answered, oldest first (the order it answers them in). */
@@ -46,25 +46,21 @@ export class WorkerPool<M extends TaskMessage = TaskMessage & Record<string, unk
   #nextId = 0;
   #closed = false;
 
-  /**
-   * `depth` > 1 gives a worker its next task before it answers the one it runs, so that it goes on without
-   * waiting for this thread to hand it one — which this thread does only between its own awaits.
-   */
-  constructor(url: URL, size: number, depth = 1) {
+  constructor(url: URL, size: number) {
     if (!Number.isInteger(size) || size < 1) {
       throw new RangeError(`worker count must be a positive integer, got ${size}`);
     }
-    if (!Number.isInteger(depth) || depth < 1) {
-      throw new RangeError(`worker depth must be a positive integer, got ${depth}`);
-    }
     this.#url = url;
     this.size = size;
-    this.depth = depth;
     openPools.add(this);
   }
 
-  /** Runs one task; resolves with the worker's result, rejects with `task <label> failed: …`. */
-  run<T>(label: string, message: M, transfer: Transferable[] = []): Promise<T> {
+  /**
+   * Runs one task; resolves with the worker's result, rejects with `task <label> failed: …`. `ahead`: when no
+   * worker is free, it may be given to one running a single task, which runs it next (`serveTasks`) without
+   * waiting for this thread to hand it over — which this thread does only between its own awaits.
+   */
+  run<T>(label: string, message: M, transfer: Transferable[] = [], ahead = false): Promise<T> {
     if (this.#closed) return Promise.reject(new Error(`task ${label}: the worker pool is closed`));
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({
@@ -72,6 +68,7 @@ export class WorkerPool<M extends TaskMessage = TaskMessage & Record<string, unk
         label,
         message,
         transfer,
+        ahead,
         resolve: resolve as (v: unknown) => void,
         reject,
       });
@@ -81,11 +78,12 @@ export class WorkerPool<M extends TaskMessage = TaskMessage & Record<string, unk
 
   #dispatch(): void {
     while (this.#queue.length) {
-      // The least loaded worker below the depth; a new one rather than one that is busy, while there is room.
+      // A free worker, else a new one while there is room, else (a task that may wait in a worker) one running
+      // a single task; tasks are given in the order they came.
       const load = (w: Worker) => this.#given.get(w)!.length;
-      let worker: Worker | undefined;
-      for (const w of this.#all) if (load(w) < this.depth && (!worker || load(w) < load(worker))) worker = w;
-      if ((!worker || load(worker) > 0) && this.#all.length < this.size) worker = this.#start();
+      let worker = this.#all.find((w) => load(w) === 0);
+      if (!worker && this.#all.length < this.size) worker = this.#start();
+      if (!worker && this.#queue[0].ahead) worker = this.#all.find((w) => load(w) === 1);
       if (!worker) return;
       const task = this.#queue.shift()!;
       this.#given.get(worker)!.push(task);
@@ -134,8 +132,8 @@ export class WorkerPool<M extends TaskMessage = TaskMessage & Record<string, unk
 
 /**
  * The worker side: answers each `{ type, id, ... }` message with the handler's result (and its transfer list)
- * or with the error's message, one message at a time in the order they came (a pool of depth > 1 sends the
- * next before this one is answered).
+ * or with the error's message, one message at a time in the order they came (a task given `ahead` comes
+ * before the one running is answered).
  */
 export function serveTasks<M extends { type: string }>(
   handler: (message: M) => Promise<{ value: unknown; transfer?: Transferable[] }>,

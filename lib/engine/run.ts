@@ -73,14 +73,6 @@ function workersOf<U, M extends TaskMessage>(units: readonly U[], options: Engin
   return workersFor(units.length, options.workers, total, options.workerBytes);
 }
 
-/**
- * Units a worker thread is given at once when this thread scans too (`mainScans`): this thread hands a
- * worker its next unit only between the awaits of its own, and a filter's unit encodes a row group for
- * ~0.1 s without one, so a worker given one unit at a time waited for it (`convert` of the 20M-row CSV:
- * the worker idle ~40 % of the time, traced).
- */
-const PIPELINE_DEPTH = 2;
-
 /** Scan workers kept warm between commands (the lab's phases), or null. */
 let warm: WorkerPool<ScanTask> | null = null;
 
@@ -91,7 +83,7 @@ let warm: WorkerPool<ScanTask> | null = null;
  */
 export function keepWorkersWarm(workers: number): () => void {
   warm?.close();
-  warm = workers > 0 ? new WorkerPool<ScanTask>(SCAN_WORKER, workers, PIPELINE_DEPTH) : null;
+  warm = workers > 0 ? new WorkerPool<ScanTask>(SCAN_WORKER, workers) : null;
   return () => {
     warm?.close();
     warm = null;
@@ -142,13 +134,12 @@ export async function* runOrdered<U, R, M extends TaskMessage = ScanTask>(
 function poolFor<U, M extends TaskMessage>(
   workers: number,
   options: EngineOptions<U, M>,
-  depth = 1,
 ): { pool: WorkerPool<M>; shared: boolean } {
   const shared = warm !== null && options.bytes !== undefined && options.worker === undefined &&
-    warm.size >= workers && warm.depth >= depth;
+    warm.size >= workers;
   const pool = shared
     ? warm as unknown as WorkerPool<M> // shared only for the scan worker, whose messages M are ScanTask
-    : new WorkerPool<M>(options.worker ?? SCAN_WORKER, workers, depth);
+    : new WorkerPool<M>(options.worker ?? SCAN_WORKER, workers);
   return { pool, shared };
 }
 
@@ -171,7 +162,10 @@ export async function runAll<U, R, M extends TaskMessage = ScanTask>(
  * back in unit order as before; only who ran a unit differs. A lane takes a unit only while fewer than
  * `window` are taken and not yet handed back, so at most `window` results are held besides the caller's. A
  * unit that fails stops the lanes taking more, and its error is thrown where its result would have been
- * yielded (units before it still finish first).
+ * yielded (units before it still finish first). Each worker has two lanes, its units given `ahead`: this
+ * thread hands a worker its next unit only between the awaits of its own, and a filter's unit encodes a row
+ * group for ~0.1 s without one, so a worker given one unit at a time waited for it (`convert` of the 20M-row
+ * CSV: the worker idle ~40 % of the time, traced).
  */
 async function* withMainLane<U, R, M extends TaskMessage>(
   units: readonly U[],
@@ -179,7 +173,7 @@ async function* withMainLane<U, R, M extends TaskMessage>(
 ): AsyncGenerator<R> {
   const workers = workersOf(units, options) - 1;
   const window = options.window ?? 2 * workers + 2;
-  const { pool, shared } = poolFor(workers, options, PIPELINE_DEPTH);
+  const { pool, shared } = poolFor(workers, options);
   const outcomes: ({ value: R } | { error: unknown } | undefined)[] = new Array(units.length);
   let next = 0;
   let handedBack = 0;
@@ -210,8 +204,12 @@ async function* withMainLane<U, R, M extends TaskMessage>(
   const lanes = [
     lane(async (i) => (await options.local(options.task(units[i], i))).value as R),
     ...Array.from(
-      { length: workers * PIPELINE_DEPTH },
-      (_, k) => lane((i) => pool.run<R>(options.label(units[i], i), options.task(units[i], i)), k >= workers),
+      { length: 2 * workers },
+      (_, k) =>
+        lane(
+          (i) => pool.run<R>(options.label(units[i], i), options.task(units[i], i), [], true),
+          k >= workers,
+        ),
     ),
   ];
   try {

@@ -622,11 +622,12 @@ export async function parallelFilter(
         carry = [];
         carryRows = 0;
       };
-      // Units in flight: one per scanner and one ready to append (the engine's default window). A filter's
-      // thread is one of the scanners, appending the matches between the awaits of its own unit: one worker
-      // to start instead of two (a 5M-row filter of Electronics, 20 interleaved rounds: 0.647 s against 0.702,
-      // where one thread alone takes 0.667). A convert appends every row and scans on workers only: with a unit
-      // of its own this thread fell behind (20M rows: 3–12 % slower; to a Hive dataset 7 %).
+      // Units in flight: the engine's default window (one per scanner, one given ahead to each worker, one
+      // ready to append). A filter's thread is one of the scanners, appending the matches between the awaits
+      // of its own unit: one worker to start instead of two (a 5M-row filter of Electronics, 20 interleaved
+      // rounds: 0.647 s against 0.702, where one thread alone takes 0.667). A convert appends every row and
+      // scans on workers only: with a unit of its own this thread fell behind (20M rows: 3–12 % slower; to a
+      // Hive dataset 7 %).
       const results = runOrdered<Unit, FilterUnitResult>(plan.units, {
         local: runScanTask,
         workers,

@@ -2,12 +2,15 @@
 /// <reference lib="deno.worker" />
 /**
  * Test worker: doubles numbers, fails on request, crashes outright, keeps writing files into a folder, or
- * takes a while and says whether another task ran meanwhile and how many it served before.
+ * takes a while and says whether another task ran meanwhile, how many it served before and how many it had
+ * been given by its end.
  */
 import { serveTasks } from "../../lib/engine/pool.ts";
 
 let running = 0;
 let served = 0;
+let received = 0;
+self.addEventListener("message", () => received++);
 
 serveTasks<
   | { type: "double"; buffer: ArrayBuffer }
@@ -22,7 +25,8 @@ serveTasks<
     const overlapped = running > 1;
     await new Promise((resolve) => setTimeout(resolve, 20));
     running--;
-    return { value: { tag: (message as { tag: number }).tag, overlapped, before: served++ } };
+    // `received`: the tasks this worker was given by the time this one ended (it runs one at a time).
+    return { value: { tag: (message as { tag: number }).tag, overlapped, before: served++, received } };
   }
   if (message.type === "double") {
     const values = new Float64Array((message as { buffer: ArrayBuffer }).buffer);
