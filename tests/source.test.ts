@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { detectFormat, openSource, probeCsv } from "../lib/sources/source.ts";
+import { detectFormat, openSource, probeCsv, type SourceOptions } from "../lib/sources/source.ts";
 import { collectRows, tempDir } from "./_helpers.ts";
 import { DataError } from "../lib/errors.ts";
 
@@ -128,15 +128,32 @@ Deno.test("a pattern of files reads as one source, checked to agree, protected a
   await assert.rejects(() => openSource(`${dir}/in/*.tsv`), /no file matches/);
 });
 
-Deno.test("probeCsv remembers a large file's probe until the file changes", async () => {
+Deno.test("probeCsv remembers a file's probe until the file changes, but not a file written this second", async () => {
   const dir = await tempDir();
-  const path = `${dir}/big.csv`;
-  const rows = (header: string) => header + "\n" + "1,2.5,x\n".repeat((17 << 20) / 8);
-  await Deno.writeTextFile(path, rows("a,b,c"));
-  const first = await probeCsv(path);
-  assert.equal(await probeCsv(path), first); // the same probe, not read again
-  assert.notEqual(await probeCsv(path, { delimiter: ";" }), first); // other options: probed anew
-  await Deno.writeTextFile(path, rows("d,e,f"));
-  const again = await probeCsv(path);
-  assert.deepEqual(again.header, ["d", "e", "f"]);
+  for (const size of [17 << 20, 4096]) {
+    const path = `${dir}/t${size}.csv`;
+    const rows = (header: string) => header + "\n" + "1,2.5,x\n".repeat(size / 8);
+    await Deno.writeTextFile(path, rows("a,b,c"));
+    const fresh = await probeCsv(path);
+    assert.notEqual(await probeCsv(path), fresh, "written this second: probed anew");
+    const old = new Date(Date.now() - 60_000);
+    await Deno.utime(path, old, old);
+    const first = await probeCsv(path);
+    assert.equal(await probeCsv(path), first); // the same probe, not read again
+    assert.notEqual(await probeCsv(path, { delimiter: ";" }), first); // other options: probed anew
+    await Deno.writeTextFile(path, rows("d,e,f")); // the same size, a new time
+    const again = await probeCsv(path);
+    assert.deepEqual(again.header, ["d", "e", "f"]);
+  }
+  // A caller's other options (a command's `columns`) do not make the probe kept for everyone a projected one.
+  const path = `${dir}/t4096.csv`;
+  const old = new Date(Date.now() - 60_000);
+  await Deno.utime(path, old, old);
+  const projected = await probeCsv(path, { delimiter: ",", columns: ["e"] } as SourceOptions);
+  assert.deepEqual(projected.schema.fields.map((f) => f.name), ["d", "e", "f"]);
+  assert.deepEqual((await probeCsv(path, { delimiter: "," })).schema.fields.map((f) => f.name), [
+    "d",
+    "e",
+    "f",
+  ]);
 });

@@ -551,8 +551,10 @@ export class CsvReader {
 
   #pull: () => Promise<string | null> = () => Promise.resolve(null);
 
-  /** Stops reading and releases the stream. */
+  /** Stops reading and releases the stream and the text it buffered (a probe kept for its schema holds none). */
   async cancel(): Promise<void> {
+    this.#text = "";
+    this.#afterBridge = null;
     await this.#cancel();
   }
 
