@@ -10,7 +10,7 @@
  * the same `#store`; the TypeScript paths and parsers are the splitter's reference in tests.
  *
  * Memory: one decoded chunk (a few MiB) plus one batch of `chunkRows` rows of the projected columns, and the
- * splitter's fixed 3.2 MiB per thread (reserved; touched as far as the text goes).
+ * splitter's fixed 3.5 MiB per thread (reserved; touched as far as the text goes).
  */
 import type { RecordBatch, Schema } from "apache-arrow";
 import { Field, Schema as ArrowSchema } from "apache-arrow";
@@ -241,7 +241,10 @@ export class CsvReader {
   #nonAsciiBackoff = 1;
   /** Fields converted per record (those with a slot), in field order: the TypeScript path's order. */
   #storeFields: Int32Array;
-  /** For each of those, its index among the fields the splitter converts (float64, int32), or -1. */
+  /**
+   * For each of those, its index among the fields the splitter converts (float64, int32, timestamps, text in
+   * its tables), or -1.
+   */
   #storeNumber: Int32Array;
   #numberFields: Int32Array;
   /** Each of those fields' kind (Float64, Int32, Timestamp, or String for text the splitter's tables take). */
