@@ -20,8 +20,13 @@ const FLAGS_OFFSET = VALUES_OFFSET + 8 * VALUES_SLOTS;
 export const TEXT_TABLES = 4;
 /** Distinct texts a table holds (kernel: TABLE_ENTRIES): an entry is an index below this. */
 export const TEXT_ENTRIES = 2048;
+/** A table's hash slots, bytes of text, and longest text (kernel: TABLE_SLOTS, TABLE_BYTES, TEXT_MAX). */
+const TEXT_SLOTS = 4096;
+const TEXT_BYTES = 32768;
+const TEXT_MAX = 64;
 const TEXT_OFFSET = FLAGS_OFFSET + VALUES_SLOTS;
-const TEXT_TABLE_BYTES = 16 + 4 * 4096 + 8 * TEXT_ENTRIES + 32768;
+/** A table: entries and bytes in use (with 8 bytes unused), its hash slots, its entries, its text. */
+const TEXT_TABLE_BYTES = 16 + 4 * TEXT_SLOTS + 8 * TEXT_ENTRIES + TEXT_BYTES;
 
 export interface Splitter {
   /** Where the text's bytes go (`TextEncoder.encodeInto`). */
@@ -145,7 +150,7 @@ export function fieldSplitter(): Splitter | null {
       // Full: every entry used, or too few bytes left for a long text.
       textFull: (t) =>
         tableHeads[(t * TEXT_TABLE_BYTES) / 4] >= TEXT_ENTRIES ||
-        tableHeads[(t * TEXT_TABLE_BYTES) / 4 + 1] > 32768 - 64,
+        tableHeads[(t * TEXT_TABLE_BYTES) / 4 + 1] > TEXT_BYTES - TEXT_MAX,
       textReset: (t) => textReset(table(t)),
       consumed: () => consumed.value,
       status: () => status.value,
